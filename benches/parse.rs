@@ -1,0 +1,2 @@
+//! Parser benchmarks (filled in with the parser).
+fn main() {}

@@ -1,0 +1,46 @@
+//! The command-line interface: argument parsing and printing only; every
+//! decision is made by the library.
+//!
+//! Exit codes (DESIGN.md): 0 all good, 1 findings (check errors, failed
+//! fixtures, records that could not be evaluated), 2 usage or I/O error.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub mod check;
+
+/// Exit code: everything went well.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the run worked but found problems (diagnostics, failed records).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: bad usage or an I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Compiled, explainable after-sales decision rules.
+#[derive(Debug, Parser)]
+#[command(name = "aftersales", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `aftersales`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check a rule set; report every problem with its place.
+    Check(check::CheckArgs),
+}
+
+/// Parse the process arguments and run the chosen subcommand.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(run(cli))
+}
+
+/// Run a parsed command line and return its exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+    }
+}

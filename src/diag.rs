@@ -1,0 +1,1 @@
+//! Diagnostics: stable codes, severities and source places.

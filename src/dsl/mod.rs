@@ -1,0 +1,1 @@
+//! The surface language: grammar, typed AST with spans, and the parser.

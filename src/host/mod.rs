@@ -1,0 +1,4 @@
+//! Host modules: capabilities that live beside the rules engine in the same
+//! crate (workforce planning, contact lifecycles, complaint analytics, quality).
+
+pub mod workforce;

@@ -1,0 +1,2 @@
+//! Workforce management for contact centres (APQC 6.2.1): forecasting,
+//! staffing, scheduling, utilization and quality scoring.
