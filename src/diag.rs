@@ -1,1 +1,747 @@
-//! Diagnostics: stable codes, severities and source places.
+//! Diagnostics: stable codes, severities, source places, and their rendering for people
+//! (miette, with the source line underlined) and for machines (one JSON object per line).
+//!
+//! Every problem the tool finds in a rule set is a [`Diagnostic`] with a stable [`Code`]
+//! (`E0001` …), documented in `docs/language.md`.
+//!
+//! ```
+//! use aftersales::diag::{Code, Diagnostic, Diagnostics, SourceMap};
+//! let mut map = SourceMap::new();
+//! let file = map.add("rules/a.rules", "decision d {\n  rule\n}\n");
+//! let span = map.span(file, 15, 19);
+//! let mut diags = Diagnostics::new();
+//! diags.push(Diagnostic::error(Code::Syntax, "expected a rule name, found `}`").at(span));
+//! let d = &diags.as_slice()[0];
+//! assert_eq!(d.code.as_str(), "E0001");
+//! assert_eq!(map.line_col(span.file, span.start), (2, 3));
+//! ```
+
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+/// Identifies one source file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    /// The file the range is in.
+    pub file: FileId,
+    /// First byte of the range.
+    pub start: u32,
+    /// One past the last byte of the range.
+    pub end: u32,
+}
+
+impl Span {
+    /// The smallest span covering both `self` and `other` (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One source file: its display name, its text, and where its lines start.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown to people (usually the path as given).
+    pub name: String,
+    /// The text of the file.
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    fn new(name: String, text: Arc<str>) -> SourceFile {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+        }
+        SourceFile {
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let offset = (offset as usize).min(self.text.len());
+        let line = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let mut col_end = offset;
+        while col_end > start && !self.text.is_char_boundary(col_end) {
+            col_end -= 1;
+        }
+        let col = self
+            .text
+            .get(start..col_end)
+            .map(|s| s.chars().count())
+            .unwrap_or(0);
+        (line + 1, col + 1)
+    }
+
+    /// The byte range of the 0-based line `line`, without its line break.
+    fn line_range(&self, line: usize) -> (usize, usize) {
+        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map(|&e| e as usize)
+            .unwrap_or(self.text.len());
+        let bytes = self.text.as_bytes();
+        while end > start && matches!(bytes.get(end - 1), Some(b'\n' | b'\r')) {
+            end -= 1;
+        }
+        (start, end)
+    }
+}
+
+/// All source files of a load, so that spans can be turned into file:line:column.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Add a file and return its id.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile::new(name.into(), text.into()));
+        id
+    }
+
+    /// The file with this id.
+    pub fn file(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// Every file, in the order added.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// A span in `file` from byte `start` to byte `end`.
+    pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end.max(start)).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// 1-based line and column of a byte offset in a file ((0, 0) for an unknown file).
+    pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
+        self.file(file)
+            .map(|f| f.line_col(offset))
+            .unwrap_or((0, 0))
+    }
+
+    /// The source text a span covers (empty for an unknown file or a bad range).
+    pub fn snippet(&self, span: Span) -> &str {
+        self.file(span.file)
+            .and_then(|f| f.text.get(span.start as usize..span.end as usize))
+            .unwrap_or("")
+    }
+
+    /// `file:line:col` of the start of a span.
+    pub fn location(&self, span: Span) -> String {
+        match self.file(span.file) {
+            Some(f) => {
+                let (l, c) = f.line_col(span.start);
+                format!("{}:{}:{}", f.name, l, c)
+            }
+            None => "<unknown>".to_string(),
+        }
+    }
+}
+
+/// How serious a diagnostic is: errors stop a load, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The rule set cannot be used.
+    Error,
+    /// The rule set works, but probably not as its author meant.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+macro_rules! diagnostic_codes {
+    ($( $(#[$doc:meta])* $name:ident = $code:literal, $title:literal; )*) => {
+        /// The stable code of a diagnostic; `docs/language.md` documents each one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[$(Code::$name),*];
+
+            /// The code as written in messages and JSON, e.g. `"E0001"`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$name => $code,)* }
+            }
+
+            /// A short title of what the code means.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$name => $title,)* }
+            }
+        }
+    };
+}
+
+diagnostic_codes! {
+    /// Syntax error: something other than what the grammar expects at that place.
+    Syntax = "E0001", "syntax error";
+    /// A string literal without its closing quote on the same line.
+    UnterminatedString = "E0002", "unterminated string";
+    /// A regular expression literal without its closing `/` on the same line.
+    UnterminatedRegex = "E0003", "unterminated regular expression";
+    /// An escape sequence a string does not allow.
+    InvalidEscape = "E0004", "invalid escape in string";
+    /// Brackets or an expression nested beyond the supported depth.
+    TooDeep = "E0005", "nested too deeply";
+    /// A rule file that is not valid UTF-8.
+    InvalidUtf8 = "E0006", "file is not valid UTF-8";
+    /// A rule file larger than the supported size.
+    FileTooLarge = "E0007", "file too large";
+    /// A literal whose value is impossible (a 31st of February, a number too large).
+    InvalidLiteral = "E0008", "invalid literal";
+    /// A character that cannot start any token.
+    InvalidCharacter = "E0009", "invalid character";
+    /// A rule file or folder that cannot be read.
+    Io = "E0010", "cannot read rule files";
+    /// A folder with no `.rules` files in it.
+    NoRuleFiles = "E0011", "no rule files";
+    /// A regular expression flag other than `i`, `m`, `s`, `x`.
+    RegexFlag = "E0012", "unknown regular expression flag";
+    /// A name declared twice in one namespace.
+    Duplicate = "E0101", "duplicate name";
+    /// A clause an item does not have.
+    UnknownClause = "E0102", "unknown clause";
+    /// A clause given twice in one item.
+    RepeatedClause = "E0103", "clause given twice";
+    /// A required clause that is missing.
+    MissingClause = "E0104", "missing clause";
+    /// A clause whose value has the wrong form (a name where a list is needed, …).
+    ClauseForm = "E0105", "clause value of the wrong form";
+    /// An unknown hit policy or aggregation.
+    UnknownHitPolicy = "E0106", "unknown hit policy";
+    /// A `then` of the wrong kind for its item (assignments vs an action).
+    ThenForm = "E0107", "wrong kind of `then`";
+    /// An unknown action in `returns` or `disposition`.
+    UnknownAction = "E0108", "unknown action";
+    /// An unknown type name where a type is expected.
+    UnknownType = "E0109", "unknown type";
+    /// An unknown unit in a `units` item.
+    UnknownUnit = "E0110", "unknown unit";
+    /// Code range bounds that do not share a prefix and width, or run backwards.
+    CodeRange = "E0111", "invalid code range";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary place that a diagnostic points at ("first declared here").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What is there.
+    pub message: String,
+}
+
+/// One problem found in a rule set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in the author's words.
+    pub message: String,
+    /// The main place; `None` for problems with no place in a file (an empty folder).
+    pub span: Option<Span>,
+    /// The label under the main place.
+    pub label: Option<String>,
+    /// Other places worth showing.
+    pub related: Vec<Label>,
+    /// A hint on how to fix it ("did you mean `odometer`?").
+    pub help: Option<String>,
+    /// The file or folder concerned where there is no span.
+    pub path: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error.
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span: None,
+            label: None,
+            related: Vec::new(),
+            help: None,
+            path: None,
+        }
+    }
+
+    /// A new warning.
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// Set the main place.
+    pub fn at(mut self, span: Span) -> Diagnostic {
+        self.span = Some(span);
+        self
+    }
+
+    /// Set the label under the main place.
+    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Add a secondary place.
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.related.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Set the hint.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Set the file or folder concerned (for problems without a span).
+    pub fn with_path(mut self, path: impl Into<String>) -> Diagnostic {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// The JSON form: `{code, severity, message, file, line, column, end_line, end_column}`
+    /// (plus `help` and `related` where present). Positions are 1-based; a diagnostic with
+    /// no place in a file has `null` positions.
+    pub fn to_json(&self, map: &SourceMap) -> serde_json::Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("code".into(), self.code.as_str().into());
+        obj.insert("severity".into(), self.severity.to_string().into());
+        obj.insert("message".into(), self.message.clone().into());
+        match self.span.and_then(|s| map.file(s.file).map(|f| (s, f))) {
+            Some((span, file)) => {
+                let (l, c) = file.line_col(span.start);
+                let (el, ec) = file.line_col(span.end);
+                obj.insert("file".into(), file.name.clone().into());
+                obj.insert("line".into(), l.into());
+                obj.insert("column".into(), c.into());
+                obj.insert("end_line".into(), el.into());
+                obj.insert("end_column".into(), ec.into());
+            }
+            None => {
+                obj.insert(
+                    "file".into(),
+                    self.path
+                        .clone()
+                        .map(serde_json::Value::from)
+                        .unwrap_or(serde_json::Value::Null),
+                );
+                for k in ["line", "column", "end_line", "end_column"] {
+                    obj.insert(k.into(), serde_json::Value::Null);
+                }
+            }
+        }
+        if let Some(h) = &self.help {
+            obj.insert("help".into(), h.clone().into());
+        }
+        if !self.related.is_empty() {
+            let rel: Vec<serde_json::Value> = self
+                .related
+                .iter()
+                .map(|r| {
+                    let (l, c) = map.line_col(r.span.file, r.span.start);
+                    serde_json::json!({
+                        "file": map.file(r.span.file).map(|f| f.name.clone()),
+                        "line": l, "column": c, "message": r.message,
+                    })
+                })
+                .collect();
+            obj.insert("related".into(), rel.into());
+        }
+        serde_json::Value::Object(obj)
+    }
+
+    /// Render for people: `error[E0001]: message`, the place, the source line with the span
+    /// underlined, related places and the hint. `color` adds ANSI colours.
+    pub fn render(&self, map: &SourceMap, color: bool) -> String {
+        crate::diag::render::render(self, map, color)
+    }
+}
+
+/// Every diagnostic of a load, in the order found (sorted by place when reported).
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{} error(s), {} warning(s)", self.error_count(), self.warning_count())]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// No diagnostics.
+    pub fn new() -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    /// Add one.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    /// Add one and return it for further editing.
+    pub fn push_mut(&mut self, d: Diagnostic) -> &mut Diagnostic {
+        let i = self.items.len();
+        self.items.push(d);
+        &mut self.items[i]
+    }
+
+    /// Add all of another set.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    /// All of them.
+    pub fn as_slice(&self) -> &[Diagnostic] {
+        &self.items
+    }
+
+    /// How many errors.
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// How many warnings.
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    /// Whether any is an error.
+    pub fn has_errors(&self) -> bool {
+        self.error_count() > 0
+    }
+
+    /// Whether there are none at all.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sort by file, then position, errors before warnings at the same place.
+    pub fn sort(&mut self) {
+        self.items
+            .sort_by_key(|d| (d.span.map(|s| (s.file, s.start)), d.severity, d.code));
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// The closest name to `name` among `candidates`, if one is close enough to be a likely
+/// typo (edit distance at most a third of the length, and at least 1).
+///
+/// ```
+/// assert_eq!(aftersales::diag::suggest("odometr", ["odometer", "dealer"]), Some("odometer".to_string()));
+/// assert_eq!(aftersales::diag::suggest("xyz", ["odometer"]), None);
+/// ```
+pub fn suggest<I, S>(name: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, String)> = None;
+    for c in candidates {
+        let c = c.as_ref();
+        if c == name {
+            continue;
+        }
+        let d = edit_distance(name, c);
+        if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+            best = Some((d, c.to_string()));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance with transpositions counted as one edit (optimal string alignment).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 8 {
+        return a.len().abs_diff(b.len());
+    }
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, slot) in d.iter_mut().enumerate().take(w) {
+        *slot = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+mod render {
+    //! Human rendering through miette's graphical handler, on a window of the source so
+    //! that a 10 MB one-line file does not print 10 MB.
+    use super::{Diagnostic, Severity, SourceMap};
+    use miette::{
+        GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+        SourceCode, SourceSpan, SpanContents,
+    };
+    use std::fmt;
+
+    /// Longest stretch of one line shown around a span.
+    const WINDOW: usize = 240;
+
+    struct Window {
+        name: String,
+        text: String,
+        /// Offset in the window's coordinates of the window's first byte.
+        base: usize,
+        first_line: usize,
+        first_col: usize,
+        line_count: usize,
+    }
+
+    impl SourceCode for Window {
+        fn read_span<'a>(
+            &'a self,
+            _span: &SourceSpan,
+            _before: usize,
+            _after: usize,
+        ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+            Ok(Box::new(MietteSpanContents::new_named(
+                self.name.clone(),
+                self.text.as_bytes(),
+                SourceSpan::new(self.base.into(), self.text.len()),
+                self.first_line,
+                self.first_col,
+                self.line_count,
+            )))
+        }
+    }
+
+    struct Report<'a> {
+        diag: &'a Diagnostic,
+        window: Option<Window>,
+        labels: Vec<LabeledSpan>,
+    }
+
+    impl fmt::Debug for Report<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.diag.message)
+        }
+    }
+    impl fmt::Display for Report<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.diag.message)
+        }
+    }
+    impl std::error::Error for Report<'_> {}
+    impl miette::Diagnostic for Report<'_> {
+        fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+            Some(Box::new(self.diag.code.as_str()))
+        }
+        fn severity(&self) -> Option<miette::Severity> {
+            Some(match self.diag.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            })
+        }
+        fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+            self.diag
+                .help
+                .as_ref()
+                .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+        }
+        fn source_code(&self) -> Option<&dyn SourceCode> {
+            self.window.as_ref().map(|w| w as &dyn SourceCode)
+        }
+        fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+            if self.labels.is_empty() {
+                None
+            } else {
+                Some(Box::new(self.labels.clone().into_iter()))
+            }
+        }
+    }
+
+    /// Window of up to 3 lines around the span, each cut to WINDOW bytes around it.
+    /// Returns the window and the span's start/len inside it.
+    fn window(map: &SourceMap, diag: &Diagnostic) -> Option<(Window, usize, usize)> {
+        let span = diag.span?;
+        let file = map.file(span.file)?;
+        let text: &str = &file.text;
+        let start = (span.start as usize).min(text.len());
+        let end = (span.end as usize).clamp(start, text.len());
+        let (line, col) = file.line_col(start as u32);
+        let line0 = line - 1;
+        let (ls, le) = file.line_range(line0);
+        // cut the line around the span
+        let mut ws = ls.max(start.saturating_sub(WINDOW / 2));
+        while ws > ls && !text.is_char_boundary(ws) {
+            ws -= 1;
+        }
+        let mut we = le.min(ws + WINDOW).max(ws);
+        while we < le && !text.is_char_boundary(we) {
+            we += 1;
+        }
+        let mut body = text.get(ws..we)?.to_string();
+        // the span may run past the window: clip it to the window's first line
+        let s_in = start - ws;
+        let e_in = end.min(we).max(start) - ws;
+        let len = if e_in > s_in {
+            e_in - s_in
+        } else if start == le {
+            0
+        } else {
+            1
+        };
+        if start >= le {
+            body.push(' ');
+        }
+        let first_col = text.get(ls..ws).map(|s| s.chars().count()).unwrap_or(0);
+        let _ = col;
+        Some((
+            Window {
+                name: file.name.clone(),
+                text: body,
+                base: 0,
+                first_line: line0,
+                first_col,
+                line_count: 1,
+            },
+            s_in,
+            len.min(WINDOW),
+        ))
+    }
+
+    pub(super) fn render(diag: &Diagnostic, map: &SourceMap, color: bool) -> String {
+        let mut labels = Vec::new();
+        let win = window(map, diag).map(|(w, s, l)| {
+            labels.push(LabeledSpan::new_primary_with_span(
+                diag.label.clone(),
+                SourceSpan::new(s.into(), l),
+            ));
+            w
+        });
+        let report = Report {
+            diag,
+            window: win,
+            labels,
+        };
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_context_lines(0)
+            .with_width(100);
+        let mut out = String::new();
+        if let Some(span) = diag.span {
+            out.push_str(&format!(
+                "{}[{}]: {}\n  --> {}\n",
+                diag.severity,
+                diag.code.as_str(),
+                diag.message,
+                map.location(span)
+            ));
+        } else {
+            out.push_str(&format!(
+                "{}[{}]: {}{}\n",
+                diag.severity,
+                diag.code.as_str(),
+                diag.message,
+                diag.path
+                    .as_ref()
+                    .map(|p| format!("\n  --> {p}"))
+                    .unwrap_or_default()
+            ));
+        }
+        let mut body = String::new();
+        if report.window.is_some() && handler.render_report(&mut body, &report).is_ok() {
+            // miette repeats the message in its header; keep its snippet and help.
+            let snippet: Vec<&str> = body.lines().skip_while(|l| !l.contains("╭─[")).collect();
+            out.push_str(&snippet.join("\n"));
+            out.push('\n');
+        } else if let Some(h) = &diag.help {
+            out.push_str(&format!("  help: {h}\n"));
+        }
+        for r in &diag.related {
+            out.push_str(&format!(
+                "  note: {} ({})\n",
+                r.message,
+                map.location(r.span)
+            ));
+        }
+        out
+    }
+}

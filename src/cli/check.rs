@@ -1,6 +1,8 @@
 //! `aftersales check [RULES] [--format human|json] [--deny-warnings]`.
 
+use crate::diag::{Code, Diagnostics};
 use clap::{Args, ValueEnum};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Output format of diagnostics.
@@ -26,7 +28,49 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
 }
 
-/// Run `check`.
-pub fn run(_args: &CheckArgs) -> u8 {
-    super::EXIT_OK
+/// Run `check`: print every diagnostic, then exit 0 (clean), 1 (errors, or warnings with
+/// `--deny-warnings`) or 2 (the rule set could not be read).
+pub fn run(args: &CheckArgs) -> u8 {
+    let parsed = crate::dsl::load_path(&args.rules);
+    let mut diags: Diagnostics = parsed.diagnostics.clone();
+    if !diags.has_errors() {
+        diags.extend(crate::check::duplicate_names(&parsed.files));
+    }
+    diags.sort();
+    let io_problem = diags
+        .as_slice()
+        .iter()
+        .any(|d| matches!(d.code, Code::Io | Code::NoRuleFiles));
+    match args.format {
+        Format::Json => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            for d in diags.as_slice() {
+                let _ = writeln!(out, "{}", d.to_json(&parsed.map));
+            }
+        }
+        Format::Human => {
+            let color = std::io::stderr().is_terminal();
+            let mut err = std::io::stderr().lock();
+            for d in diags.as_slice() {
+                let _ = writeln!(err, "{}", d.render(&parsed.map, color));
+            }
+            let files = parsed.files.len();
+            let _ = writeln!(
+                err,
+                "{}: {} file(s), {} error(s), {} warning(s)",
+                args.rules.display(),
+                files,
+                diags.error_count(),
+                diags.warning_count()
+            );
+        }
+    }
+    if io_problem {
+        super::EXIT_USAGE
+    } else if diags.has_errors() || (args.deny_warnings && diags.warning_count() > 0) {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
+    }
 }

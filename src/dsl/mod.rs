@@ -1,1 +1,264 @@
-//! The surface language: grammar, typed AST with spans, and the parser.
+//! The surface language: the pest grammar (`grammar/aftersales.pest`), a typed AST with
+//! spans ([`ast`]), the parser with pointed diagnostics, and loading a rule set from a
+//! folder (files in sorted path order, LANGUAGE.md preamble).
+//!
+//! ```
+//! use aftersales::dsl;
+//! let parsed = dsl::parse_str("inline.rules", r#"
+//!     decision adjudicate hit first {
+//!       output action: enum { accept, reject }
+//!       rule late when claim.repair_date > 2026-01-01 then action = reject
+//!       otherwise action = accept
+//!     }
+//! "#);
+//! assert!(parsed.diagnostics.is_empty());
+//! assert_eq!(parsed.files[0].items.len(), 1);
+//!
+//! let broken = dsl::parse_str("broken.rules", "decision d { rule r when x > then a = 1 }");
+//! let d = &broken.diagnostics.as_slice()[0];
+//! assert_eq!(d.code.as_str(), "E0001");
+//! assert!(d.message.starts_with("expected an expression"), "{}", d.message);
+//! ```
+
+pub mod ast;
+mod parser;
+mod syntax_error;
+
+#[allow(unused_imports)]
+pub(crate) use parser::{expr_depth, for_each_child};
+pub use parser::{parse_file, MAX_EXPR_DEPTH, MAX_FILE_BYTES, MAX_NESTING};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, SourceMap};
+use ast::RuleFile;
+use std::path::{Path, PathBuf};
+
+/// A parsed rule set: its sources, each file's syntax tree, and every diagnostic found.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// The source files, for turning spans into places.
+    pub map: SourceMap,
+    /// One syntax tree per file, in load order.
+    pub files: Vec<RuleFile>,
+    /// Everything found wrong so far.
+    pub diagnostics: Diagnostics,
+}
+
+impl Parsed {
+    fn add(&mut self, name: String, text: String) {
+        let id = self.map.add(name, text);
+        let (file, diags) = parse_file(&self.map, id);
+        self.files.push(file);
+        self.diagnostics.extend(diags);
+    }
+}
+
+/// Parse one rule file held in memory.
+pub fn parse_str(name: &str, text: &str) -> Parsed {
+    parse_sources([(name.to_string(), text.to_string())])
+}
+
+/// Parse rule files held in memory (a host that keeps rules in a database). They are
+/// loaded in sorted name order, as files of a folder are.
+pub fn parse_sources<I>(sources: I) -> Parsed
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let mut sources: Vec<(String, String)> = sources.into_iter().collect();
+    sources.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut parsed = Parsed::default();
+    for (name, mut text) in sources {
+        if text.starts_with('\u{feff}') {
+            text.drain(..3);
+        }
+        parsed.add(name, text);
+    }
+    parsed
+}
+
+/// Deepest folder nesting followed when looking for `.rules` files.
+const MAX_DIR_DEPTH: usize = 16;
+
+/// Load and parse a rule set: a folder of `.rules` files (searched recursively, read in
+/// sorted path order) or a single file. Problems reading files are diagnostics
+/// ([`Code::Io`], [`Code::NoRuleFiles`], [`Code::InvalidUtf8`], [`Code::FileTooLarge`]).
+pub fn load_path(path: &Path) -> Parsed {
+    let mut parsed = Parsed::default();
+    let shown = path.display().to_string();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            parsed.diagnostics.push(
+                Diagnostic::error(Code::Io, format!("cannot read `{shown}`: {e}")).with_path(shown),
+            );
+            return parsed;
+        }
+    };
+    let mut files = Vec::new();
+    if meta.is_dir() {
+        collect_rule_files(path, 0, &mut files, &mut parsed.diagnostics);
+        files.sort();
+        if files.is_empty() && !parsed.diagnostics.has_errors() {
+            parsed.diagnostics.push(
+                Diagnostic::error(
+                    Code::NoRuleFiles,
+                    format!("no `.rules` files in folder `{shown}`"),
+                )
+                .with_path(shown)
+                .with_help("a rule set is a folder of files whose names end in `.rules`"),
+            );
+        }
+    } else {
+        files.push(path.to_path_buf());
+    }
+    for f in files {
+        read_one(&f, &mut parsed);
+    }
+    parsed
+}
+
+fn collect_rule_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+    if depth > MAX_DIR_DEPTH {
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            let shown = dir.display().to_string();
+            diags.push(
+                Diagnostic::error(Code::Io, format!("cannot read folder `{shown}`: {e}"))
+                    .with_path(shown),
+            );
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let p = entry.path();
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => collect_rule_files(&p, depth + 1, out, diags),
+            Ok(m) if m.is_file() && p.extension().is_some_and(|e| e == "rules") => out.push(p),
+            _ => {}
+        }
+    }
+}
+
+fn read_one(path: &Path, parsed: &mut Parsed) {
+    let shown = path.display().to_string();
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES as u64 => {
+            parsed.diagnostics.push(
+                Diagnostic::error(
+                    Code::FileTooLarge,
+                    format!(
+                        "rule file is {} bytes; the largest accepted is {} bytes",
+                        m.len(),
+                        MAX_FILE_BYTES
+                    ),
+                )
+                .with_path(shown),
+            );
+            return;
+        }
+        _ => {}
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            parsed.diagnostics.push(
+                Diagnostic::error(Code::Io, format!("cannot read `{shown}`: {e}")).with_path(shown),
+            );
+            return;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            parsed.add(shown, text);
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes().get(at).copied().unwrap_or(0);
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = parsed.map.add(shown, lossy);
+            let span = parsed.map.span(id, at, at + 3);
+            parsed.diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidUtf8,
+                    format!("file is not valid UTF-8: byte 0x{byte:02X} at byte offset {at}"),
+                )
+                .at(span)
+                .with_help("save the file as UTF-8"),
+            );
+        }
+    }
+}
+
+/// Largest number of codes one range `A..B` in a table may expand to.
+pub const MAX_CODE_RANGE: u64 = 100_000;
+
+fn split_code(code: &str) -> (&str, &str) {
+    let digits = code
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    code.split_at(code.len() - digits)
+}
+
+/// Check a table range `A..B`: same prefix, same number of trailing digits, `A <= B`,
+/// and at most [`MAX_CODE_RANGE`] codes. Returns the number of codes.
+pub fn code_range_check(a: &str, b: &str) -> Result<u64, String> {
+    let (pa, da) = split_code(a);
+    let (pb, db) = split_code(b);
+    if da.is_empty() || db.is_empty() {
+        return Err(format!(
+            "code range `{a}..{b}` needs codes ending in digits, counted from the first to the last"
+        ));
+    }
+    if pa != pb || da.len() != db.len() {
+        return Err(format!(
+            "code range `{a}..{b}`: both ends must have the same prefix and the same number of trailing digits"
+        ));
+    }
+    let (Ok(x), Ok(y)) = (da.parse::<u64>(), db.parse::<u64>()) else {
+        return Err(format!("code range `{a}..{b}` has too many digits"));
+    };
+    if x > y {
+        return Err(format!("code range `{a}..{b}` runs backwards"));
+    }
+    let n = y - x + 1;
+    if n > MAX_CODE_RANGE {
+        return Err(format!(
+            "code range `{a}..{b}` has {n} codes; the most one range may have is {MAX_CODE_RANGE}"
+        ));
+    }
+    Ok(n)
+}
+
+/// Expand a table range `A..B` into its codes by counting the trailing digits
+/// (LANGUAGE.md §5.1).
+///
+/// ```
+/// let codes = aftersales::dsl::expand_code_range("P0301", "P0303").unwrap();
+/// assert_eq!(codes, ["P0301", "P0302", "P0303"]);
+/// assert!(aftersales::dsl::expand_code_range("P0301", "B0303").is_err());
+/// ```
+pub fn expand_code_range(a: &str, b: &str) -> Result<Vec<String>, String> {
+    code_range_check(a, b)?;
+    let (prefix, da) = split_code(a);
+    let (_, db) = split_code(b);
+    let width = da.len();
+    let (x, y) = (
+        da.parse::<u64>().map_err(|e| e.to_string())?,
+        db.parse::<u64>().map_err(|e| e.to_string())?,
+    );
+    Ok((x..=y).map(|n| format!("{prefix}{n:0width$}")).collect())
+}

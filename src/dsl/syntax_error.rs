@@ -1,0 +1,325 @@
+//! Turning pest's "expected rules" into a diagnostic in the author's words:
+//! `expected \`then\` or an operator, found \`than\``, with a suggestion where the word
+//! found is close to a keyword that fits.
+
+use super::parser::Rule;
+use crate::diag::{suggest, Code, Diagnostic, FileId, SourceMap};
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+/// What an expected rule is called in a message, and a keyword it stands for (used for
+/// "did you mean" suggestions).
+fn describe(rule: Rule) -> (&'static str, Option<&'static str>) {
+    use Rule::*;
+    match rule {
+        ident | rule_id => ("a name", None),
+        code_lit | code_key => ("a code such as `P0301`", None),
+        currency => ("a currency code such as `USD`", None),
+        number | num_part | digits => ("a number", None),
+        percent => ("a percentage such as `70%`", None),
+        money => ("an amount of money such as `USD 120.50`", None),
+        quantity => ("a quantity such as `36 months` or `4h`", None),
+        unit => ("a unit", None),
+        date => ("a date such as `2026-01-31`", None),
+        datetime => ("a date and time such as `2026-01-31T08:00:00Z`", None),
+        clock => ("a time such as `08:00`", None),
+        opening => ("opening hours such as `08:00-18:00`", None),
+        weekday | weekdays => (
+            "a weekday (`mon` … `sun`) or a range such as `mon..fri`",
+            None,
+        ),
+        string | title | string_inner => ("a string in double quotes", None),
+        string_close => ("`\"` to close the string", None),
+        string_escape => ("an escape sequence", None),
+        regex | regex_body => ("a regular expression such as `/^INJ-/`", None),
+        regex_close => ("`/` to close the regular expression", None),
+        regex_flags => ("regular expression flags (`i`, `m`, `s`, `x`)", None),
+        lbrace => ("`{`", None),
+        rbrace => ("`}`", None),
+        lbrack => ("`[`", None),
+        rbrack => ("`]`", None),
+        lparen => ("`(`", None),
+        rparen => ("`)`", None),
+        comma => ("`,`", None),
+        colon => ("`:`", None),
+        dot => ("`.`", None),
+        dotdot => ("`..`", None),
+        assign => ("`=`", None),
+        qmark => ("`?`", None),
+        op_eq | op_ne | op_le | op_ge | op_lt | op_gt | op_add | op_sub | op_mul | op_div => {
+            ("an operator", None)
+        }
+        op_neg => ("an expression", None),
+        k_and => ("`and`", Some("and")),
+        k_or => ("`or`", Some("or")),
+        k_not => ("`not`", Some("not")),
+        k_in => ("`in`", Some("in")),
+        k_matches => ("`matches`", Some("matches")),
+        k_contains => ("`contains`", Some("contains")),
+        k_has => ("`has`", Some("has")),
+        k_true | k_false => ("an expression", None),
+        k_when => ("`when`", Some("when")),
+        k_then => ("`then`", Some("then")),
+        k_otherwise => ("`otherwise`", Some("otherwise")),
+        k_rule => ("`rule`", Some("rule")),
+        k_schema | k_extend | k_units | k_codes | k_decision | k_warranty | k_split | k_queue
+        | k_route | k_calendar | k_segment | k_channel | k_returns | k_disposition | k_recall
+        | k_report | k_opportunity | schema_item | extend_item | units_item | codes_item
+        | decision_item | warranty_item | split_item | queue_item | route_item | calendar_item
+        | segment_item | channel_item | returns_item | disposition_item | recall_item
+        | report_item | opportunity_item | file => ("an item", None),
+        not_in | matches_op => ("an operator", None),
+        k_open => ("`open`", Some("open")),
+        k_from => ("`from`", Some("from")),
+        k_format => ("`format`", Some("format")),
+        k_attributes => ("`attributes`", Some("attributes")),
+        k_hit => ("`hit`", Some("hit")),
+        k_output => ("`output`", Some("output")),
+        k_priority => ("`priority`", Some("priority")),
+        k_effective => ("`effective`", Some("effective")),
+        k_term => ("`term`", Some("term")),
+        k_covers => ("`covers`", Some("covers")),
+        k_all => ("`all`", Some("all")),
+        k_party => ("`party`", Some("party")),
+        k_pays => ("`pays`", Some("pays")),
+        k_cap => ("`cap`", Some("cap")),
+        k_hours => ("`hours`", Some("hours")),
+        k_due => ("`due`", Some("due")),
+        k_after => ("`after`", Some("after")),
+        k_set | set_of => ("`set of`", None),
+        k_of => ("`of`", Some("of")),
+        k_enum | enum_type => ("`enum { … }`", None),
+        k_code | code_type => ("`code TABLE`", None),
+        k_affects => ("`affects`", Some("affects")),
+        type_expr | type_base => ("a type", None),
+        field_decl => ("a field such as `odometer: distance?`", None),
+        prop_clause | when_clause | term_clause | covers_clause | pays_clause | party_clause
+        | hours_clause | due_clause | format_clause | attributes_clause => ("a clause", None),
+        code_entry => ("a code entry", None),
+        attr_values | attr_value => ("attribute values `{ name: value }`", None),
+        output_decl => ("`output`", Some("output")),
+        rule_decl => ("`rule`", Some("rule")),
+        otherwise_clause => ("`otherwise`", Some("otherwise")),
+        then_body | assignments | assignment => ("`output = value`", None),
+        action | action_arg => ("an action", None),
+        hit_policy => ("`hit`", Some("hit")),
+        rule_mod => ("`priority` or `effective`", None),
+        share => ("a cost share such as `labor 70%`", None),
+        recall_id => ("a recall id", None),
+        EOI => ("end of file", None),
+        _ => ("an expression", None),
+    }
+}
+
+const ITEM_WORDS: &[&str] = &[
+    "schema",
+    "extend",
+    "units",
+    "codes",
+    "decision",
+    "warranty",
+    "split",
+    "queue",
+    "route",
+    "calendar",
+    "segment",
+    "channel",
+    "returns",
+    "disposition",
+    "recall",
+    "report",
+    "opportunity",
+];
+
+/// Words that are never names (LANGUAGE.md §9).
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "matches",
+    "contains",
+    "has",
+    "true",
+    "false",
+    "when",
+    "then",
+    "otherwise",
+    "rule",
+];
+
+/// The token-ish text found at `pos`, for "found …".
+fn found_at(text: &str, pos: usize) -> (String, usize) {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return ("end of file".into(), 0);
+    };
+    if first == '\n' || first == '\r' {
+        return ("end of line".into(), 0);
+    }
+    let len = if first.is_ascii_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    let word = &rest[..len.min(40)];
+    (format!("`{}`", word.escape_debug()), len)
+}
+
+fn join_alternatives(items: &[&str]) -> String {
+    match items {
+        [] => "something else".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// Convert a pest error at `file` into a diagnostic.
+pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>) -> Diagnostic {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let positives: Vec<Rule> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let (found, found_len) = found_at(text, pos);
+    let span = map.span(
+        file,
+        pos,
+        pos + found_len.max(1).min(text.len().saturating_sub(pos)),
+    );
+
+    if positives.contains(&Rule::string_close) {
+        // point at the opening quote
+        let line_start = text[..pos.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let open = text[line_start..pos.min(text.len())]
+            .rfind('"')
+            .map_or(pos, |i| line_start + i);
+        return Diagnostic::error(Code::UnterminatedString, "unterminated string")
+            .at(map.span(file, open, open + 1))
+            .with_label("this string is never closed")
+            .with_help("close it with `\"` on the same line (write a line break as `\\n`)");
+    }
+    if positives.contains(&Rule::regex_close) {
+        let line_start = text[..pos.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let open = text[line_start..pos.min(text.len())]
+            .find('/')
+            .map_or(pos, |i| line_start + i);
+        return Diagnostic::error(Code::UnterminatedRegex, "unterminated regular expression")
+            .at(map.span(file, open, open + 1))
+            .with_label("this regular expression is never closed")
+            .with_help("close it with `/` on the same line; write a `/` inside it as `\\/`");
+    }
+    if positives.contains(&Rule::regex_flags) {
+        let flag = text
+            .get(pos..)
+            .and_then(|r| r.chars().next())
+            .unwrap_or('?');
+        if flag.is_ascii_alphanumeric() || flag == '_' {
+            return Diagnostic::error(
+                Code::RegexFlag,
+                format!("unknown regular expression flag `{flag}`"),
+            )
+            .at(map.span(file, pos, pos + 1))
+            .with_help("flags are `i` (ignore case), `m` (multi-line), `s` (dot matches newline) and `x` (verbose)");
+        }
+    }
+    // A character that starts no token at all.
+    if let Some(ch) = text.get(pos..).and_then(|r| r.chars().next()) {
+        let starts_token = ch.is_ascii_alphanumeric()
+            || ch.is_ascii_whitespace()
+            || "_\"/#()[]{},:.=!<>+-*%?".contains(ch);
+        if !starts_token {
+            return Diagnostic::error(
+                Code::InvalidCharacter,
+                format!("unexpected character `{}`", ch.escape_debug()),
+            )
+            .at(map.span(file, pos, pos + ch.len_utf8()))
+            .with_help(if ch.is_ascii_uppercase() || ch.is_alphabetic() {
+                "names are lower-case ASCII letters, digits and `_`"
+            } else {
+                "this character has no meaning here; remove it, or put text in double quotes"
+            });
+        }
+    }
+
+    let mut wanted: Vec<&str> = Vec::new();
+    let mut keywords: Vec<&str> = Vec::new();
+    let mut wants_item = false;
+    for r in &positives {
+        let (desc, kw) = describe(*r);
+        if desc == "an item" {
+            wants_item = true;
+        }
+        if let Some(k) = kw {
+            keywords.push(k);
+        }
+        if !wanted.contains(&desc) {
+            wanted.push(desc);
+        }
+    }
+    // Items are listed by name once, not as "an item" many times.
+    if wants_item {
+        wanted.retain(|d| *d != "an item" && *d != "end of file");
+        wanted.insert(
+            0,
+            "an item (`schema`, `codes`, `decision`, `warranty`, `split`, `route`, …)",
+        );
+        keywords.extend(ITEM_WORDS);
+    }
+    // "an operator" covers the operator keywords; list structure words first.
+    if wanted.contains(&"an operator") {
+        wanted.retain(|d| {
+            !matches!(
+                *d,
+                "`..`" | "`not`" | "`in`" | "`matches`" | "`contains`" | "`and`" | "`or`"
+            )
+        });
+    }
+    wanted.sort_by_key(|d| match *d {
+        "an operator" => 1,
+        d if d.starts_with('`') => 0,
+        _ => 2,
+    });
+    // After a number, "a unit" is always possible and rarely what the author forgot.
+    if wanted.len() > 1 {
+        wanted.retain(|d| *d != "a unit");
+    }
+    // Lots of alternatives: keep the most telling ones.
+    if wanted.len() > 6 {
+        wanted.truncate(6);
+        wanted.push("…");
+    }
+    let message = if wanted.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_alternatives(&wanted))
+    };
+    let mut d = Diagnostic::error(Code::Syntax, message)
+        .at(span)
+        .with_label("unexpected here");
+    let word = found.trim_matches('`');
+    let expects_name = positives
+        .iter()
+        .any(|r| matches!(r, Rule::ident | Rule::rule_id));
+    if word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !word.is_empty() {
+        if let Some(s) = suggest(word, keywords.iter()) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else if expects_name && RESERVED.contains(&word) {
+            d = d.with_help(format!(
+                "`{word}` is a reserved word (LANGUAGE.md §9) and cannot be used as a name"
+            ));
+        } else if expects_name && word.chars().any(|c| c.is_ascii_uppercase()) {
+            d = d.with_help(format!(
+                "names are lower-case letters, digits and `_`: write `{}`",
+                word.to_ascii_lowercase()
+            ));
+        }
+    }
+    if d.help.is_none() && found == "end of file" {
+        d = d.with_help("the file ends in the middle of an item; is a `}` missing?");
+    }
+    d
+}
