@@ -57,8 +57,8 @@ impl Namespace {
 ///
 /// ```
 /// let parsed = aftersales::dsl::parse_str("a.rules", "
-///     decision d { otherwise }
-///     decision d { otherwise }
+///     decision d { otherwise a = 1 }
+///     decision d { otherwise a = 2 }
 /// ");
 /// let diags = aftersales::check::duplicate_names(&parsed.files);
 /// assert_eq!(diags.as_slice()[0].code.as_str(), "E0101");

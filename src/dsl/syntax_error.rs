@@ -269,6 +269,29 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
         );
         keywords.extend(ITEM_WORDS);
     }
+    // "an expression" covers everything an expression can start with.
+    if wanted.contains(&"an expression") {
+        wanted.retain(|d| {
+            !matches!(
+                *d,
+                "`[`"
+                    | "`(`"
+                    | "`not`"
+                    | "`has`"
+                    | "a name"
+                    | "a number"
+                    | "a string in double quotes"
+                    | "a code such as `P0301`"
+                    | "a percentage such as `70%`"
+                    | "an amount of money such as `USD 120.50`"
+                    | "a quantity such as `36 months` or `4h`"
+                    | "a date such as `2026-01-31`"
+                    | "a date and time such as `2026-01-31T08:00:00Z`"
+                    | "a time such as `08:00`"
+                    | "opening hours such as `08:00-18:00`"
+            )
+        });
+    }
     // "an operator" covers the operator keywords; list structure words first.
     if wanted.contains(&"an operator") {
         wanted.retain(|d| {

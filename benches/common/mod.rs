@@ -1,0 +1,63 @@
+//! Generators of rule sets and inputs for the benchmarks: deterministic (a fixed LCG),
+//! so that figures are comparable run to run.
+#![allow(dead_code)]
+
+/// A small deterministic pseudo-random generator (Knuth's MMIX LCG).
+pub struct Lcg(u64);
+
+impl Lcg {
+    /// Seeded generator.
+    pub fn new(seed: u64) -> Lcg {
+        Lcg(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    /// Next value in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+const KINDS: [&str; 8] = [
+    "retail", "fleet", "rental", "lease", "demo", "export", "gov", "staff",
+];
+
+/// A rule set of `n` first-hit rules over 8 fields of mixed types (int, decimal, money,
+/// date, enum, code, text with a regex, distance) in one decision `tier`, with its own
+/// schema and code table so that it is self-contained.
+pub fn first_hit_rule_set(n: usize, seed: u64) -> String {
+    let mut r = Lcg::new(seed);
+    let mut s = String::with_capacity(n * 200 + 1024);
+    s.push_str("codes bench_fault \"Generated fault codes\" {\n  P1000..P1999 \"generated\"\n}\n");
+    s.push_str(
+        "schema item {\n  qty: int\n  weight: decimal\n  price: money\n  sold: date\n  \
+         kind: enum { retail, fleet, rental, lease, demo, export, gov, staff }\n  \
+         fault: code bench_fault\n  note: text\n  mileage: distance\n}\n",
+    );
+    s.push_str("decision tier hit first {\n  output tier: int = 0\n  output why: text = \"\"\n");
+    for i in 0..n {
+        let q = r.below(90);
+        let w = r.below(500);
+        let p = 100 + r.below(5000);
+        let month = 1 + r.below(12);
+        let day = 1 + r.below(28);
+        let k1 = KINDS[r.below(8) as usize];
+        let k2 = KINDS[r.below(8) as usize];
+        let f = 1000 + r.below(900);
+        let m = 10_000 + r.below(90_000);
+        s.push_str(&format!(
+            "  rule r{i}\n    when item.qty >= {q} and item.qty < {q2} and item.weight <= {w}.5\n      \
+             and item.price > USD {p} and item.sold < 2025-{month:02}-{day:02}\n      \
+             and item.kind in [{k1}, {k2}] and item.fault in P{f}..P{f2}\n      \
+             and item.mileage < {m} km and item.note matches /^N{nn}/\n    \
+             then tier = {i}, why = \"rule {i}\"\n",
+            q2 = q + 10,
+            f2 = f + 50,
+            nn = r.below(10),
+        ));
+    }
+    s.push_str("  otherwise tier = -1, why = \"none\"\n}\n");
+    s
+}

@@ -1,0 +1,77 @@
+//! The author's guide documents every diagnostic code the tool can report.
+
+use aftersales::diag::Code;
+
+#[test]
+fn every_diagnostic_code_is_documented_in_the_language_guide() {
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md"))
+        .expect("docs/language.md exists");
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !guide.contains(&format!("| {c} |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes missing from docs/language.md: {missing:?}"
+    );
+}
+
+#[test]
+fn codes_are_unique_and_well_formed() {
+    let mut seen = std::collections::HashSet::new();
+    for c in Code::ALL {
+        let s = c.as_str();
+        assert!(
+            s.len() == 5 && s.starts_with('E') && s[1..].chars().all(|d| d.is_ascii_digit()),
+            "{s}"
+        );
+        assert!(seen.insert(s), "code {s} used twice");
+        assert!(!c.title().is_empty());
+    }
+}
+
+#[test]
+fn the_bundled_rule_set_checks_clean() {
+    let parsed = aftersales::dsl::load_path(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules"
+    )));
+    let mut diags = parsed.diagnostics.clone();
+    diags.extend(aftersales::check::duplicate_names(&parsed.files));
+    assert!(
+        diags.is_empty(),
+        "{}",
+        diags
+            .as_slice()
+            .iter()
+            .map(|d| d.render(&parsed.map, false))
+            .collect::<String>()
+    );
+    // one file per item kind, and every item kind used at least once
+    let kinds: std::collections::BTreeSet<&str> = parsed
+        .files
+        .iter()
+        .flat_map(|f| f.items.iter().map(|i| i.keyword()))
+        .collect();
+    for k in [
+        "units",
+        "extend",
+        "codes",
+        "decision",
+        "warranty",
+        "split",
+        "queue",
+        "route",
+        "calendar",
+        "segment",
+        "channel",
+        "returns",
+        "disposition",
+        "recall",
+        "report",
+        "opportunity",
+    ] {
+        assert!(kinds.contains(k), "the starter rule set has no `{k}` item");
+    }
+}
