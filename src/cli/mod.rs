@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod check;
+pub mod forecast;
 
 /// Exit code: everything went well.
 pub const EXIT_OK: u8 = 0;
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check a rule set; report every problem with its place.
     Check(check::CheckArgs),
+    /// Forecast contact volumes per interval with Holt-Winters.
+    Forecast(forecast::ForecastArgs),
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -42,5 +45,6 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
     }
 }
