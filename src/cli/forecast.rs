@@ -179,8 +179,10 @@ fn json_document(history: &History, r: &ForecastReport) -> serde_json::Value {
         },
         "history": {
             "points": r.history_len,
+            "first": history.axis.label(0),
+            "last": history.axis.label(r.history_len.saturating_sub(1)),
+            "step_seconds": history.axis.step_seconds(),
             "filled_missing": history.filled,
-            "axis": history.axis,
         },
         "selection": {
             "holdout_points": r.holdout_points,

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 pub mod check;
 pub mod forecast;
+pub mod schedule;
 
 /// Exit code: everything went well.
 pub const EXIT_OK: u8 = 0;
@@ -33,6 +34,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Forecast contact volumes per interval with Holt-Winters.
     Forecast(forecast::ForecastArgs),
+    /// Choose shifts covering agents required per interval at least cost.
+    Schedule(schedule::ScheduleArgs),
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -46,5 +49,6 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Forecast(args) => forecast::run(&args),
+        Command::Schedule(args) => schedule::run(&args),
     }
 }

@@ -17,10 +17,13 @@
 //!   season means, the seasonal indices from the detrended average of the two
 //!   seasons (see [`HoltWinters::fit`]). Hence a series needs more than two
 //!   full seasons.
-//! * **Fitting.** α, β, γ ∈ [0, 1] minimise the mean squared error of the
-//!   multi-step forecast of a hold-out (the last `V` points, `V = max(horizon,
-//!   m)` capped by the data), found by a 5×5×5 grid and then a deterministic
-//!   compass (pattern) search down to a step of 0.001.
+//! * **Fitting.** α, β, γ ∈ [0, 1] minimise the mean squared error on a
+//!   hold-out: the last `V = min(horizon + m, n − 2m)` points (`m` the longest
+//!   season tried), forecast `min(horizon, V)` steps ahead from up to 24
+//!   origins spread over it, each origin seeing only the data before it. The
+//!   search is deterministic: a 5×5×5 grid (0.1 … 0.9), then a compass
+//!   (pattern) search halving its step from 0.1 to below 0.001, on a lattice
+//!   of 0.0001.
 //! * **Selection.** Every candidate (each season length given, additive and,
 //!   for a strictly positive series, multiplicative) is fitted; the one with
 //!   the smallest hold-out error wins. Two season lengths (daily and weekly)
@@ -290,8 +293,9 @@ fn strip_quotes(s: &str) -> &str {
 /// A first line whose last field is not a number is a header. Blank lines and
 /// lines starting with `#` are skipped; fields may be double-quoted. Volumes
 /// are finite and not negative. Time stamps increase at a fixed interval (the
-/// smallest gap between two rows); a missing interval is an error naming the
-/// line after it unless [`MissingIntervals::Zero`] is chosen.
+/// most frequent gap between two rows); a row off that grid is an error, and
+/// a missing interval is an error naming the line after it unless
+/// [`MissingIntervals::Zero`] is chosen.
 ///
 /// ```
 /// use aftersales::host::workforce::forecast::{parse_history_csv, HistoryOptions};
@@ -433,15 +437,17 @@ pub fn parse_history_csv(text: &str, opts: &HistoryOptions) -> Result<History, F
                     Some(Key::Time(t, s)) if *s == style => {
                         stamps.push((*line, t.signed_duration_since(first).num_seconds()))
                     }
-                    _ => return Err(perr(
-                        *line,
-                        format!(
+                    _ => {
+                        return Err(perr(
+                            *line,
+                            format!(
                             "time stamp written differently from the first row (line {first_line})"
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
-            let step = smallest_step(&stamps)?;
+            let step = row_step(&stamps)?;
             let values = place(&rows, &stamps, step, opts)?;
             let filled = values.len() - rows.len();
             Ok(History {
@@ -457,11 +463,13 @@ pub fn parse_history_csv(text: &str, opts: &HistoryOptions) -> Result<History, F
     }
 }
 
-/// The smallest positive difference between consecutive stamps; an error
-/// for a stamp that does not increase.
-fn smallest_step(stamps: &[(usize, i64)]) -> Result<i64, ForecastError> {
-    let mut step = i64::MAX;
-    for w in stamps.windows(2) {
+/// The interval of the rows: the most frequent difference between
+/// consecutive stamps (ties: the one seen first); an error for a stamp that
+/// does not increase.
+fn row_step(stamps: &[(usize, i64)]) -> Result<i64, ForecastError> {
+    let mut counts: std::collections::HashMap<i64, (usize, usize)> =
+        std::collections::HashMap::new();
+    for (k, w) in stamps.windows(2).enumerate() {
         let d = w[1].1.saturating_sub(w[0].1);
         if d <= 0 {
             return Err(ForecastError::Parse {
@@ -469,9 +477,12 @@ fn smallest_step(stamps: &[(usize, i64)]) -> Result<i64, ForecastError> {
                 message: "time stamp is not later than the row before".into(),
             });
         }
-        step = step.min(d);
+        counts.entry(d).or_insert((0, k)).0 += 1;
     }
-    Ok(if step == i64::MAX { 1 } else { step })
+    Ok(counts
+        .into_iter()
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+        .map_or(1, |(d, _)| d))
 }
 
 /// Put rows at their positions `(stamp - first) / step`, handling gaps.
@@ -928,11 +939,12 @@ fn rolling_mse(
 
 /// Origins in the hold-out whose forecasts are scored while fitting.
 const FIT_ORIGINS: usize = 24;
-const GRID: [f64; 5] = [0.1, 0.3, 0.5, 0.7, 0.9];
+const GRID: [i32; 5] = [1000, 3000, 5000, 7000, 9000];
 const MAX_REFINE_EVALS: usize = 600;
 
-/// Deterministic search: the best of a 5×5×5 grid, then a best-improvement
-/// compass search on `[0, 1]³` halving its step from 0.1 to below 0.001.
+/// Deterministic search on a lattice of 0.0001 (parameters are whole
+/// ten-thousandths): the best of a 5×5×5 grid, then a best-improvement
+/// compass search on `[0, 1]³` whose step halves from 0.1 down to 0.0007.
 fn fit_params(
     y: &[f64],
     m: usize,
@@ -940,27 +952,20 @@ fn fit_params(
     origins: &[usize],
     hf: usize,
 ) -> (Smoothing, f64) {
-    let grid: Vec<[f64; 3]> = GRID
+    const UNIT: f64 = 10_000.0;
+    let grid: Vec<[i32; 3]> = GRID
         .iter()
         .flat_map(|&a| {
             GRID.iter()
                 .flat_map(move |&b| GRID.iter().map(move |&g| [a, b, g]))
         })
         .collect();
-    let eval = |x: &[f64; 3]| {
-        rolling_mse(
-            y,
-            m,
-            kind,
-            &Smoothing {
-                alpha: x[0],
-                beta: x[1],
-                gamma: x[2],
-            },
-            origins,
-            hf,
-        )
+    let params = |x: &[i32; 3]| Smoothing {
+        alpha: f64::from(x[0]) / UNIT,
+        beta: f64::from(x[1]) / UNIT,
+        gamma: f64::from(x[2]) / UNIT,
     };
+    let eval = |x: &[i32; 3]| rolling_mse(y, m, kind, &params(x), origins, hf);
     let scores: Vec<f64> = grid.par_iter().map(eval).collect();
     let (mut best, mut best_f) = (grid[0], scores[0]);
     for (x, f) in grid.iter().zip(&scores) {
@@ -969,14 +974,14 @@ fn fit_params(
             best_f = *f;
         }
     }
-    let mut step = 0.1;
+    let mut step: i32 = 1000;
     let mut evals = 0;
-    while step >= 1e-3 && evals < MAX_REFINE_EVALS && best_f.is_finite() {
-        let mut trials: Vec<[f64; 3]> = Vec::with_capacity(6);
+    while step >= 7 && evals < MAX_REFINE_EVALS && best_f.is_finite() {
+        let mut trials: Vec<[i32; 3]> = Vec::with_capacity(6);
         for k in 0..3 {
-            for dir in [-1.0, 1.0] {
+            for dir in [-1, 1] {
                 let mut x = best;
-                x[k] = (x[k] + dir * step).clamp(0.0, 1.0);
+                x[k] = (x[k] + dir * step).clamp(0, 10_000);
                 if x[k] != best[k] {
                     trials.push(x);
                 }
@@ -993,17 +998,10 @@ fn fit_params(
             }
         }
         if !improved {
-            step /= 2.0;
+            step /= 2;
         }
     }
-    (
-        Smoothing {
-            alpha: best[0],
-            beta: best[1],
-            gamma: best[2],
-        },
-        best_f,
-    )
+    (params(&best), best_f)
 }
 
 // ---------------------------------------------------------------------------

@@ -5,4 +5,5 @@
 //! and shift scheduling (set covering) in [`schedule`].
 
 pub mod forecast;
+pub mod schedule;
 pub mod svg;
