@@ -352,6 +352,17 @@ fn file_errors_name_the_problem() {
         parse_requirements_csv("interval,required\n"),
         Err(ScheduleError::NoIntervals)
     );
+    // 25 hourly time-of-day rows are more than a day: the 25th row is named.
+    let mut day = String::from("interval,required\n");
+    for h in 0..25 {
+        day.push_str(&format!("{:02}:00,1\n", h % 24));
+    }
+    let e = parse_requirements_csv(&day).unwrap_err();
+    assert!(
+        matches!(e, ScheduleError::Requirements { line: 26, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("24 hours"));
 
     let req = parse_requirements_csv("interval,required\n08:00,1\n08:30,1\n").unwrap();
     for (yaml, word) in [

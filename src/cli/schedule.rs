@@ -105,8 +105,8 @@ fn run_inner(args: &ScheduleArgs) -> Result<(), Failure> {
                 out.push_str(&format!(
                     "{},{a},{},{}\n",
                     s.name,
-                    s.paid_hours * f64::from(a),
-                    s.cost * f64::from(a)
+                    num(s.paid_hours * f64::from(a)),
+                    num(s.cost * f64::from(a))
                 ));
             }
         }
@@ -174,8 +174,8 @@ fn print_human(name: &str, req: &Requirements, p: &CoverProblem, s: &Schedule) {
     eprintln!("method: {}", s.method);
     eprintln!(
         "cost: {}   paid hours: {}   agents: {}",
-        s.cost,
-        s.paid_hours,
+        num(s.cost),
+        num(s.paid_hours),
         s.agents.iter().map(|&a| u64::from(a)).sum::<u64>()
     );
     match (s.lp_bound, s.gap_percent) {
@@ -185,5 +185,16 @@ fn print_human(name: &str, req: &Requirements, p: &CoverProblem, s: &Schedule) {
     eprintln!("over-coverage: {over} agent-intervals above requirement");
     for n in &s.notes {
         eprintln!("note: {n}");
+    }
+}
+
+/// A number for people: up to four decimals, trailing zeros dropped.
+fn num(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
     }
 }

@@ -39,7 +39,7 @@ use thiserror::Error;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta};
 
 /// Largest number of points (history rows, gap fills included) accepted.
-pub const MAX_POINTS: usize = 10_000_000;
+pub const MAX_POINTS: usize = 2_000_000;
 /// Largest forecast horizon accepted, in intervals.
 pub const MAX_HORIZON: usize = 1_000_000;
 /// Largest season length accepted, in intervals.
@@ -937,8 +937,11 @@ fn rolling_mse(
     }
 }
 
-/// Origins in the hold-out whose forecasts are scored while fitting.
+/// Most origins in the hold-out whose forecasts are scored while fitting.
 const FIT_ORIGINS: usize = 24;
+/// Most forecast points scored per evaluation while fitting (bounds the
+/// work for long horizons: fewer origins then).
+const FIT_POINTS: usize = 200_000;
 const GRID: [i32; 5] = [1000, 3000, 5000, 7000, 9000];
 const MAX_REFINE_EVALS: usize = 600;
 
@@ -1354,7 +1357,7 @@ pub fn forecast(y: &[f64], cfg: &ForecastConfig) -> Result<ForecastReport, Forec
     // up to FIT_ORIGINS origins spread over it.
     let v = (cfg.horizon + m_max).min(n - 2 * m_max);
     let hf = cfg.horizon.min(v);
-    let fit_origins = origins(n - v, n - hf, FIT_ORIGINS);
+    let fit_origins = origins(n - v, n - hf, (FIT_POINTS / hf).clamp(1, FIT_ORIGINS));
 
     let mut candidates = Vec::new();
     for &m in &seasons {

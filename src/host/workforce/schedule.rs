@@ -34,6 +34,8 @@ pub const MAX_INTERVALS: usize = 100_000;
 pub const MAX_SHIFTS: usize = 200_000;
 /// Largest total number of (shift, interval) coverage entries.
 pub const MAX_COVERAGE_ENTRIES: usize = 20_000_000;
+/// Largest number of days a requirement may span.
+pub const MAX_DAYS: i64 = 3_660;
 /// Largest requirement of one interval.
 pub const MAX_REQUIRED: u32 = 1_000_000;
 
@@ -762,13 +764,24 @@ pub fn parse_requirements_csv(text: &str) -> Result<Requirements, ScheduleError>
         let (d0, m0) = *first.get_or_insert((date, minute));
         let abs = match (d0, date) {
             (None, None) => {
-                // time of day: unwrap past midnight relative to the previous row
-                let prev = stamps.last().map(|s| s.1).unwrap_or(i64::from(m0));
-                let mut a = i64::from(minute);
-                while a <= prev && !stamps.is_empty() {
-                    a += 1440;
+                // Time of day: the first occurrence after the previous row
+                // (so a profile may run past midnight).
+                match stamps.last() {
+                    None => i64::from(m0),
+                    Some(&(_, prev)) => {
+                        let m = i64::from(minute);
+                        let days = if m > prev { 0 } else { (prev - m) / 1440 + 1 };
+                        let a = m + days * 1440;
+                        if a - i64::from(m0) >= 1440 {
+                            return Err(perr(
+                                line,
+                                "time-of-day rows span more than 24 hours; write dates (YYYY-MM-DD HH:MM)"
+                                    .into(),
+                            ));
+                        }
+                        a
+                    }
                 }
-                a
             }
             (Some(d0), Some(d)) => (d - d0).num_days().saturating_mul(1440) + i64::from(minute),
             _ => return Err(perr(
@@ -1101,6 +1114,11 @@ pub fn build_problem(req: &Requirements, spec: &ShiftSpec) -> Result<CoverProble
             }
         };
         let day_count = (a0 + span + 1439) / 1440;
+        if day_count > MAX_DAYS {
+            return Err(ScheduleError::TooLarge(format!(
+                "the requirement spans {day_count} days (at most {MAX_DAYS})"
+            )));
+        }
         let mut seen_pos: BTreeSet<i64> = BTreeSet::new();
         for d in 0..day_count.max(1) {
             let date = req
