@@ -247,6 +247,185 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
+// statsmodels, given the same start values
+// ---------------------------------------------------------------------------
+
+// Forecasts for h = 1..=50 computed with statsmodels 0.15.0 (numpy 2.4.6):
+// `ExponentialSmoothing(y[24:], trend="add", seasonal=KIND, seasonal_periods=24,
+// initialization_method="known", initial_level=l, initial_trend=b,
+// initial_seasonal=s).fit(smoothing_level=0.3, smoothing_trend=0.05,
+// smoothing_seasonal=0.2, optimized=False).forecast(50)`, where y is the first
+// 240 values of hourly_4weeks.csv (plus 1 for the multiplicative case, which
+// needs positive data) and l, b, s are this crate's documented start values
+// (from the first two seasons) computed in Python. statsmodels runs the same
+// component-form recursions from time 24 on.
+//
+// statsmodels 0.15.0 has the classic off-by-one at horizons that are whole
+// multiples of the season (statsmodels issue #9538, fixed by PR #10230): at
+// h = 24 and 48 it uses s[t − m] instead of s[t]. There we compare with the
+// textbook value built from statsmodels' own final components instead
+// (`fit.level[-1]`, `fit.trend[-1]`, `fit.season[-1]`, listed below).
+const STATSMODELS_FINAL_ADDITIVE: (f64, f64, f64) =
+    (23.42550877081327, -0.1661193382999105, -15.797561226027126);
+const STATSMODELS_FINAL_MULTIPLICATIVE: (f64, f64, f64) =
+    (28.739448509281182, 0.033423492143843825, 0.328896464470729);
+const STATSMODELS_ADDITIVE: [f64; 50] = [
+    6.2640181253473415,
+    4.48509143432646,
+    5.1141709392164145,
+    3.270913617334152,
+    3.90714503305599,
+    1.3258939806978596,
+    5.077714795575499,
+    9.579351774956377,
+    20.071009803351515,
+    35.56450708936566,
+    49.528021700025064,
+    56.934953987210314,
+    51.62390934146521,
+    44.42057748416721,
+    41.123583045951605,
+    43.50818901744866,
+    42.68726260192404,
+    35.77863431899995,
+    22.510710669665638,
+    11.993152198043648,
+    5.743481914792778,
+    3.7026868573420373,
+    2.4906065282135543,
+    4.292262443502754,
+    2.277154006149491,
+    0.4982273151286094,
+    1.127306820018564,
+    -0.7159505018636985,
+    -0.07971908614186418,
+    -2.6609701384999944,
+    1.0908506763776487,
+    5.592487655758523,
+    16.084145684153665,
+    31.57764297016781,
+    45.54115758082722,
+    52.94808986801246,
+    47.63704522226736,
+    40.433713364969364,
+    37.13671892675375,
+    39.52132489825081,
+    38.700398482726186,
+    31.791770199802095,
+    18.523846550467788,
+    8.006288078845797,
+    1.7566177955949271,
+    -0.28417726185581316,
+    -1.4962575909842961,
+    0.30539832430489966,
+    -1.7097101130483612,
+    -3.488636804069243,
+];
+const STATSMODELS_MULTIPLICATIVE: [f64; 50] = [
+    9.112170032601176,
+    6.767813236530315,
+    8.888314217970796,
+    7.015746813237493,
+    8.409206979498544,
+    5.987612285216691,
+    10.189528456987263,
+    15.482215397356958,
+    27.595335577786322,
+    43.896668183399015,
+    59.39686047766208,
+    67.98099732784118,
+    63.24702805689553,
+    54.88959495220464,
+    52.03442119373214,
+    54.86556026352885,
+    53.94794925056012,
+    46.0240486254773,
+    30.06511075261169,
+    17.002783156051407,
+    9.543763785243051,
+    7.992965381758406,
+    7.743107287038689,
+    10.56253981515804,
+    9.366209776829363,
+    6.956275333720986,
+    9.13553867997075,
+    7.210660761665748,
+    8.642564394867982,
+    6.1535779950000515,
+    10.471637816932322,
+    15.910365255608607,
+    28.357587004330085,
+    45.10780879253299,
+    61.03378070183019,
+    69.85233924050392,
+    64.98606134839295,
+    56.39710608865449,
+    53.46188310855599,
+    56.36897044313851,
+    55.424529451549354,
+    47.282313049465046,
+    30.88613402290045,
+    17.466570397923746,
+    9.803794797893795,
+    8.210496123810122,
+    7.953599380943035,
+    10.849351757064024,
+    9.620249521057548,
+    7.144737430911658,
+];
+
+#[test]
+fn matches_statsmodels_with_the_same_start_values() {
+    let h = parse_history_csv(
+        &std::fs::read_to_string(data("hourly_4weeks.csv")).unwrap(),
+        &HistoryOptions::default(),
+    )
+    .unwrap();
+    let y = &h.values[..240];
+    let y1: Vec<f64> = y.iter().map(|v| v + 1.0).collect();
+    let cases = [
+        (
+            Seasonality::Additive,
+            y.to_vec(),
+            STATSMODELS_ADDITIVE,
+            STATSMODELS_FINAL_ADDITIVE,
+        ),
+        (
+            Seasonality::Multiplicative,
+            y1,
+            STATSMODELS_MULTIPLICATIVE,
+            STATSMODELS_FINAL_MULTIPLICATIVE,
+        ),
+    ];
+    for (kind, series, expected, (level, trend, last_season)) in cases {
+        let hw = HoltWinters::fit(&series, &spec(kind, 24, 0.3, 0.05, 0.2)).unwrap();
+        assert!(close(hw.level(), level, 1e-9));
+        assert!(close(hw.trend(), trend, 1e-9));
+        assert!(close(hw.seasonal()[23], last_season, 1e-9));
+        let ours = hw.forecast(50);
+        for (i, (a, b)) in ours.iter().zip(expected).enumerate() {
+            let h = i + 1;
+            if h % 24 == 0 {
+                let textbook = match kind {
+                    Seasonality::Additive => level + h as f64 * trend + last_season,
+                    Seasonality::Multiplicative => (level + h as f64 * trend) * last_season,
+                };
+                assert!(
+                    close(*a, textbook, 1e-9),
+                    "{kind} h = {h}: {a} vs {textbook}"
+                );
+                assert!(
+                    !close(*a, b, 1e-6),
+                    "statsmodels 0.15.0's stale index should differ at h = {h}"
+                );
+            } else {
+                assert!(close(*a, b, 1e-9), "{kind} h = {h}: {a} vs statsmodels {b}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Whole pipeline
 // ---------------------------------------------------------------------------
 
