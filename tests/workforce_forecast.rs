@@ -712,7 +712,8 @@ fn cli_json_has_model_accuracy_and_bounds() {
         let p = model[k].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&p));
     }
-    let acc = &v["accuracy"]["accuracy"];
+    let acc = &v["accuracy"];
+    assert_eq!(acc["origins"].as_u64(), Some(200));
     assert!(acc["rmse"].as_f64().unwrap() > 0.0);
     assert!(acc["wmape_percent"].as_f64().unwrap() < 30.0);
     assert!(acc["mape_skipped_zero_actuals"].is_u64());

@@ -54,7 +54,7 @@ fn union_airways_textbook_optimum() {
 }
 
 #[test]
-fn union_airways_greedy_covers_but_costs_more() {
+fn union_airways_greedy_covers_and_is_no_cheaper() {
     let p = union_airways();
     let opts = SolveOptions {
         method: MethodChoice::Greedy,
