@@ -69,7 +69,23 @@ fn read_input(path: &PathBuf) -> Result<String, String> {
     }
 }
 
-/// Run `forecast`; returns the exit code.
+/// Run `forecast`; returns the exit code (0 done, 2 bad input or arguments).
+///
+/// ```
+/// use aftersales::cli::forecast::{run, ForecastArgs, KindArg};
+/// use aftersales::cli::EXIT_USAGE;
+/// let args = ForecastArgs {
+///     history: "no-such-history.csv".into(),
+///     horizon: 4,
+///     seasons: vec![],
+///     kind: KindArg::Auto,
+///     level: 0.8,
+///     fill_missing: false,
+///     json: true,
+///     plot: None,
+/// };
+/// assert_eq!(run(&args), EXIT_USAGE);
+/// ```
 pub fn run(args: &ForecastArgs) -> u8 {
     match run_inner(args) {
         Ok(()) => EXIT_OK,

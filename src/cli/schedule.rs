@@ -41,7 +41,21 @@ enum Failure {
     Findings(String),
 }
 
-/// Run `schedule`; returns the exit code.
+/// Run `schedule`; returns the exit code (0 solved, 1 an interval no shift
+/// covers, 2 bad input or arguments).
+///
+/// ```
+/// use aftersales::cli::schedule::{run, ScheduleArgs};
+/// use aftersales::cli::EXIT_USAGE;
+/// let args = ScheduleArgs {
+///     requirements: "no-such-requirements.csv".into(),
+///     shifts: "no-such-shifts.yaml".into(),
+///     json: false,
+///     time_limit: 10.0,
+///     greedy: false,
+/// };
+/// assert_eq!(run(&args), EXIT_USAGE);
+/// ```
 pub fn run(args: &ScheduleArgs) -> u8 {
     match run_inner(args) {
         Ok(()) => EXIT_OK,
