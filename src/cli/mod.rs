@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod check;
+pub mod forecast;
+pub mod schedule;
 
 /// Exit code: everything went well.
 pub const EXIT_OK: u8 = 0;
@@ -30,6 +32,10 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check a rule set; report every problem with its place.
     Check(check::CheckArgs),
+    /// Forecast contact volumes per interval with Holt-Winters.
+    Forecast(forecast::ForecastArgs),
+    /// Choose shifts covering agents required per interval at least cost.
+    Schedule(schedule::ScheduleArgs),
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -42,5 +48,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
+        Command::Schedule(args) => schedule::run(&args),
     }
 }
