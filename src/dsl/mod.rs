@@ -262,3 +262,117 @@ pub fn expand_code_range(a: &str, b: &str) -> Result<Vec<String>, String> {
     );
     Ok((x..=y).map(|n| format!("{prefix}{n:0width$}")).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ast::*;
+    use super::parse_str;
+
+    fn only_item(text: &str) -> Item {
+        let parsed = parse_str("t.rules", text);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        parsed.files.into_iter().next().unwrap().items.remove(0)
+    }
+
+    #[test]
+    fn recall_keeps_every_clause() {
+        let Item::Recall(r) = only_item(
+            r#"recall R24V123 "t" { affects product.model == "X" component "c" severity safety
+               remedy "r" labor_op "36-1100" claim_type RC announced 2024-12-05 }"#,
+        ) else {
+            panic!("not a recall")
+        };
+        assert!(r.affects.is_some());
+        assert_eq!(r.component.unwrap().value, "c");
+        assert_eq!(r.severity.unwrap().name, "safety");
+        assert!(r.labor_op.is_some() && r.claim_type.is_some() && r.announced.is_some());
+    }
+
+    #[test]
+    fn precedence_follows_the_spec() {
+        // `not a and b` is `(not a) and b`; `not x == y` is `not (x == y)`
+        let Item::Decision(d) = only_item(
+            "decision d { rule r when not a and b then x = 1 rule s when not x == y then x = 2
+             rule t when a or b and c then x = 3 rule u when 1 + 2 * 3 > 4 then x = 4 }",
+        ) else {
+            panic!()
+        };
+        assert!(
+            matches!(&d.rules[0].when.kind, ExprKind::And(v) if matches!(v[0].kind, ExprKind::Not(_)))
+        );
+        assert!(
+            matches!(&d.rules[1].when.kind, ExprKind::Not(inner) if matches!(inner.kind, ExprKind::Compare { .. }))
+        );
+        assert!(
+            matches!(&d.rules[2].when.kind, ExprKind::Or(v) if v.len() == 2 && matches!(v[1].kind, ExprKind::And(_)))
+        );
+        let ExprKind::Compare { lhs, .. } = &d.rules[3].when.kind else {
+            panic!()
+        };
+        assert!(
+            matches!(&lhs.kind, ExprKind::Binary { op: BinOp::Add, rhs, .. } if matches!(rhs.kind, ExprKind::Binary { op: BinOp::Mul, .. }))
+        );
+    }
+
+    #[test]
+    fn literals_have_their_values() {
+        let Item::Decision(d) = only_item(
+            "decision d { rule r when x in [EUR 120.50, 70%, 4 h, 36 months, 2 business days, 100_000 mi, 2026-01-31, \"a\\u{e9}\\n\", P0300-P0399] then x = 1 }",
+        ) else {
+            panic!()
+        };
+        let ExprKind::In { set, .. } = &d.rules[0].when.kind else {
+            panic!()
+        };
+        let ExprKind::List(items) = &set.kind else {
+            panic!()
+        };
+        let lits: Vec<&Literal> = items
+            .iter()
+            .map(|e| match &e.kind {
+                ExprKind::Literal(l) => l,
+                _ => panic!("not a literal"),
+            })
+            .collect();
+        use rust_decimal::Decimal;
+        assert_eq!(
+            *lits[0],
+            Literal::Money {
+                currency: "EUR".into(),
+                amount: Decimal::new(12050, 2)
+            }
+        );
+        assert_eq!(*lits[1], Literal::Percent(Decimal::new(70, 2)));
+        assert_eq!(
+            *lits[2],
+            Literal::Quantity {
+                value: Decimal::new(4, 0),
+                unit: Unit::Hour
+            }
+        );
+        assert_eq!(
+            *lits[3],
+            Literal::Quantity {
+                value: Decimal::new(36, 0),
+                unit: Unit::Month
+            }
+        );
+        assert_eq!(
+            *lits[4],
+            Literal::Quantity {
+                value: Decimal::new(2, 0),
+                unit: Unit::BusinessDay
+            }
+        );
+        assert_eq!(
+            *lits[5],
+            Literal::Quantity {
+                value: Decimal::new(100_000, 0),
+                unit: Unit::Mi
+            }
+        );
+        assert!(matches!(lits[6], Literal::Date(_)));
+        assert_eq!(*lits[7], Literal::Text("a\u{e9}\n".into()));
+        assert_eq!(*lits[8], Literal::Code("P0300-P0399".into()));
+    }
+}

@@ -89,7 +89,6 @@ fn describe(rule: Rule) -> (&'static str, Option<&'static str>) {
         k_of => ("`of`", Some("of")),
         k_enum | enum_type => ("`enum { … }`", None),
         k_code | code_type => ("`code TABLE`", None),
-        k_affects => ("`affects`", Some("affects")),
         type_expr | type_base => ("a type", None),
         field_decl => ("a field such as `odometer: distance?`", None),
         prop_clause | when_clause | term_clause | covers_clause | pays_clause | party_clause
