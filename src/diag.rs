@@ -265,6 +265,40 @@ diagnostic_codes! {
     UnknownUnit = "E0110", "unknown unit";
     /// Code range bounds that do not share a prefix and width, or run backwards.
     CodeRange = "E0111", "invalid code range";
+    /// A name that resolves to nothing: field, root, decision, output, variant, table…
+    UnknownName = "E0201", "unknown name";
+    /// A regular expression the `regex` crate rejects, or one too large.
+    InvalidRegex = "E0203", "invalid regular expression";
+    /// A code that does not match its table's `format`.
+    CodeFormat = "E0204", "code does not match the table's format";
+    /// A code that is not in its table.
+    UnknownCode = "E0205", "unknown code";
+    /// A value of the wrong type.
+    TypeMismatch = "E0206", "type mismatch";
+    /// An optional field read without a `has` guard.
+    Unguarded = "E0207", "optional field read without `has`";
+    /// Decisions that depend on each other in a cycle.
+    Cycle = "E0208", "decision cycle";
+    /// Money of two statically known, different currencies combined or compared.
+    CurrencyMix = "E0209", "currencies mixed";
+    /// Calendar, exact and business durations mixed.
+    DurationKinds = "E0210", "durations of different kinds mixed";
+    /// An unknown built-in function, or a wrong number of arguments.
+    Function = "E0211", "unknown function or wrong arguments";
+    /// A code attribute that does not exist, or a code missing a required attribute.
+    Attribute = "E0212", "code attribute problem";
+    /// A row of a CSV code table that cannot be read.
+    CsvTable = "E0213", "CSV code table problem";
+    /// `has` on a field that is always present (warning).
+    HasRequired = "E0214", "`has` on a required field";
+    /// Shares of one cost component over 100%.
+    SplitOver100 = "E0215", "split shares over 100%";
+    /// A warranty term that is not positive.
+    TermNotPositive = "E0216", "term not positive";
+    /// A time zone that is not an IANA name.
+    TimeZone = "E0217", "unknown time zone";
+    /// A `collect` aggregation over outputs it cannot aggregate.
+    Aggregation = "E0218", "invalid aggregation";
 }
 
 impl fmt::Display for Code {

@@ -18,3 +18,5 @@ pub mod cli;
 pub mod diag;
 pub mod dsl;
 pub mod host;
+pub mod types;
+pub mod value;

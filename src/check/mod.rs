@@ -1,7 +1,1075 @@
-//! Static checks over parsed rule files. This module currently holds the name checks
-//! that need no types: every name declared twice in one namespace is an error naming both
-//! places (LANGUAGE.md preamble).
+//! Static checks (LANGUAGE.md §6) over a parsed rule set, prelude included: duplicate
+//! names, the declaration pass ([`Env`]: schemas, enums, code tables, units), and the
+//! typing of every expression of every item, with `has` guards, codes, regexes, decision
+//! dependencies and cycles.
+//!
+//! ```
+//! let (parsed, env, diags) = aftersales::check::check_sources([(
+//!     "a.rules".to_string(),
+//!     "decision d { output x: int = 0  rule r when claim.odometr > 5 mi then x = 1 }".to_string(),
+//! )]);
+//! let d = &diags.as_slice()[0];
+//! assert_eq!(d.code.as_str(), "E0201");
+//! assert_eq!(d.help.as_deref(), Some("did you mean `odometer`?"));
+//! assert!(env.schema_id("claim").is_some());
+//! # let _ = parsed;
+//! ```
 
+mod env;
+mod expr;
 mod names;
 
 pub use names::duplicate_names;
+
+use crate::diag::{suggest, Code, Diagnostic, Diagnostics, Span};
+use crate::dsl::ast::{self, Expr, ExprKind, HitPolicy, Item, Literal, Then};
+use crate::dsl::Parsed;
+use crate::types::{DurationKind, EnumDef, Env, Type};
+use expr::{guards_when_true, Checker, Guards};
+use std::collections::HashMap;
+
+/// The prelude of LANGUAGE.md §3, written in the language itself.
+pub const PRELUDE: &str = include_str!("../prelude/prelude.rules");
+
+/// The name the prelude's file has in diagnostics.
+pub const PRELUDE_NAME: &str = "<prelude>";
+
+/// Most bytes a compiled regular expression may take (the `regex` crate's size limit).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A `Parsed` holding only the prelude, to which rule files are then added.
+pub fn with_prelude() -> Parsed {
+    let mut parsed = Parsed::default();
+    parsed.add_source(PRELUDE_NAME, PRELUDE);
+    parsed
+}
+
+/// Load a rule set from a folder or file, prelude first, and check it.
+pub fn check_path(path: &std::path::Path) -> (Parsed, Env, Diagnostics) {
+    let mut parsed = with_prelude();
+    crate::dsl::load_path_into(&mut parsed, path);
+    let (env, diags) = check(&parsed);
+    (parsed, env, diags)
+}
+
+/// Parse rule files held in memory (sorted by name, prelude first) and check them.
+pub fn check_sources<I>(sources: I) -> (Parsed, Env, Diagnostics)
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let mut parsed = with_prelude();
+    crate::dsl::parse_sources_into(&mut parsed, sources);
+    let (env, diags) = check(&parsed);
+    (parsed, env, diags)
+}
+
+/// Check a parsed rule set whose first file is the prelude. Returns the environment and
+/// every diagnostic (syntax ones included), sorted by place.
+pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
+    let mut diags = parsed.diagnostics.clone();
+    if diags.has_errors() {
+        diags.sort();
+        return (Env::default(), diags);
+    }
+    diags.extend(duplicate_names(&parsed.files));
+    let mut env = env::build(&parsed.files, &parsed.map, &mut diags);
+    let decisions = Decisions::collect(&parsed.files, &mut env, &mut diags);
+    let mut items = ItemChecker {
+        env: &env,
+        decisions: &decisions,
+        diags: &mut diags,
+        reads: vec![Vec::new(); decisions.list.len()],
+    };
+    for item in parsed.files.iter().flat_map(|f| &f.items) {
+        items.item(item);
+    }
+    let reads = items.reads;
+    cycles(&decisions, &reads, &mut diags);
+    diags.sort();
+    (env, diags)
+}
+
+/// "did you mean `x`?" or, failing that, the list of what there is.
+pub(crate) fn suggest_help<I, S>(name: &str, candidates: I, what: &str) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let all: Vec<String> = candidates
+        .into_iter()
+        .map(|s| s.as_ref().to_string())
+        .collect();
+    match suggest(name, &all) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if all.is_empty() => format!("there are no {what}"),
+        None if all.len() <= 12 => format!(
+            "{what}: {}",
+            all.iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => format!("no similar name among the {} {what}", all.len()),
+    }
+}
+
+/// Compile a regex literal with its flags and the size limit; report failures at its span.
+pub(crate) fn regex_of(r: &ast::RegexLit, diags: &mut Diagnostics) -> Option<regex::Regex> {
+    let mut b = regex::RegexBuilder::new(&r.pattern);
+    b.size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT);
+    for f in r.flags.chars() {
+        match f {
+            'i' => b.case_insensitive(true),
+            'm' => b.multi_line(true),
+            's' => b.dot_matches_new_line(true),
+            'x' => b.ignore_whitespace(true),
+            _ => &mut b,
+        };
+    }
+    match b.build() {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let msg = match &e {
+                regex::Error::CompiledTooBig(_) => {
+                    "regular expression too large once compiled".to_string()
+                }
+                _ => format!("invalid regular expression: {}", first_line(&e.to_string())),
+            };
+            diags.push(
+                Diagnostic::error(Code::InvalidRegex, msg)
+                    .at(r.span)
+                    .with_help("the syntax is that of the Rust `regex` crate; write `/` as `\\/`"),
+            );
+            None
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    // the regex crate's messages carry an ASCII drawing; keep the error line
+    s.lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("error:"))
+        .map(|l| l.trim().trim_start_matches("error:").trim().to_string())
+        .unwrap_or_else(|| s.lines().next().unwrap_or("").to_string())
+}
+
+/// One output of a decision, as other decisions see it.
+#[derive(Debug, Clone)]
+pub(crate) struct OutputSig {
+    pub name: String,
+    pub ty: Type,
+    pub optional: bool,
+}
+
+/// A decision as other decisions see it.
+#[derive(Debug, Clone)]
+pub(crate) struct DecisionSig {
+    pub name: String,
+    pub span: Span,
+    /// The outputs as other decisions read them (arrays for `collect`).
+    pub outputs: Vec<OutputSig>,
+    /// The outputs as this decision's rules assign them (empty: same as `outputs`).
+    pub assign: Vec<OutputSig>,
+}
+
+/// Every decision of the rule set, user-declared and lowered from items.
+#[derive(Debug, Default)]
+pub(crate) struct Decisions {
+    list: Vec<DecisionSig>,
+    index: HashMap<String, usize>,
+    /// Calendar names, for references from queues, segments, channels and reports.
+    calendars: Vec<String>,
+}
+
+fn out(name: &str, ty: Type, optional: bool) -> OutputSig {
+    OutputSig {
+        name: name.to_string(),
+        ty,
+        optional,
+    }
+}
+
+impl Decisions {
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+    pub fn get(&self, i: usize) -> &DecisionSig {
+        &self.list[i]
+    }
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|d| d.name.as_str())
+    }
+
+    fn add(&mut self, sig: DecisionSig) {
+        if !self.index.contains_key(&sig.name) {
+            self.index.insert(sig.name.clone(), self.list.len());
+            self.list.push(sig);
+        }
+    }
+
+    fn collect(files: &[ast::RuleFile], env: &mut Env, diags: &mut Diagnostics) -> Decisions {
+        let mut d = Decisions::default();
+        let items: Vec<&Item> = files.iter().flat_map(|f| &f.items).collect();
+        let names_of = |pred: &dyn Fn(&Item) -> Option<String>| -> Vec<String> {
+            items.iter().filter_map(|i| pred(i)).collect()
+        };
+        let enum_of = |env: &mut Env, name: &str, variants: Vec<String>| {
+            Type::Enum(env.add_enum(EnumDef {
+                name: name.to_string(),
+                variants,
+            }))
+        };
+        let first_span =
+            |pred: &dyn Fn(&Item) -> bool| items.iter().find(|i| pred(i)).map(|i| i.span());
+        let code = |env: &Env, t: &str| env.table_id(t).map(Type::Code).unwrap_or(Type::Text);
+
+        for item in &items {
+            if let Item::Decision(dec) = item {
+                let mut outputs = Vec::new();
+                let mut assign = Vec::new();
+                for o in &dec.outputs {
+                    let owner = format!("{}.{}", dec.name.name, o.name.name);
+                    let Some(ty) = env::resolve_type(env, &o.ty, &owner, diags) else {
+                        continue;
+                    };
+                    assign.push(out(&o.name.name, ty.clone(), true));
+                    let always = o.default.is_some()
+                        || (dec
+                            .otherwise
+                            .as_ref()
+                            .is_some_and(|ow| assigns(&ow.then, &o.name.name))
+                            && dec.rules.iter().all(|r| assigns(&r.then, &o.name.name)));
+                    let collect = matches!(dec.hit, HitPolicy::Collect(None));
+                    outputs.push(out(
+                        &o.name.name,
+                        if collect { Type::Set(Box::new(ty)) } else { ty },
+                        !always && !collect,
+                    ));
+                }
+                if let HitPolicy::Collect(Some(agg)) = dec.hit {
+                    if agg == ast::Aggregate::Count {
+                        outputs = vec![out("count", Type::Int, false)];
+                    } else {
+                        outputs
+                            .iter_mut()
+                            .for_each(|o| o.optional = agg != ast::Aggregate::Sum);
+                    }
+                }
+                d.add(DecisionSig {
+                    name: dec.name.name.clone(),
+                    span: dec.name.span,
+                    outputs,
+                    assign,
+                });
+            }
+        }
+        let warranties = names_of(&|i| match i {
+            Item::Warranty(w) => Some(w.name.name.clone()),
+            _ => None,
+        });
+        if let Some(span) = first_span(&|i| matches!(i, Item::Warranty(_))) {
+            let w = enum_of(env, "coverage.warranty", warranties);
+            let ct = code(env, "claim_type");
+            d.add(DecisionSig {
+                name: "coverage".into(),
+                span,
+                assign: Vec::new(),
+                outputs: vec![
+                    out("covered", Type::Bool, false),
+                    out("warranty", w, true),
+                    out("deductible", Type::Money, true),
+                    out("claim_type", ct, true),
+                    out("expires_on", Type::Date, true),
+                    out("reasons", Type::Set(Box::new(Type::Label)), false),
+                ],
+            });
+        }
+        let splits = names_of(&|i| match i {
+            Item::Split(s) => Some(s.name.name.clone()),
+            _ => None,
+        });
+        if let Some(span) = first_span(&|i| matches!(i, Item::Split(_))) {
+            let s = enum_of(env, "recovery.split", splits);
+            d.add(DecisionSig {
+                name: "recovery".into(),
+                span,
+                assign: Vec::new(),
+                outputs: vec![
+                    out("split", s, true),
+                    out("allocations", Type::Set(Box::new(Type::Any)), false),
+                ],
+            });
+        }
+        let queues = names_of(&|i| match i {
+            Item::Queue(q) => Some(q.name.name.clone()),
+            _ => None,
+        });
+        let queue_ty = enum_of(env, "queue", queues);
+        let prio = enum_of(
+            env,
+            "priority",
+            ["p1", "p2", "p3", "p4"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
+        let route_outputs = |queue_ty: &Type, prio: &Type| {
+            vec![
+                out("queue", queue_ty.clone(), true),
+                out("priority", prio.clone(), true),
+                out("skills", Type::Set(Box::new(Type::Label)), true),
+                out("first_response", Type::Duration(DurationKind::Exact), true),
+                out("resolve", Type::Duration(DurationKind::Exact), true),
+                out("escalate_after", Type::Duration(DurationKind::Exact), true),
+                out("escalate_to", Type::Label, true),
+                out("flags", Type::Set(Box::new(Type::Label)), true),
+                out("first_response_due", Type::DateTime, true),
+                out("resolve_due", Type::DateTime, true),
+                out("escalate_at", Type::DateTime, true),
+            ]
+        };
+        for item in &items {
+            if let Item::Route(r) = item {
+                d.add(DecisionSig {
+                    name: r.name.name.clone(),
+                    span: r.name.span,
+                    outputs: route_outputs(&queue_ty, &prio),
+                    assign: Vec::new(),
+                });
+            }
+        }
+        if let Some(span) = first_span(&|i| matches!(i, Item::Route(_))) {
+            d.add(DecisionSig {
+                name: "routing".into(),
+                span,
+                outputs: route_outputs(&queue_ty, &prio),
+                assign: Vec::new(),
+            });
+        }
+        let segments = names_of(&|i| match i {
+            Item::Segment(s) => Some(s.name.name.clone()),
+            _ => None,
+        });
+        let has_otherwise = items
+            .iter()
+            .any(|i| matches!(i, Item::Segment(s) if !matches!(s.when, ast::SegmentWhen::When(_))));
+        if let Some(span) = first_span(&|i| matches!(i, Item::Segment(_))) {
+            let s = enum_of(env, "segment.name", segments);
+            let channel = env
+                .schema_id("contact")
+                .and_then(|c| env.schema(c).field("channel").map(|f| f.ty.clone()))
+                .unwrap_or(Type::Label);
+            d.add(DecisionSig {
+                name: "segment".into(),
+                span,
+                assign: Vec::new(),
+                outputs: vec![
+                    out("name", s, !has_otherwise),
+                    out("first_response", Type::Duration(DurationKind::Exact), true),
+                    out("resolve", Type::Duration(DurationKind::Exact), true),
+                    out("channels", Type::Set(Box::new(channel)), true),
+                    out("calendar", Type::Label, true),
+                ],
+            });
+        }
+        if let Some(span) = first_span(&|i| matches!(i, Item::Returns(_))) {
+            let decision = enum_of(
+                env,
+                "return_authorization.decision",
+                vec!["authorize".into(), "deny".into()],
+            );
+            let remedy = enum_of(
+                env,
+                "return_authorization.remedy",
+                ["refund", "replace", "repair", "credit"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            );
+            let rr = code(env, "return_reason");
+            d.add(DecisionSig {
+                name: "return_authorization".into(),
+                span,
+                assign: Vec::new(),
+                outputs: vec![
+                    out("decision", decision, true),
+                    out("remedy", remedy, true),
+                    out("restocking", Type::Percent, true),
+                    out("reason", Type::Text, true),
+                    out("return_reason", rr, false),
+                ],
+            });
+        }
+        if let Some(span) = first_span(&|i| matches!(i, Item::Disposition(_))) {
+            let disp = enum_of(
+                env,
+                "disposition.disposition",
+                [
+                    "restock",
+                    "refurbish",
+                    "salvage",
+                    "scrap",
+                    "return_to_supplier",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            );
+            let rr = code(env, "return_reason");
+            d.add(DecisionSig {
+                name: "disposition".into(),
+                span,
+                outputs: vec![
+                    out("disposition", disp, true),
+                    out("return_reason", rr, false),
+                ],
+                assign: Vec::new(),
+            });
+        }
+        for (kw, name, extra) in [
+            ("recall", "recalls", vec![]),
+            (
+                "report",
+                "reports",
+                vec![out("due", Type::Set(Box::new(Type::Date)), false)],
+            ),
+            (
+                "opportunity",
+                "opportunities",
+                vec![
+                    out("team", Type::Set(Box::new(Type::Label)), false),
+                    out("value", Type::Set(Box::new(Type::Money)), false),
+                ],
+            ),
+        ] {
+            if let Some(span) = first_span(&|i| i.keyword() == kw) {
+                let mut outputs = vec![
+                    out("ids", Type::Set(Box::new(Type::Label)), false),
+                    out("any", Type::Bool, false),
+                ];
+                outputs.extend(extra);
+                d.add(DecisionSig {
+                    name: name.into(),
+                    span,
+                    outputs,
+                    assign: Vec::new(),
+                });
+            }
+        }
+        d.calendars = names_of(&|i| match i {
+            Item::Calendar(c) => Some(c.name.name.clone()),
+            _ => None,
+        });
+        d
+    }
+}
+
+fn assigns(then: &Then, name: &str) -> bool {
+    match then {
+        Then::Assign(list) => list.iter().any(|a| a.target.name == name),
+        Then::Action(_) => false,
+    }
+}
+
+struct ItemChecker<'a> {
+    env: &'a Env,
+    decisions: &'a Decisions,
+    diags: &'a mut Diagnostics,
+    /// For each decision, the decisions its expressions read.
+    reads: Vec<Vec<(usize, Span)>>,
+}
+
+impl ItemChecker<'_> {
+    /// Run `f` with an expression checker whose reads count for decision `owner`.
+    fn with<R>(&mut self, owner: Option<&str>, f: impl FnOnce(&mut Checker<'_>) -> R) -> R {
+        let mut c = Checker {
+            env: self.env,
+            decisions: self.decisions,
+            reads: Vec::new(),
+            diags: self.diags,
+        };
+        let r = f(&mut c);
+        let reads = c.reads;
+        if let Some(i) = owner.and_then(|o| self.decisions.index(o)) {
+            self.reads[i].extend(reads);
+        }
+        r
+    }
+
+    fn bool_expr(&mut self, owner: &str, e: &Expr, g: &Guards) {
+        self.with(Some(owner), |c| c.check_bool(e, g));
+    }
+
+    fn typed(
+        &mut self,
+        owner: &str,
+        e: &Expr,
+        want: &Type,
+        g: &Guards,
+        what: &str,
+    ) -> Option<Type> {
+        self.with(Some(owner), |c| c.check_against(e, want, g, what))
+    }
+
+    fn any(&mut self, owner: &str, e: &Expr, g: &Guards) -> Option<Type> {
+        self.with(Some(owner), |c| c.check(e, None, g))
+    }
+
+    fn item(&mut self, item: &Item) {
+        let g = Guards::default();
+        match item {
+            Item::Decision(d) => self.decision(d),
+            Item::Route(r) => self.route(r),
+            Item::Returns(r) | Item::Disposition(r) => {
+                let owner = if matches!(item, Item::Returns(_)) {
+                    "return_authorization"
+                } else {
+                    "disposition"
+                };
+                for rule in &r.rules {
+                    self.rule_head(owner, rule);
+                }
+            }
+            Item::Warranty(w) => {
+                if let Some(e) = &w.when {
+                    self.bool_expr("coverage", e, &g);
+                }
+                if let Some(t) = &w.term {
+                    if let Some(ty) = self.any("coverage", &t.duration, &g) {
+                        match ty {
+                            Type::Duration(DurationKind::Calendar | DurationKind::Exact) => {
+                                self.positive(&t.duration, "the time term")
+                            }
+                            other => {
+                                let msg = format!(
+                                    "a term is a duration such as `36 months` or `90 days`, found {}",
+                                    other.display(self.env)
+                                );
+                                self.diags.push(
+                                    Diagnostic::error(Code::TypeMismatch, msg).at(t.duration.span),
+                                );
+                            }
+                        }
+                    }
+                    if let Some(x) = &t.distance {
+                        if self
+                            .typed("coverage", x, &Type::Distance, &g, "the distance term")
+                            .is_some()
+                        {
+                            self.positive(x, "the distance term");
+                        }
+                    }
+                    if let Some(from) = &t.from {
+                        let e = Expr {
+                            kind: ExprKind::Path(from.clone()),
+                            span: from.span,
+                        };
+                        self.typed("coverage", &e, &Type::Date, &g, "`from`");
+                    }
+                }
+                if let Some(ast::Covers::Expr(e)) = &w.covers {
+                    self.bool_expr("coverage", e, &g);
+                }
+                if let Some(e) = &w.excludes {
+                    self.bool_expr("coverage", e, &g);
+                }
+                if let Some(e) = &w.deductible {
+                    self.typed("coverage", e, &Type::Money, &g, "`deductible`");
+                }
+                if let Some(e) = &w.claim_type {
+                    self.code_clause("coverage", e, "claim_type");
+                }
+                self.shares("coverage", &w.pays, &mut HashMap::new());
+            }
+            Item::Split(s) => {
+                if let Some(e) = &s.when {
+                    self.bool_expr("recovery", e, &g);
+                }
+                let mut totals: HashMap<String, (rust_decimal::Decimal, Span)> = HashMap::new();
+                for p in &s.parties {
+                    self.shares("recovery", &p.shares, &mut totals);
+                    if let Some(cap) = &p.cap {
+                        self.typed("recovery", cap, &Type::Money, &g, "`cap`");
+                    }
+                }
+                for (comp, (total, span)) in totals {
+                    if total > rust_decimal::Decimal::ONE {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::SplitOver100,
+                                format!(
+                                    "the parties of split `{}` pay {}% of `{comp}` together",
+                                    s.name.name,
+                                    (total * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+                                ),
+                            )
+                            .at(span)
+                            .with_help("shares of one component may add up to 100% at most; the remainder party pays the rest"),
+                        );
+                    }
+                }
+            }
+            Item::Queue(q) => {
+                if let Some(c) = &q.calendar {
+                    self.calendar_ref(c);
+                }
+            }
+            Item::Calendar(c) => {
+                if let Some(tz) = &c.timezone {
+                    if tz.value.parse::<chrono_tz::Tz>().is_err() {
+                        let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::TimeZone,
+                                format!("unknown time zone \"{}\"", tz.value),
+                            )
+                            .at(tz.span)
+                            .with_help(suggest_help(
+                                &tz.value,
+                                names,
+                                "IANA time zones",
+                            )),
+                        );
+                    }
+                }
+            }
+            Item::Segment(s) => {
+                if let ast::SegmentWhen::When(e) = &s.when {
+                    self.bool_expr("segment", e, &g);
+                }
+                for e in [&s.first_response, &s.resolve, &s.escalate_after]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.sla("segment", e, &g);
+                }
+                self.channel_names(&s.channels);
+                if let Some(c) = &s.calendar {
+                    self.calendar_ref(c);
+                }
+            }
+            Item::Channel(c) => {
+                self.channel_names(std::slice::from_ref(&c.name));
+                if let Some(cal) = &c.calendar {
+                    self.calendar_ref(cal);
+                }
+                let segs: Vec<String> = self
+                    .decisions
+                    .index("segment")
+                    .map(|i| self.decisions.get(i))
+                    .and_then(|d| d.outputs.first())
+                    .and_then(|o| match o.ty {
+                        Type::Enum(id) => Some(self.env.enum_def(id).variants.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                for s in &c.segments {
+                    if !segs.contains(&s.name) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::UnknownName,
+                                format!("unknown segment `{}`", s.name),
+                            )
+                            .at(s.span)
+                            .with_help(suggest_help(
+                                &s.name,
+                                segs.iter(),
+                                "segments",
+                            )),
+                        );
+                    }
+                }
+            }
+            Item::Recall(r) => {
+                if let Some(e) = &r.affects {
+                    self.bool_expr("recalls", e, &g);
+                }
+                if let Some(e) = &r.labor_op {
+                    self.code_clause("recalls", e, "labor_op");
+                }
+                if let Some(e) = &r.claim_type {
+                    self.code_clause("recalls", e, "claim_type");
+                }
+                if let Some(e) = &r.announced {
+                    self.typed("recalls", e, &Type::Date, &g, "`announced`");
+                }
+            }
+            Item::Report(r) => {
+                if let Some(e) = &r.when {
+                    self.bool_expr("reports", e, &g);
+                }
+                if let Some(due) = &r.due {
+                    match &due.after {
+                        Some(after) => {
+                            self.sla("reports", &due.offset, &g);
+                            self.typed("reports", after, &Type::Date, &g, "`after`");
+                        }
+                        None => {
+                            self.typed(
+                                "reports",
+                                &due.offset,
+                                &Type::Date,
+                                &g,
+                                "`due` without `after`",
+                            );
+                        }
+                    }
+                }
+                if let Some(c) = &r.calendar {
+                    self.calendar_ref(c);
+                }
+            }
+            Item::Opportunity(o) => {
+                if let Some(e) = &o.when {
+                    self.bool_expr("opportunities", e, &g);
+                }
+                if let Some(v) = &o.value {
+                    self.typed("opportunities", v, &Type::Money, &g, "`value`");
+                }
+            }
+            Item::Schema(_) | Item::Extend(_) | Item::Units(_) | Item::Codes(_) => {}
+        }
+    }
+
+    fn positive(&mut self, e: &Expr, what: &str) {
+        if let ExprKind::Literal(Literal::Quantity { value, .. }) = &e.kind {
+            if *value <= rust_decimal::Decimal::ZERO {
+                self.diags.push(
+                    Diagnostic::error(Code::TermNotPositive, format!("{what} must be positive"))
+                        .at(e.span),
+                );
+            }
+        }
+    }
+
+    fn shares(
+        &mut self,
+        owner: &str,
+        shares: &[ast::Share],
+        totals: &mut HashMap<String, (rust_decimal::Decimal, Span)>,
+    ) {
+        let g = Guards::default();
+        for s in shares {
+            if self
+                .typed(owner, &s.value, &Type::Percent, &g, "a share")
+                .is_none()
+            {
+                continue;
+            }
+            if let ExprKind::Literal(Literal::Percent(p)) = &s.value.kind {
+                if *p < rust_decimal::Decimal::ZERO || *p > rust_decimal::Decimal::ONE {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::SplitOver100,
+                            format!(
+                                "a share of `{}` must be between 0% and 100%",
+                                s.component.name
+                            ),
+                        )
+                        .at(s.value.span),
+                    );
+                }
+                let e = totals
+                    .entry(s.component.name.clone())
+                    .or_insert((rust_decimal::Decimal::ZERO, s.span));
+                e.0 += *p;
+                e.1 = s.span;
+            }
+        }
+    }
+
+    fn code_clause(&mut self, owner: &str, e: &Expr, table: &str) {
+        let Some(t) = self.env.table_id(table) else {
+            return;
+        };
+        self.typed(
+            owner,
+            e,
+            &Type::Code(t),
+            &Guards::default(),
+            &format!("`{table}`"),
+        );
+    }
+
+    fn sla(&mut self, owner: &str, e: &Expr, g: &Guards) {
+        if let Some(t) = self.any(owner, e, g) {
+            if !matches!(
+                t,
+                Type::Duration(DurationKind::Exact | DurationKind::Business)
+            ) {
+                let msg = format!(
+                    "expected a duration such as `4h` or `2 business days`, found {}",
+                    t.display(self.env)
+                );
+                self.diags
+                    .push(Diagnostic::error(Code::TypeMismatch, msg).at(e.span));
+            }
+        }
+    }
+
+    fn calendar_ref(&mut self, name: &ast::Ident) {
+        if !self.decisions.calendars.contains(&name.name) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    format!("unknown calendar `{}`", name.name),
+                )
+                .at(name.span)
+                .with_help(suggest_help(
+                    &name.name,
+                    self.decisions.calendars.iter(),
+                    "calendars",
+                )),
+            );
+        }
+    }
+
+    fn channel_names(&mut self, names: &[ast::Ident]) {
+        let variants: Vec<String> = self
+            .env
+            .schema_id("contact")
+            .and_then(|c| self.env.schema(c).field("channel"))
+            .and_then(|f| match f.ty {
+                Type::Enum(id) => Some(self.env.enum_def(id).variants.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        for n in names {
+            if !variants.contains(&n.name) {
+                self.diags.push(
+                    Diagnostic::error(Code::UnknownName, format!("unknown channel `{}`", n.name))
+                        .at(n.span)
+                        .with_help(suggest_help(
+                            &n.name,
+                            variants.iter(),
+                            "channels (`contact.channel`)",
+                        )),
+                );
+            }
+        }
+    }
+
+    /// Check a rule's `when`, `priority` and `effective`; return the guards for its `then`.
+    fn rule_head(&mut self, owner: &str, rule: &ast::RuleDecl) -> Guards {
+        let g = Guards::default();
+        self.bool_expr(owner, &rule.when, &g);
+        if let Some(p) = &rule.priority {
+            self.typed(owner, p, &Type::Int, &g, "`priority`");
+        }
+        if let Some((a, b)) = &rule.effective {
+            self.typed(owner, a, &Type::Date, &g, "`effective`");
+            self.typed(owner, b, &Type::Date, &g, "`effective`");
+        }
+        let mut then_g = Guards::default();
+        guards_when_true(&rule.when, &mut then_g);
+        then_g
+    }
+
+    fn assignments(
+        &mut self,
+        owner: &str,
+        then: &Then,
+        g: &Guards,
+        sig: &DecisionSig,
+        route: bool,
+    ) {
+        let Then::Assign(list) = then else { return };
+        let targets: &[OutputSig] = if sig.assign.is_empty() {
+            &sig.outputs
+        } else {
+            &sig.assign
+        };
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for a in list {
+            if let Some(first) = seen.insert(&a.target.name, a.target.span) {
+                self.diags.push(
+                    Diagnostic::error(Code::Duplicate, format!("`{}` is set twice", a.target.name))
+                        .at(a.target.span)
+                        .with_related(first, "first set here"),
+                );
+            }
+            let settable = |o: &&OutputSig| {
+                !(route
+                    && matches!(
+                        o.name.as_str(),
+                        "first_response_due" | "resolve_due" | "escalate_at"
+                    ))
+            };
+            let Some(o) = targets
+                .iter()
+                .filter(settable)
+                .find(|o| o.name == a.target.name)
+            else {
+                let names: Vec<&str> = targets
+                    .iter()
+                    .filter(settable)
+                    .map(|o| o.name.as_str())
+                    .collect();
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnknownName,
+                        format!("`{}` has no output `{}`", sig.name, a.target.name),
+                    )
+                    .at(a.target.span)
+                    .with_help(suggest_help(
+                        &a.target.name,
+                        names.iter(),
+                        "outputs",
+                    )),
+                );
+                continue;
+            };
+            if route
+                && matches!(
+                    o.name.as_str(),
+                    "first_response" | "resolve" | "escalate_after"
+                )
+            {
+                self.sla(owner, &a.value, g);
+                continue;
+            }
+            let want = o.ty.clone();
+            let what = format!("output `{}`", o.name);
+            self.typed(owner, &a.value, &want, g, &what);
+        }
+    }
+
+    fn decision(&mut self, d: &ast::DecisionDecl) {
+        let Some(i) = self.decisions.index(&d.name.name) else {
+            return;
+        };
+        let sig = self.decisions.get(i).clone();
+        if sig.span != d.name.span {
+            return; // a duplicate, reported already
+        }
+        // defaults are constants of the output's type
+        for o in &d.outputs {
+            if let (Some(def), Some(s)) = (
+                &o.default,
+                sig.assign.iter().find(|s| s.name == o.name.name),
+            ) {
+                if let Err(msg) = env::const_value(self.env, def, &s.ty) {
+                    self.diags
+                        .push(Diagnostic::error(Code::TypeMismatch, msg).at(def.span));
+                }
+            }
+        }
+        if let HitPolicy::Collect(Some(agg)) = d.hit {
+            let numeric = |t: &Type| {
+                t.is_numeric()
+                    || matches!(t, Type::Money | Type::Duration(_) | Type::Distance)
+                    || (agg != ast::Aggregate::Sum && t.is_ordered())
+            };
+            match (agg, ()) {
+                (ast::Aggregate::Count, _) => {}
+                (_, _) if sig.assign.len() == 1 && numeric(&sig.assign[0].ty) => {}
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::Aggregation,
+                            format!(
+                            "`collect {}` aggregates exactly one {} output; decision `{}` has {}",
+                            match agg {
+                                ast::Aggregate::Sum => "sum",
+                                ast::Aggregate::Min => "min",
+                                _ => "max",
+                            },
+                            if agg == ast::Aggregate::Sum { "numeric" } else { "ordered" },
+                            d.name.name,
+                            sig.assign.len()
+                        ),
+                        )
+                        .at(d.name.span),
+                    )
+                }
+            }
+        }
+        let agg_sig = sig.clone();
+        for r in &d.rules {
+            let g = self.rule_head(&d.name.name, r);
+            self.assignments(&d.name.name, &r.then, &g, &agg_sig, false);
+        }
+        if let Some(o) = &d.otherwise {
+            self.assignments(&d.name.name, &o.then, &Guards::default(), &agg_sig, false);
+        }
+    }
+
+    fn route(&mut self, r: &ast::RulesDecl) {
+        let Some(i) = self.decisions.index(&r.name.name) else {
+            return;
+        };
+        let sig = self.decisions.get(i).clone();
+        if sig.span != r.name.span {
+            return;
+        }
+        for rule in &r.rules {
+            let g = self.rule_head(&r.name.name, rule);
+            self.assignments(&r.name.name, &rule.then, &g, &sig, true);
+        }
+        if let Some(o) = &r.otherwise {
+            self.assignments(&r.name.name, &o.then, &Guards::default(), &sig, true);
+        }
+    }
+}
+
+/// Report every cycle of decisions reading each other, once, naming each decision on it.
+fn cycles(decisions: &Decisions, reads: &[Vec<(usize, Span)>], diags: &mut Diagnostics) {
+    let n = decisions.list.len();
+    // 0 = unvisited, 1 = on stack, 2 = done
+    let mut state = vec![0u8; n];
+    let mut reported = std::collections::HashSet::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        // iterative DFS keeping the path
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        let mut path: Vec<usize> = vec![start];
+        state[start] = 1;
+        while let Some((node, edge)) = stack.last().copied() {
+            let edges = &reads[node];
+            if edge < edges.len() {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                let (next, span) = edges[edge];
+                match state[next] {
+                    0 => {
+                        state[next] = 1;
+                        stack.push((next, 0));
+                        path.push(next);
+                    }
+                    1 => {
+                        let pos = path.iter().position(|p| *p == next).unwrap_or(0);
+                        let mut cyc: Vec<usize> = path[pos..].to_vec();
+                        let mut key = cyc.clone();
+                        key.sort_unstable();
+                        if reported.insert(key) {
+                            cyc.push(next);
+                            let names: Vec<&str> = cyc
+                                .iter()
+                                .map(|i| decisions.list[*i].name.as_str())
+                                .collect();
+                            diags.push(
+                                Diagnostic::error(
+                                    Code::Cycle,
+                                    format!("decisions depend on each other in a cycle: {}", names.join(" → ")),
+                                )
+                                .at(span)
+                                .with_label(format!("`{}` is read here", decisions.list[next].name))
+                                .with_help("a decision may read decisions declared anywhere, but never itself through others"),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                stack.pop();
+                path.pop();
+            }
+        }
+    }
+}

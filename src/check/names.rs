@@ -77,6 +77,7 @@ pub fn duplicate_names(files: &[RuleFile]) -> Diagnostics {
     let mut fields: HashMap<String, Namespace> = HashMap::new();
     let mut lowered_declared: HashMap<&'static str, ()> = HashMap::new();
     let mut routing_declared = false;
+    let mut fillable: HashMap<String, bool> = HashMap::new();
 
     let mut lowered = |decision: &'static str,
                        item: &str,
@@ -118,6 +119,22 @@ pub fn duplicate_names(files: &[RuleFile]) -> Diagnostics {
                 Item::Extend(s) => declare_fields(&mut fields, s, &mut diags),
                 Item::Units(_) => {}
                 Item::Codes(c) => {
+                    // a table declared empty (as the prelude declares its tables) may be
+                    // filled once by a second `codes` item of the same name
+                    let empty = c.entries.is_empty()
+                        && c.attributes.is_empty()
+                        && c.format.is_none()
+                        && c.from.is_none();
+                    match fillable.get(&c.name.name).copied() {
+                        Some(true) => {
+                            fillable.insert(c.name.name.clone(), false);
+                            continue;
+                        }
+                        None => {
+                            fillable.insert(c.name.name.clone(), empty);
+                        }
+                        Some(false) => {}
+                    }
                     tables.declare(
                         &c.name.name,
                         c.name.span,

@@ -1,6 +1,6 @@
 //! `aftersales check [RULES] [--format human|json] [--deny-warnings]`.
 
-use crate::diag::{Code, Diagnostics};
+use crate::diag::Code;
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -31,12 +31,7 @@ pub struct CheckArgs {
 /// Run `check`: print every diagnostic, then exit 0 (clean), 1 (errors, or warnings with
 /// `--deny-warnings`) or 2 (the rule set could not be read).
 pub fn run(args: &CheckArgs) -> u8 {
-    let parsed = crate::dsl::load_path(&args.rules);
-    let mut diags: Diagnostics = parsed.diagnostics.clone();
-    if !diags.has_errors() {
-        diags.extend(crate::check::duplicate_names(&parsed.files));
-    }
-    diags.sort();
+    let (parsed, _env, diags) = crate::check::check_path(&args.rules);
     let io_problem = diags
         .as_slice()
         .iter()
@@ -55,7 +50,8 @@ pub fn run(args: &CheckArgs) -> u8 {
             for d in diags.as_slice() {
                 let _ = writeln!(err, "{}", d.render(&parsed.map, color));
             }
-            let files = parsed.files.len();
+            // the prelude is not the author's file
+            let files = parsed.files.len().saturating_sub(1);
             let _ = writeln!(
                 err,
                 "{}: {} file(s), {} error(s), {} warning(s)",

@@ -44,6 +44,12 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// Parse one more file held in memory and add it.
+    pub fn add_source(&mut self, name: &str, text: &str) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        self.add(name.to_string(), text.to_string());
+    }
+
     fn add(&mut self, name: String, text: String) {
         let id = self.map.add(name, text);
         let (file, diags) = parse_file(&self.map, id);
@@ -63,16 +69,21 @@ pub fn parse_sources<I>(sources: I) -> Parsed
 where
     I: IntoIterator<Item = (String, String)>,
 {
+    let mut parsed = Parsed::default();
+    parse_sources_into(&mut parsed, sources);
+    parsed
+}
+
+/// Parse rule files held in memory, in sorted name order, adding them to `parsed`.
+pub fn parse_sources_into<I>(parsed: &mut Parsed, sources: I)
+where
+    I: IntoIterator<Item = (String, String)>,
+{
     let mut sources: Vec<(String, String)> = sources.into_iter().collect();
     sources.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut parsed = Parsed::default();
-    for (name, mut text) in sources {
-        if text.starts_with('\u{feff}') {
-            text.drain(..3);
-        }
-        parsed.add(name, text);
+    for (name, text) in sources {
+        parsed.add_source(&name, &text);
     }
-    parsed
 }
 
 /// Deepest folder nesting followed when looking for `.rules` files.
@@ -83,6 +94,12 @@ const MAX_DIR_DEPTH: usize = 16;
 /// ([`Code::Io`], [`Code::NoRuleFiles`], [`Code::InvalidUtf8`], [`Code::FileTooLarge`]).
 pub fn load_path(path: &Path) -> Parsed {
     let mut parsed = Parsed::default();
+    load_path_into(&mut parsed, path);
+    parsed
+}
+
+/// Load and parse a rule set as [`load_path`] does, adding its files to `parsed`.
+pub fn load_path_into(parsed: &mut Parsed, path: &Path) {
     let shown = path.display().to_string();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -90,7 +107,7 @@ pub fn load_path(path: &Path) -> Parsed {
             parsed.diagnostics.push(
                 Diagnostic::error(Code::Io, format!("cannot read `{shown}`: {e}")).with_path(shown),
             );
-            return parsed;
+            return;
         }
     };
     let mut files = Vec::new();
@@ -111,9 +128,8 @@ pub fn load_path(path: &Path) -> Parsed {
         files.push(path.to_path_buf());
     }
     for f in files {
-        read_one(&f, &mut parsed);
+        read_one(&f, parsed);
     }
-    parsed
 }
 
 fn collect_rule_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {

@@ -1,0 +1,276 @@
+//! Runtime values: exact decimals for numbers, money, distances and durations; dates and
+//! date-times; enum variants and codes as interned indices.
+//!
+//! ```
+//! use aftersales::value::{Money, Distance, DistanceUnit};
+//! use rust_decimal::Decimal;
+//! let m = Money::parse("EUR 120.50").unwrap();
+//! assert_eq!(m.to_string(), "EUR 120.50");
+//! let d = Distance::parse("41000 mi", DistanceUnit::Km).unwrap();
+//! assert_eq!(d.km(), Decimal::new(65_983_104, 3)); // 41000 × 1.609344 exactly
+//! ```
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rust_decimal::Decimal;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+pub use crate::dsl::ast::DistanceUnit;
+
+/// An amount of money in one currency, exact.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Money {
+    /// ISO 4217 code, three upper-case letters.
+    pub currency: Currency,
+    /// The amount.
+    pub amount: Decimal,
+}
+
+/// A three-letter ISO 4217 currency code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// The code if `s` is three ASCII upper-case letters.
+    pub fn new(s: &str) -> Option<Currency> {
+        let b = s.as_bytes();
+        if b.len() == 3 && b.iter().all(|c| c.is_ascii_uppercase()) {
+            Some(Currency([b[0], b[1], b[2]]))
+        } else {
+            None
+        }
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// Digits after the decimal point of the currency's minor unit (ISO 4217).
+    pub fn minor_units(&self) -> u32 {
+        match self.as_str() {
+            "JPY" | "KRW" | "ISK" | "CLP" | "VND" | "XAF" | "XOF" | "HUF" | "UGX" | "PYG"
+            | "RWF" | "KMF" | "GNF" | "DJF" | "VUV" | "XPF" => 0,
+            "BHD" | "KWD" | "OMR" | "JOD" | "IQD" | "LYD" | "TND" => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Money {
+    /// Parse `"EUR 120.50"`.
+    pub fn parse(s: &str) -> Option<Money> {
+        let (cur, amount) = s.trim().split_once(char::is_whitespace)?;
+        Some(Money {
+            currency: Currency::new(cur)?,
+            amount: parse_decimal(amount.trim())?,
+        })
+    }
+
+    /// The amount rounded half-even to the currency's minor unit.
+    pub fn rounded(&self) -> Money {
+        Money {
+            currency: self.currency,
+            amount: self.amount.round_dp_with_strategy(
+                self.currency.minor_units(),
+                rust_decimal::RoundingStrategy::MidpointNearestEven,
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    /// `USD 0.00`: always with the currency's minor units.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.rounded();
+        let dp = self.currency.minor_units() as usize;
+        write!(f, "{} {:.*}", self.currency, dp, r.amount)
+    }
+}
+
+/// Parse a decimal as written in rules or facts: digits, optional `_`, optional sign.
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    let clean: String = s.chars().filter(|c| *c != '_').collect();
+    if clean.is_empty() || clean.contains(['e', 'E']) {
+        return None;
+    }
+    Decimal::from_str(&clean).ok()
+}
+
+/// Kilometres in a mile, exactly.
+pub fn km_per_mile() -> Decimal {
+    Decimal::new(1_609_344, 6)
+}
+
+/// A distance, exact, remembered in the unit it was given in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Distance {
+    /// The number as given.
+    pub value: Decimal,
+    /// Its unit.
+    pub unit: DistanceUnit,
+}
+
+impl Distance {
+    /// The distance in kilometres (exact: 1 mi = 1.609344 km).
+    pub fn km(&self) -> Decimal {
+        match self.unit {
+            DistanceUnit::Km => self.value,
+            DistanceUnit::Mi => self.value * km_per_mile(),
+        }
+    }
+
+    /// Parse `"41000 mi"`, `"12.5 km"`, or a bare number in `default` units.
+    pub fn parse(s: &str, default: DistanceUnit) -> Option<Distance> {
+        let s = s.trim();
+        let (num, unit) = match s.strip_suffix("km") {
+            Some(n) => (n, DistanceUnit::Km),
+            None => match s.strip_suffix("mi") {
+                Some(n) => (n, DistanceUnit::Mi),
+                None => (s, default),
+            },
+        };
+        Some(Distance {
+            value: parse_decimal(num.trim())?,
+            unit,
+        })
+    }
+}
+
+impl fmt::Display for Distance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = match self.unit {
+            DistanceUnit::Km => "km",
+            DistanceUnit::Mi => "mi",
+        };
+        write!(f, "{} {}", self.value.normalize(), u)
+    }
+}
+
+/// Durations: exact (seconds), calendar (months) or business time (on a calendar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Duration {
+    /// Exact time, in seconds.
+    Exact(Decimal),
+    /// Calendar months (a year is 12).
+    Months(i64),
+    /// Business days on a calendar.
+    BusinessDays(Decimal),
+    /// Business hours on a calendar.
+    BusinessHours(Decimal),
+}
+
+impl Duration {
+    /// Parse the literal text of a duration: `"1.5h"`, `"3 days"`, `"36 months"`,
+    /// `"2 business days"`, `"90 min"`, `"1 week"`.
+    pub fn parse(s: &str) -> Option<Duration> {
+        let s = s.trim();
+        let split = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_' || c == '-'))
+            .unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n = parse_decimal(num.trim())?;
+        let words: Vec<&str> = unit.split_whitespace().collect();
+        let secs = |k: i64| Some(Duration::Exact(n * Decimal::from(k)));
+        match words.as_slice() {
+            ["min" | "minute" | "minutes"] => secs(60),
+            ["h" | "hour" | "hours"] => secs(3600),
+            ["d" | "day" | "days"] => secs(86_400),
+            ["week" | "weeks"] => secs(604_800),
+            ["s" | "sec" | "second" | "seconds"] => secs(1),
+            ["month" | "months"] if n.fract().is_zero() => {
+                i64::try_from(n.mantissa() / 10i128.pow(n.scale()))
+                    .ok()
+                    .map(Duration::Months)
+            }
+            ["year" | "years"] if n.fract().is_zero() => {
+                i64::try_from(n.mantissa() / 10i128.pow(n.scale()))
+                    .ok()
+                    .and_then(|y| y.checked_mul(12))
+                    .map(Duration::Months)
+            }
+            ["business", "day" | "days"] => Some(Duration::BusinessDays(n)),
+            ["business", "hour" | "hours"] => Some(Duration::BusinessHours(n)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Duration {
+    /// The literal text: `4h`, `30 days`, `90 min`, `36 months`, `2 business days`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn plural(n: Decimal, one: &str, many: &str) -> String {
+            if n == Decimal::ONE {
+                format!("1 {one}")
+            } else {
+                format!("{} {many}", n.normalize())
+            }
+        }
+        match *self {
+            Duration::Exact(s) => {
+                let day = Decimal::from(86_400);
+                let hour = Decimal::from(3600);
+                let min = Decimal::from(60);
+                if !s.is_zero() && (s % day).is_zero() {
+                    f.write_str(&plural(s / day, "day", "days"))
+                } else if (s % hour).is_zero() || (s / hour).scale() <= 2 && !(s % min).is_zero() {
+                    write!(f, "{}h", (s / hour).normalize())
+                } else if (s % min).is_zero() {
+                    write!(f, "{} min", (s / min).normalize())
+                } else {
+                    write!(f, "{} s", s.normalize())
+                }
+            }
+            Duration::Months(m) if m % 12 == 0 && m != 0 => {
+                f.write_str(&plural(Decimal::from(m / 12), "year", "years"))
+            }
+            Duration::Months(m) => f.write_str(&plural(Decimal::from(m), "month", "months")),
+            Duration::BusinessDays(n) => f.write_str(&plural(n, "business day", "business days")),
+            Duration::BusinessHours(n) => {
+                f.write_str(&plural(n, "business hour", "business hours"))
+            }
+        }
+    }
+}
+
+/// A value of any type of the language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `bool`
+    Bool(bool),
+    /// `int`
+    Int(i64),
+    /// `decimal`
+    Decimal(Decimal),
+    /// `percent`, held as a fraction (70% is 0.70)
+    Percent(Decimal),
+    /// `money`
+    Money(Money),
+    /// `text`
+    Text(Arc<str>),
+    /// `date`
+    Date(NaiveDate),
+    /// `datetime`
+    DateTime(DateTime<FixedOffset>),
+    /// `duration` (exact, calendar or business)
+    Duration(Duration),
+    /// `distance`
+    Distance(Distance),
+    /// An enum variant: its index in its enum.
+    Enum(u32),
+    /// A code: its index in its table.
+    Code(u32),
+    /// A free label (queue names, parties, flags).
+    Label(Arc<str>),
+    /// `set of T` and lists
+    Set(Arc<[Value]>),
+    /// A nested record: its fields in schema order (`None` for an absent optional field).
+    Record(Arc<[Option<Value>]>),
+}
