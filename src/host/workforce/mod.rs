@@ -1,2 +1,8 @@
 //! Workforce management for contact centres (APQC 6.2.1): forecasting,
 //! staffing, scheduling, utilization and quality scoring.
+//!
+//! Staffing: [`erlang`] (Erlang B, C and A queueing formulas) and [`staffing`]
+//! (required agents for a service-level target, shrinkage, interval plans).
+
+pub mod erlang;
+pub mod staffing;
