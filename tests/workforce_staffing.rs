@@ -521,7 +521,7 @@ fn interval_csv_reports_bad_rows_by_line() {
                2024-01-01T10:30,50,-3\n\
                \"2024-01-01T11:00\",0,180\n";
     let plan = plan_intervals_csv(csv, secs(1800), &policy(0.8, 20)).unwrap();
-    let lines: Vec<usize> = plan.iter().map(|p| p.line).collect();
+    let lines: Vec<usize> = plan.iter().map(|p| p.row.line).collect();
     assert_eq!(lines, [2, 3, 5, 6, 7]);
     assert_eq!(plan[0].outcome.as_ref().map(|s| s.agents), Ok(14));
     let messages: Vec<String> = plan[1..4]
@@ -538,7 +538,8 @@ fn interval_csv_reports_bad_rows_by_line() {
         "{}",
         messages[2]
     );
-    assert_eq!(plan[4].start, "2024-01-01T11:00");
+    assert_eq!(plan[1].row.start, "2024-01-01T09:30");
+    assert_eq!(plan[4].row.start, "2024-01-01T11:00");
     assert_eq!(plan[4].outcome.as_ref().map(|s| s.agents), Ok(0));
 }
 
@@ -550,8 +551,11 @@ fn interval_csv_header_must_name_columns() {
     assert!(read_intervals_csv("").is_err());
     // Column order is free; unknown columns are ignored.
     let rows = read_intervals_csv("aht_seconds,queue,volume\n240,sales,30\n").unwrap();
-    let d = rows[0].as_ref().unwrap();
-    assert_eq!((d.volume, d.aht, d.start.as_str()), (30.0, secs(240), ""));
+    let d = rows[0].demand.as_ref().unwrap();
+    assert_eq!(
+        (d.volume, d.aht, rows[0].start.as_str()),
+        (30.0, secs(240), "")
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -619,6 +623,26 @@ proptest! {
             previous = gap;
         }
         prop_assert!(previous < 1e-5, "still {} apart", previous);
+    }
+
+    #[test]
+    fn erlang_a_staffing_is_the_first_that_meets(
+        traffic in 0.1f64..3_000.0,
+        level in 0.05f64..0.99,
+        t in 0u64..90,
+        patience in 5u64..3_000,
+        cap in proptest::option::of(0.5f64..1.0),
+    ) {
+        let w = load(traffic, 240);
+        let mut p = policy(level, t).with_patience(secs(patience)).unwrap();
+        if let Some(cap) = cap {
+            p = p.with_max_occupancy(cap).unwrap();
+        }
+        let s = required_agents(&w, &p).unwrap();
+        prop_assert!(s.meets_target, "{:?}", s);
+        prop_assert!(s.agents >= 1);
+        let fewer = evaluate(&w, s.agents - 1, &p).unwrap();
+        prop_assert!(!fewer.meets_target, "{} agents also meet: {:?}", s.agents - 1, fewer);
     }
 
     #[test]

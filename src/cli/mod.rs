@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod check;
+pub mod staff;
 
 /// Exit code: everything went well.
 pub const EXIT_OK: u8 = 0;
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check a rule set; report every problem with its place.
     Check(check::CheckArgs),
+    /// Agents needed to meet a service level (Erlang C, or Erlang A with patience).
+    Staff(staff::StaffArgs),
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -42,5 +45,6 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Staff(args) => staff::run(&args),
     }
 }

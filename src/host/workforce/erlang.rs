@@ -664,7 +664,10 @@ const WG: [f64; 4] = [
 ];
 
 /// One Gauss–Kronrod 15-point rule on `[a, b]` for a vector integrand:
-/// (Kronrod estimate, |Kronrod − Gauss| per component).
+/// (Kronrod estimate, error estimate per component). The error is QUADPACK's
+/// `qk15` estimate, `resasc · min(1, (200 · |K − G| / resasc)^1.5)`, which for
+/// smooth integrands is close to the Kronrod rule's real error rather than
+/// the Gauss rule's.
 fn gauss_kronrod<const K: usize>(
     f: &impl Fn(f64) -> [f64; K],
     a: f64,
@@ -673,29 +676,39 @@ fn gauss_kronrod<const K: usize>(
     let centre = 0.5 * (a + b);
     let half = 0.5 * (b - a);
     let mid = f(centre);
-    let mut kronrod = [0.0; K];
-    let mut gauss = [0.0; K];
-    for i in 0..K {
-        kronrod[i] = WGK[7] * mid[i];
-        gauss[i] = WG[3] * mid[i];
+    let mut lows = [[0.0; K]; 7];
+    let mut highs = [[0.0; K]; 7];
+    for (j, &node) in XGK.iter().take(7).enumerate() {
+        lows[j] = f(centre - half * node);
+        highs[j] = f(centre + half * node);
     }
-    for (j, (&node, &weight)) in XGK.iter().zip(WGK.iter()).take(7).enumerate() {
-        let lo = f(centre - half * node);
-        let hi = f(centre + half * node);
-        for i in 0..K {
-            let pair = lo[i] + hi[i];
-            kronrod[i] += weight * pair;
-            if j % 2 == 1 {
-                gauss[i] += WG[j / 2] * pair;
-            }
-        }
-    }
+    let mut value = [0.0; K];
     let mut error = [0.0; K];
     for i in 0..K {
-        kronrod[i] *= half;
-        error[i] = (kronrod[i] - gauss[i] * half).abs();
+        let mut kronrod = WGK[7] * mid[i];
+        let mut gauss = WG[3] * mid[i];
+        for j in 0..7 {
+            let pair = lows[j][i] + highs[j][i];
+            kronrod += WGK[j] * pair;
+            if j % 2 == 1 {
+                gauss += WG[j / 2] * pair;
+            }
+        }
+        let mean = 0.5 * kronrod;
+        let mut spread = WGK[7] * (mid[i] - mean).abs();
+        for j in 0..7 {
+            spread += WGK[j] * ((lows[j][i] - mean).abs() + (highs[j][i] - mean).abs());
+        }
+        let spread = spread * half;
+        let raw = ((kronrod - gauss) * half).abs();
+        value[i] = kronrod * half;
+        error[i] = if spread > 0.0 && raw > 0.0 {
+            spread * (200.0 * raw / spread).powf(1.5).min(1.0)
+        } else {
+            raw
+        };
     }
-    (kronrod, error)
+    (value, error)
 }
 
 /// Relative accuracy asked of the quadrature.
@@ -1048,7 +1061,7 @@ mod tests {
         assert!((k[0] - 1.0 / 13.0).abs() < 1e-16);
         assert!((k[1] - 1.0 / 23.0).abs() < 1e-16);
         assert!(e[0] < 1e-16);
-        assert!(e[1] > 1e-8, "G7 is not exact at degree 22");
+        assert!(e[1] > 1e-12, "G7 is not exact at degree 22");
     }
 
     #[test]

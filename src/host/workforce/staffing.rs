@@ -426,41 +426,91 @@ pub fn required_agents(
 }
 
 /// The smallest `N` whose Erlang A service level and occupancy meet the
-/// policy: doubling to bracket it, then bisection. Both measures improve
-/// with every agent added (checked by property tests).
+/// policy. Both measures improve with every agent added (checked by property
+/// tests), so the answer is where they cross their targets.
+///
+/// The bracket starts from the Erlang C answer above (doubled until it meets)
+/// and, below, either no agents at all or the fluid model's estimate
+/// `A · max(target, e^{−t / patience})`, which is close when callers are
+/// impatient. It is then narrowed by regula falsi with the Illinois
+/// correction on the logit of the service level (the service level is
+/// S-shaped in `N`, its logit nearly straight), every fourth step a
+/// bisection: a handful of evaluations, never more than about `4·log2(N)`.
 fn erlang_a_first_meeting(
     workload: &Workload,
     patience: Duration,
     policy: &StaffingPolicy,
 ) -> Result<ErlangA, StaffingError> {
-    let a = workload.traffic().erlangs();
-    let check = |n: u64| -> Result<(bool, ErlangA), StaffingError> {
+    let target = policy.target.level;
+    let logit = |p: f64| {
+        let p = p.clamp(1e-300, 1.0 - 1e-16);
+        (p / (1.0 - p)).ln()
+    };
+    // (meets, a value rising with N that crosses 0 where the binding
+    // constraint is met, the queue).
+    let probe = |n: u64| -> Result<(bool, f64, ErlangA), StaffingError> {
         let agents = u32::try_from(n).map_err(|_| StaffingError::Infeasible {
             reason: format!("more than {} agents would be needed", u32::MAX),
         })?;
         let q = ErlangA::new(workload, agents, patience)?;
-        let ok = meets(policy, q.service_level(policy.target.within), q.occupancy());
-        Ok((ok, q))
+        let service_level = q.service_level(policy.target.within);
+        let ok = meets(policy, service_level, q.occupancy());
+        let level_gap = service_level - target;
+        let value = match policy.max_occupancy {
+            Some(cap) if cap - q.occupancy() < level_gap => cap - q.occupancy(),
+            _ => logit(service_level) - logit(target),
+        };
+        Ok((ok, value, q))
+    };
+    let without_patience = StaffingPolicy {
+        patience: None,
+        ..*policy
     };
     // With no agents nobody is answered: the target (above 0) is missed.
-    let mut lo: u64 = 0;
-    let mut hi: u64 = (a.ceil() as u64).max(1);
-    let mut best = loop {
-        let (ok, q) = check(hi)?;
-        if ok {
-            break q;
-        }
-        lo = hi;
+    let (mut lo, mut lo_value) = (0u64, logit(0.0) - logit(target));
+    let mut hi = u64::from(required_agents(workload, &without_patience)?.agents).max(1);
+    let (mut ok, mut hi_value, mut best) = probe(hi)?;
+    while !ok {
+        (lo, lo_value) = (hi, hi_value);
         hi = hi.saturating_mul(2);
-    };
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        let (ok, q) = check(mid)?;
+        (ok, hi_value, best) = probe(hi)?;
+    }
+    let a = workload.traffic().erlangs();
+    let fluid =
+        a * target.max((-policy.target.within.as_secs_f64() / patience.as_secs_f64()).exp());
+    let fluid = fluid.floor() as u64;
+    if fluid > lo && fluid < hi {
+        let (ok, value, q) = probe(fluid)?;
         if ok {
-            hi = mid;
-            best = q;
+            (hi, hi_value, best) = (fluid, value, q);
         } else {
-            lo = mid;
+            (lo, lo_value) = (fluid, value);
+        }
+    }
+    let mut step = 0u32;
+    let mut last_moved_hi: Option<bool> = None;
+    while hi - lo > 1 {
+        step += 1;
+        let mid = if step.is_multiple_of(4) || hi_value <= lo_value {
+            lo + (hi - lo) / 2
+        } else {
+            let fraction = -lo_value / (hi_value - lo_value);
+            let estimate = lo as f64 + fraction * (hi - lo) as f64;
+            (estimate.ceil() as u64).clamp(lo + 1, hi - 1)
+        };
+        let (ok, value, q) = probe(mid)?;
+        if ok {
+            (hi, hi_value, best) = (mid, value.max(0.0), q);
+            if last_moved_hi == Some(true) {
+                lo_value *= 0.5;
+            }
+            last_moved_hi = Some(true);
+        } else {
+            (lo, lo_value) = (mid, value.min(0.0));
+            if last_moved_hi == Some(false) {
+                hi_value *= 0.5;
+            }
+            last_moved_hi = Some(false);
         }
     }
     Ok(best)
@@ -556,45 +606,51 @@ pub(crate) fn column_index(header: &[String], name: &str) -> Option<usize> {
 }
 
 /// The demand of one interval, read from a CSV row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IntervalDemand {
-    /// 1-based line of the row in its file.
-    pub line: usize,
-    /// The interval's label as written (its start time, usually).
-    pub start: String,
     /// Contacts offered in the interval.
     pub volume: f64,
     /// Average handling time.
     pub aht: Duration,
 }
 
-/// One row of an interval plan: its demand as read (when it could be read)
-/// and its staffing or the error in its place.
+/// One data row of an interval CSV: where it is, its label and its demand
+/// or what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalRow {
+    /// 1-based line of the row in its file.
+    pub line: usize,
+    /// The interval's label as written (its start time, usually); empty
+    /// without a `start` column or when the row could not be split.
+    pub start: String,
+    /// The demand, or the row's error.
+    pub demand: Result<IntervalDemand, RowError>,
+}
+
+/// One row of an interval plan: the row as read and its staffing, or the
+/// error in its place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedInterval {
-    /// 1-based line of the row.
-    pub line: usize,
-    /// The interval's label (empty when the row could not be split).
-    pub start: String,
-    /// The demand, when the row could be read.
-    pub demand: Option<IntervalDemand>,
+    /// The row as read.
+    pub row: IntervalRow,
     /// The staffing, or what went wrong with this row.
     pub outcome: Result<Staffing, RowError>,
 }
 
 /// Read a CSV of intervals with the columns `volume` and `aht_seconds`
 /// (required) and `start` (optional label), in any order; other columns are
-/// ignored. A bad row gives its own [`RowError`] in place; only a missing
-/// header or column fails the whole file.
+/// ignored. A bad row carries its own [`RowError`] in place; only an empty
+/// file or a header without the required columns fails the whole file.
 ///
 /// ```
 /// use aftersales::host::workforce::staffing::read_intervals_csv;
 /// let rows = read_intervals_csv("start,volume,aht_seconds\n09:00,100,180\n09:30,x,180\n")?;
-/// assert_eq!(rows[0].as_ref().map(|d| d.volume), Ok(100.0));
-/// assert_eq!(rows[1].as_ref().map_err(|e| e.line), Err(3));
+/// assert_eq!(rows[0].demand.as_ref().map(|d| d.volume), Ok(100.0));
+/// assert_eq!((rows[1].line, rows[1].start.as_str()), (3, "09:30"));
+/// assert!(rows[1].demand.is_err());
 /// # Ok::<(), aftersales::host::workforce::staffing::RowError>(())
 /// ```
-pub fn read_intervals_csv(text: &str) -> Result<Vec<Result<IntervalDemand, RowError>>, RowError> {
+pub fn read_intervals_csv(text: &str) -> Result<Vec<IntervalRow>, RowError> {
     let mut lines = numbered_lines(text);
     let Some((header_line, header)) = lines.next() else {
         return Err(RowError {
@@ -628,9 +684,18 @@ fn read_interval_row(
     start_at: Option<usize>,
     volume_at: usize,
     aht_at: usize,
-) -> Result<IntervalDemand, RowError> {
+) -> IntervalRow {
     let error = |message: String| RowError { line, message };
-    let fields = split_csv_record(text).map_err(error)?;
+    let fields = match split_csv_record(text) {
+        Ok(fields) => fields,
+        Err(message) => {
+            return IntervalRow {
+                line,
+                start: String::new(),
+                demand: Err(error(message)),
+            }
+        }
+    };
     let field = |at: usize, name: &str| {
         fields
             .get(at)
@@ -646,26 +711,28 @@ fn read_interval_row(
             ))),
         }
     };
-    let start = match start_at {
-        Some(at) => field(at, "start")?.to_string(),
-        None => String::new(),
-    };
-    let volume = number(volume_at, "volume")?;
-    let aht_seconds = number(aht_at, "aht_seconds")?;
-    let aht = Duration::try_from_secs_f64(aht_seconds)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            error(format!(
-                "`aht_seconds` must be a number of seconds above zero (got `{aht_seconds}`)"
-            ))
-        })?;
-    Ok(IntervalDemand {
+    let start = start_at
+        .and_then(|at| fields.get(at))
+        .cloned()
+        .unwrap_or_default();
+    let demand = (|| {
+        let volume = number(volume_at, "volume")?;
+        let aht_seconds = number(aht_at, "aht_seconds")?;
+        let aht = Duration::try_from_secs_f64(aht_seconds)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                error(format!(
+                    "`aht_seconds` must be a number of seconds above zero (got `{aht_seconds}`)"
+                ))
+            })?;
+        Ok(IntervalDemand { volume, aht })
+    })();
+    IntervalRow {
         line,
         start,
-        volume,
-        aht,
-    })
+        demand,
+    }
 }
 
 /// Required agents for every interval of a CSV (see [`read_intervals_csv`]),
@@ -692,27 +759,17 @@ pub fn plan_intervals_csv(
     let rows = read_intervals_csv(text)?;
     Ok(rows
         .into_par_iter()
-        .map(|row| match row {
-            Err(e) => PlannedInterval {
-                line: e.line,
-                start: String::new(),
-                demand: None,
-                outcome: Err(e),
-            },
-            Ok(demand) => {
-                let outcome = Workload::new(demand.volume, interval, demand.aht)
+        .map(|row| {
+            let outcome = match &row.demand {
+                Err(e) => Err(e.clone()),
+                Ok(demand) => Workload::new(demand.volume, interval, demand.aht)
                     .and_then(|w| required_agents(&w, policy))
                     .map_err(|e| RowError {
-                        line: demand.line,
+                        line: row.line,
                         message: e.to_string(),
-                    });
-                PlannedInterval {
-                    line: demand.line,
-                    start: demand.start.clone(),
-                    demand: Some(demand),
-                    outcome,
-                }
-            }
+                    }),
+            };
+            PlannedInterval { row, outcome }
         })
         .collect())
 }
