@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 pub mod check;
 pub mod staff;
+pub mod utilization;
 
 /// Exit code: everything went well.
 pub const EXIT_OK: u8 = 0;
@@ -33,6 +34,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Agents needed to meet a service level (Erlang C, or Erlang A with patience).
     Staff(staff::StaffArgs),
+    /// Occupancy, utilization, adherence and OLE from agent state logs.
+    Utilization(utilization::UtilizationArgs),
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -46,5 +49,6 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Staff(args) => staff::run(&args),
+        Command::Utilization(args) => utilization::run(&args),
     }
 }

@@ -106,6 +106,11 @@ fn parse_duration(text: &str, bare_seconds: bool) -> Option<Duration> {
     Duration::try_from_secs_f64(total).ok()
 }
 
+/// A duration above zero with a unit (`300s`, `5m`), for other commands.
+pub(crate) fn parse_duration_arg(text: &str) -> Option<Duration> {
+    parse_duration(text, false).filter(|d| !d.is_zero())
+}
+
 /// A percentage such as `85%` or `12.5%`, as a fraction.
 fn parse_percent(text: &str) -> Option<f64> {
     let number = text.trim().strip_suffix('%')?.trim();
@@ -123,19 +128,15 @@ fn parse_volume(text: &str) -> Result<f64, String> {
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
-    parse_duration(text, false)
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            format!("--interval expects a duration such as 30m, 15m or 1h (got `{text}`)")
-        })
+    parse_duration_arg(text).ok_or_else(|| {
+        format!("--interval expects a duration such as 30m, 15m or 1h (got `{text}`)")
+    })
 }
 
 fn parse_aht(text: &str) -> Result<Duration, String> {
-    parse_duration(text, false)
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            format!("--aht expects a duration above zero such as 180s or 3m (got `{text}`)")
-        })
+    parse_duration_arg(text).ok_or_else(|| {
+        format!("--aht expects a duration above zero such as 180s or 3m (got `{text}`)")
+    })
 }
 
 fn parse_patience(text: &str) -> Result<Duration, String> {

@@ -2,7 +2,10 @@
 //! staffing, scheduling, utilization and quality scoring.
 //!
 //! Staffing: [`erlang`] (Erlang B, C and A queueing formulas) and [`staffing`]
-//! (required agents for a service-level target, shrinkage, interval plans).
+//! (required agents for a service-level target, shrinkage, interval plans);
+//! [`utilization`] (occupancy, utilization, adherence and overall labour
+//! effectiveness from agent state logs).
 
 pub mod erlang;
 pub mod staffing;
+pub mod utilization;
