@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod check;
+pub mod qa;
 pub mod staff;
 pub mod utilization;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Staff(staff::StaffArgs),
     /// Occupancy, utilization, adherence and OLE from agent state logs.
     Utilization(utilization::UtilizationArgs),
+    /// Score QA evaluations against a scorecard; trends and calibration.
+    Qa(qa::QaArgs),
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -50,5 +53,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Staff(args) => staff::run(&args),
         Command::Utilization(args) => utilization::run(&args),
+        Command::Qa(args) => qa::run(&args),
     }
 }

@@ -4,8 +4,10 @@
 //! Staffing: [`erlang`] (Erlang B, C and A queueing formulas) and [`staffing`]
 //! (required agents for a service-level target, shrinkage, interval plans);
 //! [`utilization`] (occupancy, utilization, adherence and overall labour
-//! effectiveness from agent state logs).
+//! effectiveness from agent state logs); [`quality`] (QA scorecards,
+//! evaluation scoring, per-agent trends and calibration).
 
 pub mod erlang;
+pub mod quality;
 pub mod staffing;
 pub mod utilization;
