@@ -177,6 +177,53 @@ fn malformed_entries_and_files() {
 }
 
 #[test]
+fn huge_and_tiny_numbers_do_not_overflow() {
+    let huge = "79228162514264337593543950335";
+    let card = format!(
+        "name: h\npass_mark: 80\nsections: [{{id: s, criteria: [{{id: a, weight: '{huge}'}}, {{id: b, weight: '{huge}'}}]}}]"
+    );
+    let result = Scorecard::from_yaml(&card);
+    let Err(ScorecardError::Invalid { problems }) = result else {
+        panic!("weights far above 100 are invalid: {result:?}");
+    };
+    assert!(matches!(
+        problems[0],
+        ScorecardProblem::WeightsDoNotSum { .. }
+    ));
+    let card = Scorecard::from_yaml(&format!(
+        "name: t\npass_mark: 80\nsections: [{{id: s, criteria: [{{id: a, weight: 100, max_score: '{huge}'}}]}}]"
+    ))
+    .unwrap();
+    let e = read_evaluations(
+        &format!(
+            "- {{interaction: I, agent: a, evaluator: q, date: 2024-03-04, scores: {{a: '{huge}'}}}}"
+        ),
+        EvaluationFormat::Yaml,
+    )
+    .unwrap();
+    assert_eq!(
+        card.score(e[0].as_ref().unwrap()).unwrap().score,
+        dec("100")
+    );
+    let e = read_evaluations(
+        "- {interaction: I, agent: a, evaluator: q, date: 2024-03-04, scores: {a: 1e300}}",
+        EvaluationFormat::Yaml,
+    )
+    .unwrap();
+    assert!(e[0].is_err());
+    // An integer beyond 64 bits is beyond the YAML reader: the file is
+    // reported unreadable with its line and column, not scored wrongly.
+    let err = read_evaluations(
+        &format!(
+            "- {{interaction: I, agent: a, evaluator: q, date: 2024-03-04, scores: {{a: {huge}}}}}"
+        ),
+        EvaluationFormat::Yaml,
+    )
+    .unwrap_err();
+    assert!(err.message.contains("line 1 column"), "{err}");
+}
+
+#[test]
 fn nothing_to_score_when_all_weighted_criteria_are_na() {
     let card = Scorecard::from_yaml(
         "name: c\npass_mark: 80\nsections: [{id: s, criteria: [{id: a, weight: 100, na_allowed: true}]}]",

@@ -558,6 +558,75 @@ fn interval_csv_header_must_name_columns() {
     );
 }
 
+#[test]
+fn extreme_inputs_neither_panic_nor_hang() {
+    let started = std::time::Instant::now();
+    let traffics = [0.0, 1e-300, 1e-6, 0.5, 977.3, MAX_TRAFFIC_ERLANGS];
+    let ahts = [Duration::from_nanos(1), secs(1), secs(1_000_000_000)];
+    let patiences = [
+        None,
+        Some(Duration::from_nanos(1)),
+        Some(secs(300)),
+        Some(Duration::MAX),
+    ];
+    for &traffic in &traffics {
+        for &aht in &ahts {
+            let w = Workload::from_traffic(Traffic::new(traffic).unwrap(), aht).unwrap();
+            for &patience in &patiences {
+                for (level, within) in [
+                    (0.8, secs(20)),
+                    (0.999_999, Duration::ZERO),
+                    (0.5, Duration::MAX),
+                ] {
+                    let mut p = StaffingPolicy::new(ServiceTarget::new(level, within).unwrap())
+                        .with_max_occupancy(0.9)
+                        .unwrap()
+                        .with_shrinkage(0.35)
+                        .unwrap();
+                    if let Some(patience) = patience {
+                        p = p.with_patience(patience).unwrap();
+                    }
+                    let case = format!(
+                        "A={traffic} aht={aht:?} patience={patience:?} target={level}/{within:?}"
+                    );
+                    let mut results = vec![(None, required_agents(&w, &p))];
+                    for agents in [0, 1, 1000, u32::MAX] {
+                        results.push((Some(agents), evaluate(&w, agents, &p)));
+                    }
+                    for (agents, r) in results {
+                        match r {
+                            Ok(s) => {
+                                for v in [
+                                    s.p_wait,
+                                    s.service_level,
+                                    s.occupancy,
+                                    s.p_abandon.unwrap_or(0.0),
+                                ] {
+                                    assert!((0.0..=1.0).contains(&v), "{case}: {s:?}");
+                                }
+                                assert!(
+                                    s.asa_seconds >= 0.0 && !s.asa_seconds.is_nan(),
+                                    "{case}: {s:?}"
+                                );
+                            }
+                            // Only the gross-up of u32::MAX agents is out of range.
+                            Err(StaffingError::InvalidInput { what }) => {
+                                assert_eq!(agents, Some(u32::MAX), "{case}: {what}");
+                            }
+                            Err(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------

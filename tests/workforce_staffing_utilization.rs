@@ -232,6 +232,28 @@ fn agents_without_time_have_no_ratios() {
 }
 
 #[test]
+fn widest_dates_do_not_overflow() {
+    let mut log = String::from("agent,state,start,end\n");
+    let mut schedule = String::from("agent,activity,start,end\n");
+    for i in 0..200 {
+        // Back-to-back entries 20 years apart from year 0001 to 9999.
+        let (from, to) = (1 + 40 * i, 41 + 40 * i);
+        log.push_str(&format!(
+            "z,available,{from:04}-01-01T00:00,{to:04}-01-01T00:00\n"
+        ));
+        schedule.push_str(&format!(
+            "z,work,{from:04}-01-01T00:00,{to:04}-01-01T00:00\n"
+        ));
+    }
+    let log = read_state_log(&log, LogFormat::Csv).unwrap();
+    let schedule = read_schedule(&schedule, LogFormat::Csv).unwrap();
+    assert!(log.problems.is_empty() && schedule.problems.is_empty());
+    let report = analyze(&log, Some(&schedule), &UtilizationOptions::default());
+    assert_eq!(report.agents[0].adherence, Some(1.0));
+    assert_eq!(report.agents[0].occupancy, Some(0.0));
+}
+
+#[test]
 fn quality_file() {
     let (q, problems) = read_quality_csv(&read("quality.csv")).unwrap();
     assert_eq!(q.get("ann"), Some(&0.9));

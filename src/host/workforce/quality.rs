@@ -282,7 +282,9 @@ impl Scorecard {
                         max_score: c.max_score,
                     });
                 }
-                subtotal += c.weight;
+                // Weights beyond Decimal's range cannot add up to 100: keep
+                // the sum saturated rather than overflow.
+                subtotal = subtotal.saturating_add(c.weight);
                 criteria.push(Criterion {
                     id: cid,
                     text: c.text,
@@ -292,7 +294,7 @@ impl Scorecard {
                     na_allowed: c.na_allowed,
                 });
             }
-            total += subtotal;
+            total = total.saturating_add(subtotal);
             by_section.push(format!("{id}: {}", subtotal.normalize()));
             sections.push(Section {
                 id,
@@ -433,7 +435,8 @@ impl Scorecard {
                         if c.auto_fail && points.is_zero() {
                             auto_failed.push(c.id.clone());
                         }
-                        section_earned += c.weight * *points / c.max_score;
+                        // points / max_score ≤ 1 and weights sum to 100: no overflow.
+                        section_earned += c.weight * (*points / c.max_score);
                         section_possible += c.weight;
                     }
                 }

@@ -693,14 +693,15 @@ pub fn analyze(
     let mut agents = Vec::with_capacity(per_agent.len());
     for (agent, (mut totals, events)) in per_agent {
         if let Some(segments) = segments_of.get(agent) {
-            let (mut paid, mut scheduled, mut adherent) = (0i64, 0i64, 0i64);
+            // i128: many entries of the widest dates cannot overflow the sums.
+            let (mut paid, mut scheduled, mut adherent) = (0i128, 0i128, 0i128);
             let mut cursor = 0;
             for segment in segments {
-                scheduled += segment.millis();
+                scheduled += i128::from(segment.millis());
                 if segment.kind != Activity::Off {
-                    paid += segment.millis();
+                    paid += i128::from(segment.millis());
                 }
-                adherent += adherent_millis(segment, &events, &mut cursor);
+                adherent += i128::from(adherent_millis(segment, &events, &mut cursor));
             }
             totals.scheduled = Some((
                 paid as f64 / 1000.0,
