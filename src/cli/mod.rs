@@ -10,6 +10,9 @@ use std::process::ExitCode;
 pub mod check;
 pub mod forecast;
 pub mod schedule;
+pub mod qa;
+pub mod staff;
+pub mod utilization;
 
 /// Exit code: everything went well.
 pub const EXIT_OK: u8 = 0;
@@ -36,6 +39,12 @@ pub enum Command {
     Forecast(forecast::ForecastArgs),
     /// Choose shifts covering agents required per interval at least cost.
     Schedule(schedule::ScheduleArgs),
+    /// Agents needed to meet a service level (Erlang C, or Erlang A with patience).
+    Staff(staff::StaffArgs),
+    /// Occupancy, utilization, adherence and OLE from agent state logs.
+    Utilization(utilization::UtilizationArgs),
+    /// Score QA evaluations against a scorecard; trends and calibration.
+    Qa(qa::QaArgs),
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -50,5 +59,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Staff(args) => staff::run(&args),
+        Command::Utilization(args) => utilization::run(&args),
+        Command::Qa(args) => qa::run(&args),
     }
 }
