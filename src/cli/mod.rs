@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 pub mod check;
 pub mod forecast;
-pub mod schedule;
 pub mod qa;
+pub mod schedule;
 pub mod staff;
 pub mod utilization;
 
