@@ -21,9 +21,12 @@
 //! ```
 
 pub mod ast;
+mod cst;
 mod parser;
 mod syntax_error;
 
+#[doc(hidden)]
+pub use parser::{concrete_tree, parse_file_with_pest, Engine};
 #[allow(unused_imports)]
 pub(crate) use parser::{expr_depth, for_each_child};
 pub use parser::{parse_file, MAX_EXPR_DEPTH, MAX_FILE_BYTES, MAX_NESTING};

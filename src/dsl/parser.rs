@@ -2,6 +2,7 @@
 //! validates clause names and literal values as it goes.
 
 use super::ast::*;
+use super::cst::Cst;
 use super::syntax_error;
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
 use chrono::{DateTime, NaiveDate, NaiveTime, Weekday};
@@ -20,7 +21,7 @@ mod grammar {
 pub(crate) use grammar::Rule;
 use grammar::RulesParser;
 
-type Pair<'i> = pest::iterators::Pair<'i, Rule>;
+type Pair<'i> = super::cst::Node<'i>;
 
 /// Deepest nesting of brackets `( [ {` a rule file may have.
 pub const MAX_NESTING: usize = 32;
@@ -62,28 +63,105 @@ pub fn parse_file(map: &SourceMap, file: FileId) -> (RuleFile, Diagnostics) {
         diags.push(d);
         return (empty, diags);
     }
-    let pairs = match RulesParser::parse(Rule::file, text) {
-        Ok(p) => p,
-        Err(e) => {
-            diags.push(syntax_error::convert(map, file, text, &e));
-            return (empty, diags);
-        }
+    // The fast parser first; pest (the reference) for anything it does not accept, so
+    // that errors are always pest's.
+    let cst = match Cst::fast(text) {
+        Some(cst) => cst,
+        None => match RulesParser::parse(Rule::file, text) {
+            Ok(pairs) => Cst::from_pest(text, pairs),
+            Err(e) => {
+                diags.push(syntax_error::convert(map, file, text, &e));
+                return (empty, diags);
+            }
+        },
     };
+    let (file, mut more) = build(map, file, &cst);
+    diags.extend(std::mem::take(&mut more));
+    (file, diags)
+}
+
+/// Build the AST of a file from its concrete syntax tree.
+fn build(map: &SourceMap, file: FileId, cst: &Cst<'_>) -> (RuleFile, Diagnostics) {
     let mut b = Builder {
         map,
         file,
         diags: Diagnostics::new(),
     };
     let mut items = Vec::new();
-    for p in pairs.flatten().filter(|p| p.as_rule() == Rule::file) {
-        for item in p.into_inner() {
+    if let Some(root) = cst.root() {
+        for item in root.into_inner() {
             if let Some(i) = b.item(item) {
                 items.push(i);
             }
         }
     }
-    diags.extend(b.diags);
-    (RuleFile { file, items }, diags)
+    (RuleFile { file, items }, b.diags)
+}
+
+/// Which parser to use (for the equivalence tests and benchmarks).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The hand-written parser of the same grammar.
+    Fast,
+    /// pest, the reference.
+    Pest,
+}
+
+/// The concrete syntax tree of `text` from one parser, as `(rule name, start, end,
+/// descendants)` in pre-order; `None` if that parser rejects the text. For the tests that
+/// hold the two parsers equal.
+#[doc(hidden)]
+pub fn concrete_tree(text: &str, engine: Engine) -> Option<Vec<(String, u32, u32, u32)>> {
+    if text.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let cst = match engine {
+        Engine::Fast => Cst::fast(text)?,
+        Engine::Pest => Cst::from_pest(text, RulesParser::parse(Rule::file, text).ok()?),
+    };
+    Some(
+        cst.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    format!("{:?}", n.rule),
+                    n.start,
+                    n.end,
+                    n.sub_end - i as u32,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Parse with pest only (the reference parser), for benchmarks and tests.
+#[doc(hidden)]
+pub fn parse_file_with_pest(map: &SourceMap, file: FileId) -> (RuleFile, Diagnostics) {
+    let Some(src) = map.file(file) else {
+        return (
+            RuleFile {
+                file,
+                items: Vec::new(),
+            },
+            Diagnostics::new(),
+        );
+    };
+    match RulesParser::parse(Rule::file, &src.text) {
+        Ok(pairs) => build(map, file, &Cst::from_pest(&src.text, pairs)),
+        Err(e) => {
+            let mut d = Diagnostics::new();
+            d.push(syntax_error::convert(map, file, &src.text, &e));
+            (
+                RuleFile {
+                    file,
+                    items: Vec::new(),
+                },
+                d,
+            )
+        }
+    }
 }
 
 /// Find brackets nested deeper than [`MAX_NESTING`] before pest sees them, skipping
@@ -1090,7 +1168,7 @@ impl<'m> Builder<'m> {
     }
 
     fn when(&mut self, set: &mut Clauses, p: Pair<'_>) -> Option<Expr> {
-        let kw = p.clone().into_inner().next().map(|k| self.ident(&k))?;
+        let kw = p.into_inner().next().map(|k| self.ident(&k))?;
         self.clause(set, &kw)?;
         p.into_inner()
             .find(|x| x.as_rule() == Rule::expr)
@@ -1468,7 +1546,7 @@ impl<'m> Builder<'m> {
     }
 
     fn weekdays(&mut self, p: Pair<'_>) -> Vec<Weekday> {
-        let has_range = p.clone().into_inner().any(|x| x.as_rule() == Rule::dotdot);
+        let has_range = p.into_inner().any(|x| x.as_rule() == Rule::dotdot);
         let days: Vec<Weekday> = p
             .into_inner()
             .filter(|x| x.as_rule() == Rule::weekday)
@@ -2027,17 +2105,17 @@ impl<'m> Builder<'m> {
     /// Build an expression from its flat operand/operator sequence (`expr` or `arith`).
     fn expr(&mut self, p: Pair<'_>) -> Expr {
         let span = self.span(&p);
-        let toks: Vec<Pair<'_>> = p.into_inner().collect();
+        let toks = p.into_inner();
         // Bound runs of prefix operators (`not not not …`) and the operator count, so that
         // neither the climb below nor later passes can recurse without limit.
         let mut run = 0usize;
         let mut infix = 0usize;
-        for t in &toks {
+        for t in toks.clone() {
             match t.as_rule() {
                 Rule::k_not | Rule::op_neg => {
                     run += 1;
                     if run > MAX_PREFIX_RUN {
-                        let s = self.span(t);
+                        let s = self.span(&t);
                         self.error(
                             Code::TooDeep,
                             s,
@@ -2064,28 +2142,22 @@ impl<'m> Builder<'m> {
                 _ => run = 0,
             }
         }
-        let mut pos = 0;
-        let e = self.climb(&toks, &mut pos, 0);
-        if pos < toks.len() {
-            // cannot happen with the grammar; keep what was built
-            return e;
-        }
-        e
+        self.climb(&mut toks.peekable(), 0, span)
     }
 
-    fn climb(&mut self, toks: &[Pair<'_>], pos: &mut usize, min_bp: u8) -> Expr {
-        let Some(first) = toks.get(*pos).cloned() else {
-            let span = toks
-                .last()
-                .map(|t| self.span(t))
-                .unwrap_or(self.map.span(self.file, 0, 0));
+    fn climb<'c>(
+        &mut self,
+        toks: &mut std::iter::Peekable<super::cst::Children<'c>>,
+        min_bp: u8,
+        span: Span,
+    ) -> Expr {
+        let Some(first) = toks.next() else {
             return fallback(span);
         };
-        *pos += 1;
         let mut lhs = match first.as_rule() {
             Rule::k_not => {
                 let s = self.span(&first);
-                let rhs = self.climb(toks, pos, BP_NOT);
+                let rhs = self.climb(toks, BP_NOT, span);
                 Expr {
                     span: s.to(rhs.span),
                     kind: ExprKind::Not(Box::new(rhs)),
@@ -2093,7 +2165,7 @@ impl<'m> Builder<'m> {
             }
             Rule::op_neg => {
                 let s = self.span(&first);
-                let rhs = self.climb(toks, pos, BP_NEG);
+                let rhs = self.climb(toks, BP_NEG, span);
                 Expr {
                     span: s.to(rhs.span),
                     kind: ExprKind::Neg(Box::new(rhs)),
@@ -2101,13 +2173,13 @@ impl<'m> Builder<'m> {
             }
             _ => self.primary(first),
         };
-        while let Some(op) = toks.get(*pos).cloned() {
+        while let Some(op) = toks.peek().copied() {
             let rule = op.as_rule();
             if rule == Rule::matches_op {
                 if BP_CMP < min_bp {
                     break;
                 }
-                *pos += 1;
+                toks.next();
                 let Some(r) = op.into_inner().find(|x| x.as_rule() == Rule::regex) else {
                     continue;
                 };
@@ -2127,8 +2199,8 @@ impl<'m> Builder<'m> {
             if l_bp < min_bp {
                 break;
             }
-            *pos += 1;
-            let rhs = self.climb(toks, pos, r_bp);
+            toks.next();
+            let rhs = self.climb(toks, r_bp, span);
             let span = lhs.span.to(rhs.span);
             let kind = match rule {
                 Rule::k_or => match lhs.kind {
