@@ -452,16 +452,56 @@ impl Diagnostic {
 }
 
 /// Every diagnostic of a load, in the order found (sorted by place when reported).
-#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
-#[error("{} error(s), {} warning(s)", self.error_count(), self.warning_count())]
+///
+/// Returned by [`crate::RuleSet::load`], it carries the rule set's sources, so that its
+/// `Display` renders every diagnostic with its file, line, column and source line.
+#[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    sources: Option<Arc<SourceMap>>,
 }
+
+impl PartialEq for Diagnostics {
+    fn eq(&self, other: &Diagnostics) -> bool {
+        self.items == other.items
+    }
+}
+
+impl Eq for Diagnostics {}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(map) = &self.sources {
+            for d in &self.items {
+                writeln!(f, "{}", d.render(map, false))?;
+            }
+        }
+        write!(
+            f,
+            "{} error(s), {} warning(s)",
+            self.error_count(),
+            self.warning_count()
+        )
+    }
+}
+
+impl std::error::Error for Diagnostics {}
 
 impl Diagnostics {
     /// No diagnostics.
     pub fn new() -> Diagnostics {
         Diagnostics::default()
+    }
+
+    /// Attach the sources the diagnostics point into, so that `Display` renders them.
+    pub fn with_sources(mut self, sources: Arc<SourceMap>) -> Diagnostics {
+        self.sources = Some(sources);
+        self
+    }
+
+    /// The sources attached with [`Diagnostics::with_sources`].
+    pub fn sources(&self) -> Option<&SourceMap> {
+        self.sources.as_deref()
     }
 
     /// Add one.

@@ -6,9 +6,10 @@
 //! (APQC PCF 6.1 and 6.2), plus host modules for workforce planning.
 //!
 //! Rule files are written in the language of `LANGUAGE.md`; the pipeline is
-//! parse → lower → check → compile → evaluate. This crate currently exposes
-//! the parser and its diagnostics ([`dsl`], [`diag`]) and the workforce host
-//! module ([`host::workforce`]).
+//! parse → lower → check → compile → evaluate. Today the crate loads and checks rule
+//! sets ([`RuleSet`], with diagnostics in [`diag`]), exposes the parser ([`dsl`]) and the
+//! type checker ([`check`]), and hosts workforce planning ([`host::workforce`]).
+//! Compilation and evaluation are the next stage.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -18,5 +19,9 @@ pub mod cli;
 pub mod diag;
 pub mod dsl;
 pub mod host;
+mod ruleset;
 pub mod types;
 pub mod value;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use ruleset::RuleSet;

@@ -350,6 +350,8 @@ fn entry_attrs(
     diags: &mut Diagnostics,
 ) -> Vec<Option<Value>> {
     let mut values: Vec<Option<Value>> = vec![None; attributes.len()];
+    // attributes suggested for a misspelt one are not also reported missing
+    let mut suggested: Vec<String> = Vec::new();
     for (name, expr) in &e.attrs {
         match attributes.iter().position(|a| a.name == name.name) {
             Some(i) => match const_value(env, expr, &attributes[i].ty) {
@@ -358,6 +360,9 @@ fn entry_attrs(
             },
             None => {
                 let names: Vec<&str> = attributes.iter().map(|a| a.name.as_str()).collect();
+                if let Some(s) = crate::diag::suggest(&name.name, &names) {
+                    suggested.push(s);
+                }
                 diags.push(
                     Diagnostic::error(
                         Code::Attribute,
@@ -374,7 +379,7 @@ fn entry_attrs(
         }
     }
     for (i, a) in attributes.iter().enumerate() {
-        if values[i].is_none() && !a.optional {
+        if values[i].is_none() && !a.optional && !suggested.contains(&a.name) {
             diags.push(
                 Diagnostic::error(
                     Code::Attribute,

@@ -89,6 +89,17 @@ pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
     (env, diags)
 }
 
+/// The names of every decision of a checked rule set (declared and lowered from items),
+/// in declaration order.
+pub(crate) fn decision_names(parsed: &Parsed, env: &Env) -> Vec<String> {
+    let mut scratch = env.clone();
+    let mut diags = Diagnostics::new();
+    Decisions::collect(&parsed.files, &mut scratch, &mut diags)
+        .names()
+        .map(String::from)
+        .collect()
+}
+
 /// "did you mean `x`?" or, failing that, the list of what there is.
 pub(crate) fn suggest_help<I, S>(name: &str, candidates: I, what: &str) -> String
 where

@@ -1,0 +1,115 @@
+//! [`RuleSet`]: a loaded and checked rule set, the library's entry point.
+
+use crate::check;
+use crate::diag::{Diagnostics, SourceMap};
+use crate::dsl::Parsed;
+use crate::types::Env;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A rule set that parsed and checked without errors: immutable, `Send + Sync`, cheap to
+/// share in an [`Arc`]. To reload, build a new one and swap the `Arc`; readers holding
+/// the old one keep a consistent rule set.
+///
+/// ```
+/// use aftersales::RuleSet;
+/// let rules = RuleSet::from_sources([(
+///     "adjudicate.rules".to_string(),
+///     r#"decision adjudicate {
+///          output action: enum { accept, reject } = accept
+///          rule late when has claim.submitted_date
+///                         and claim.submitted_date > claim.repair_date + 30 days
+///            then action = reject
+///        }"#
+///         .to_string(),
+/// )])
+/// .unwrap();
+/// assert!(rules.has_decision("adjudicate"));
+///
+/// let broken = RuleSet::from_sources([(
+///     "a.rules".to_string(),
+///     "decision d { output x: int = 0 rule r when claim.odometr > 5 mi then x = 1 }".to_string(),
+/// )]);
+/// let err = broken.unwrap_err();
+/// assert_eq!(err.as_slice()[0].code.as_str(), "E0201");
+/// assert!(err.to_string().contains("a.rules:1:50"), "{err}");
+/// ```
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    sources: Arc<SourceMap>,
+    parsed: Arc<Parsed>,
+    env: Arc<Env>,
+    decisions: Vec<String>,
+    warnings: Diagnostics,
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<RuleSet>();
+};
+
+impl RuleSet {
+    /// Load a rule set from a folder of `.rules` files (or one file), prelude first, and
+    /// check it. Errors (and the warnings found with them) come back as [`Diagnostics`]
+    /// whose `Display` renders each with its place.
+    pub fn load(path: impl AsRef<Path>) -> Result<RuleSet, Diagnostics> {
+        let (parsed, env, diags) = check::check_path(path.as_ref());
+        RuleSet::finish(parsed, env, diags)
+    }
+
+    /// Build a rule set from files held in memory (a host that keeps rules in a
+    /// database): `(name, text)` pairs, loaded in sorted name order after the prelude.
+    pub fn from_sources<I>(sources: I) -> Result<RuleSet, Diagnostics>
+    where
+        I: IntoIterator<Item = (String, String)>,
+    {
+        let (parsed, env, diags) = check::check_sources(sources);
+        RuleSet::finish(parsed, env, diags)
+    }
+
+    fn finish(parsed: Parsed, env: Env, diags: Diagnostics) -> Result<RuleSet, Diagnostics> {
+        let sources = Arc::new(parsed.map.clone());
+        let diags = diags.with_sources(Arc::clone(&sources));
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let decisions = check::decision_names(&parsed, &env);
+        Ok(RuleSet {
+            sources,
+            parsed: Arc::new(parsed),
+            env: Arc::new(env),
+            decisions,
+            warnings: diags,
+        })
+    }
+
+    /// The schemas, enums, code tables and units of the rule set.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Warnings found while checking (a rule set with errors does not load).
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+
+    /// The source files, for turning spans into `file:line:column`.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// The parsed files, prelude first.
+    pub fn files(&self) -> &[crate::dsl::ast::RuleFile] {
+        &self.parsed.files
+    }
+
+    /// Every decision, declared or lowered from items, in declaration order.
+    pub fn decision_names(&self) -> impl Iterator<Item = &str> {
+        self.decisions.iter().map(String::as_str)
+    }
+
+    /// Whether the rule set has a decision of this name.
+    pub fn has_decision(&self, name: &str) -> bool {
+        self.decisions.iter().any(|d| d == name)
+    }
+}
