@@ -75,3 +75,25 @@ fn the_bundled_rule_set_checks_clean() {
         assert!(kinds.contains(k), "the starter rule set has no `{k}` item");
     }
 }
+
+#[test]
+fn every_prelude_field_is_listed_in_the_language_guide() {
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md"))
+        .expect("docs/language.md exists");
+    let (_, env, diags) = aftersales::check::check_sources(Vec::<(String, String)>::new());
+    assert!(diags.is_empty(), "the prelude checks clean");
+    for schema in &env.schemas {
+        let row = guide
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", schema.name)))
+            .unwrap_or_else(|| panic!("schema `{}` has no row in docs/language.md", schema.name));
+        for f in &schema.fields {
+            assert!(
+                row.contains(&format!("`{}: ", f.name)),
+                "field `{}.{}` is not listed in docs/language.md",
+                schema.name,
+                f.name
+            );
+        }
+    }
+}
