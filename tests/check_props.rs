@@ -3,6 +3,9 @@
 //! diagnostics whose places lie in the files — never a panic.
 
 use proptest::prelude::*;
+use support::tokens;
+
+mod support;
 use std::path::Path;
 
 /// A comparison that is well typed by construction; optional fields come with their
@@ -130,25 +133,6 @@ const VOCAB: &[&str] = &[
     "+",
     "-",
 ];
-
-fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for ch in text.chars() {
-        if ch.is_whitespace() || "{}[]()<>=!,.:+-*/\"#%?".contains(ch) {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            out.push(ch.to_string());
-        } else {
-            cur.push(ch);
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]

@@ -4,6 +4,9 @@
 
 use aftersales::dsl::{concrete_tree, Engine};
 use proptest::prelude::*;
+use support::tokens;
+
+mod support;
 use std::path::Path;
 
 #[path = "../benches/common/mod.rs"]
@@ -124,27 +127,6 @@ fn both_parsers_agree_on_tricky_lexemes() {
     for (i, c) in cases.iter().enumerate() {
         agree(&format!("case {i}"), c);
     }
-}
-
-/// Split a text into tokens at whitespace and punctuation boundaries, keeping everything.
-fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for ch in text.chars() {
-        let boundary = ch.is_whitespace() || "{}[]()<>=!,.:+-*/\"#%?".contains(ch);
-        if boundary {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            out.push(ch.to_string());
-        } else {
-            cur.push(ch);
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 const VOCAB: &[&str] = &[

@@ -85,6 +85,27 @@ pub enum Item {
 }
 
 impl Item {
+    /// The keyword of every kind of item, in the grammar's order.
+    pub const KEYWORDS: &'static [&'static str] = &[
+        "schema",
+        "extend",
+        "units",
+        "codes",
+        "decision",
+        "warranty",
+        "split",
+        "queue",
+        "route",
+        "calendar",
+        "segment",
+        "channel",
+        "returns",
+        "disposition",
+        "recall",
+        "report",
+        "opportunity",
+    ];
+
     /// The whole item's place.
     pub fn span(&self) -> Span {
         match self {

@@ -109,26 +109,6 @@ fn describe(rule: Rule) -> (&'static str, Option<&'static str>) {
     }
 }
 
-const ITEM_WORDS: &[&str] = &[
-    "schema",
-    "extend",
-    "units",
-    "codes",
-    "decision",
-    "warranty",
-    "split",
-    "queue",
-    "route",
-    "calendar",
-    "segment",
-    "channel",
-    "returns",
-    "disposition",
-    "recall",
-    "report",
-    "opportunity",
-];
-
 /// Words that are never names (LANGUAGE.md §9).
 const RESERVED: &[&str] = &[
     "and",
@@ -266,7 +246,7 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
             0,
             "an item (`schema`, `codes`, `decision`, `warranty`, `split`, `route`, …)",
         );
-        keywords.extend(ITEM_WORDS);
+        keywords.extend(super::ast::Item::KEYWORDS);
     }
     // "an expression" covers everything an expression can start with.
     if wanted.contains(&"an expression") {
