@@ -38,7 +38,7 @@ use std::sync::Arc;
 pub struct RuleSet {
     sources: Arc<SourceMap>,
     parsed: Arc<Parsed>,
-    env: Arc<Env>,
+    checked: Arc<check::Checked>,
     decisions: Vec<String>,
     warnings: Diagnostics,
 }
@@ -53,8 +53,9 @@ impl RuleSet {
     /// check it. Errors (and the warnings found with them) come back as [`Diagnostics`]
     /// whose `Display` renders each with its place.
     pub fn load(path: impl AsRef<Path>) -> Result<RuleSet, Diagnostics> {
-        let (parsed, env, diags) = check::check_path(path.as_ref());
-        RuleSet::finish(parsed, env, diags)
+        let mut parsed = check::with_prelude();
+        crate::dsl::load_path_into(&mut parsed, path.as_ref());
+        RuleSet::finish(parsed)
     }
 
     /// Build a rule set from files held in memory (a host that keeps rules in a
@@ -63,29 +64,35 @@ impl RuleSet {
     where
         I: IntoIterator<Item = (String, String)>,
     {
-        let (parsed, env, diags) = check::check_sources(sources);
-        RuleSet::finish(parsed, env, diags)
+        let mut parsed = check::with_prelude();
+        crate::dsl::parse_sources_into(&mut parsed, sources);
+        RuleSet::finish(parsed)
     }
 
-    fn finish(parsed: Parsed, env: Env, diags: Diagnostics) -> Result<RuleSet, Diagnostics> {
+    fn finish(parsed: Parsed) -> Result<RuleSet, Diagnostics> {
+        let (checked, diags) = check::check_full(&parsed);
         let sources = Arc::new(parsed.map.clone());
         let diags = diags.with_sources(Arc::clone(&sources));
         if diags.has_errors() {
             return Err(diags);
         }
-        let decisions = check::decision_names(&parsed, &env);
         Ok(RuleSet {
             sources,
             parsed: Arc::new(parsed),
-            env: Arc::new(env),
-            decisions,
+            decisions: checked.names.clone(),
+            checked: Arc::new(checked),
             warnings: diags,
         })
     }
 
+    /// The checked IR: environment and decisions, for the compiler and interpreters.
+    pub fn checked(&self) -> &check::Checked {
+        &self.checked
+    }
+
     /// The schemas, enums, code tables and units of the rule set.
     pub fn env(&self) -> &Env {
-        &self.env
+        &self.checked.env
     }
 
     /// Warnings found while checking (a rule set with errors does not load).

@@ -2,10 +2,17 @@
 //! code attributes and decision outputs; `has` guards; operators and built-in functions;
 //! static currency and duration-kind checks.
 
+use super::ir::{Builtin, InSet, Ir, IrKind};
 use super::{regex_of, suggest_help, Decisions};
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics, Span};
 use crate::dsl::ast::{self, BinOp, CmpOp, Expr, ExprKind, Literal, Path, Unit};
 use crate::types::{DurationKind, Env, Type};
+use crate::value::Value;
+use std::sync::Arc;
+
+fn node(kind: IrKind, ty: Type, span: Span) -> Ir {
+    Ir { kind, ty, span }
+}
 
 /// What a rule may read without a `has` guard: dotted paths guarded so far.
 #[derive(Debug, Clone, Default)]
@@ -57,7 +64,7 @@ fn is_money_like(t: &Type) -> bool {
 }
 
 impl<'a> Checker<'a> {
-    fn err(&mut self, code: Code, span: Span, msg: impl Into<String>) -> Option<Type> {
+    fn err<T>(&mut self, code: Code, span: Span, msg: impl Into<String>) -> Option<T> {
         self.diags.push(Diagnostic::error(code, msg).at(span));
         None
     }
@@ -67,18 +74,19 @@ impl<'a> Checker<'a> {
     }
 
     /// Check `e` where a `bool` is expected.
-    pub fn check_bool(&mut self, e: &Expr, g: &Guards) {
-        if let Some(t) = self.check(e, Some(&Type::Bool), g) {
-            if t != Type::Bool {
-                let msg = format!("expected a condition (bool), found {}", self.show(&t));
-                self.err(Code::TypeMismatch, e.span, msg);
-            }
+    pub fn check_bool(&mut self, e: &Expr, g: &Guards) -> Option<Ir> {
+        let ir = self.check(e, Some(&Type::Bool), g)?;
+        if ir.ty != Type::Bool {
+            let msg = format!("expected a condition (bool), found {}", self.show(&ir.ty));
+            return self.err(Code::TypeMismatch, e.span, msg);
         }
+        Some(ir)
     }
 
     /// Check `e` against an expected type, reporting a mismatch.
-    pub fn check_against(&mut self, e: &Expr, want: &Type, g: &Guards, what: &str) -> Option<Type> {
-        let t = self.check(e, Some(want), g)?;
+    pub fn check_against(&mut self, e: &Expr, want: &Type, g: &Guards, what: &str) -> Option<Ir> {
+        let ir = self.check(e, Some(want), g)?;
+        let t = ir.ty.clone();
         if !compatible(want, &t) {
             let msg = format!(
                 "{what} expects {}, found {}",
@@ -92,45 +100,56 @@ impl<'a> Checker<'a> {
             self.diags.push(d);
             return None;
         }
-        Some(t)
+        Some(ir)
     }
 
-    /// The type of `e`, or `None` after reporting why it has none. `expected` resolves
-    /// bare enum variants and code literals.
-    pub fn check(&mut self, e: &Expr, expected: Option<&Type>, g: &Guards) -> Option<Type> {
+    /// The typed IR of `e`, or `None` after reporting why it has none. `expected`
+    /// resolves bare enum variants and code literals.
+    pub fn check(&mut self, e: &Expr, expected: Option<&Type>, g: &Guards) -> Option<Ir> {
+        let span = e.span;
         match &e.kind {
-            ExprKind::Literal(l) => self.literal(l, e.span, expected),
+            ExprKind::Literal(l) => self.literal(l, span, expected),
             ExprKind::Path(p) => self.path(p, expected, g, false),
             ExprKind::Has(p) => {
-                let optional = self.path_optional(p);
-                if optional == Some(false) {
+                let (inner, optional) = self.path_for_has(p)?;
+                if !optional {
                     self.diags.push(
                         Diagnostic::warning(
                             Code::HasRequired,
                             format!("`has {}` is always true: the field is required", p.dotted()),
                         )
-                        .at(e.span)
+                        .at(span)
                         .with_help("remove the test"),
                     );
                 }
-                Some(Type::Bool)
+                Some(node(IrKind::Has(Box::new(inner)), Type::Bool, span))
             }
             ExprKind::Not(x) => {
-                self.check_bool(x, g);
-                Some(Type::Bool)
+                let x = self.check_bool(x, g)?;
+                Some(node(IrKind::Not(Box::new(x)), Type::Bool, span))
             }
             ExprKind::And(items) => {
                 let mut g = g.clone();
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
                 for i in items {
-                    self.check_bool(i, &g);
+                    match self.check_bool(i, &g) {
+                        Some(ir) => out.push(ir),
+                        None => ok = false,
+                    }
                     guards_when_true(i, &mut g);
                 }
-                Some(Type::Bool)
+                ok.then(|| node(IrKind::And(out.into()), Type::Bool, span))
             }
             ExprKind::Or(items) => {
                 let mut g = g.clone();
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
                 for i in items {
-                    self.check_bool(i, &g);
+                    match self.check_bool(i, &g) {
+                        Some(ir) => out.push(ir),
+                        None => ok = false,
+                    }
                     // `not has p or E` guards p in E
                     if let ExprKind::Not(inner) = &i.kind {
                         if let ExprKind::Has(p) = &inner.kind {
@@ -138,30 +157,33 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                Some(Type::Bool)
+                ok.then(|| node(IrKind::Or(out.into()), Type::Bool, span))
             }
             ExprKind::List(items) => {
                 let want_elem = match expected {
                     Some(Type::Set(inner)) => Some(inner.as_ref().clone()),
                     _ => None,
                 };
-                let mut elem: Option<Type> = want_elem.clone();
+                let mut elem: Option<Type> = want_elem;
+                let mut out = Vec::with_capacity(items.len());
                 for i in items {
-                    let t = self.check(i, elem.as_ref(), g)?;
+                    let ir = self.check(i, elem.as_ref(), g)?;
                     match &elem {
-                        None | Some(Type::Any) => elem = Some(t),
-                        Some(have) if compatible(have, &t) => {}
+                        None | Some(Type::Any) => elem = Some(ir.ty.clone()),
+                        Some(have) if compatible(have, &ir.ty) => {}
                         Some(have) => {
                             let msg = format!(
                                 "list elements must have one type: {} and {}",
                                 self.show(have),
-                                self.show(&t)
+                                self.show(&ir.ty)
                             );
                             return self.err(Code::TypeMismatch, i.span, msg);
                         }
                     }
+                    out.push(ir);
                 }
-                Some(Type::Set(Box::new(elem.unwrap_or(Type::Any))))
+                let ty = Type::Set(Box::new(elem.unwrap_or(Type::Any)));
+                Some(node(IrKind::List(out.into()), ty, span))
             }
             ExprKind::Range { lo, .. } => self.err(
                 Code::TypeMismatch,
@@ -169,113 +191,144 @@ impl<'a> Checker<'a> {
                 "a range `a..b` can only follow `in`",
             ),
             ExprKind::Neg(x) => {
-                let t = self.check(x, expected, g)?;
-                match t {
-                    Type::Int | Type::Decimal | Type::Percent | Type::Money | Type::Distance => {
-                        Some(t)
+                let x = self.check(x, expected, g)?;
+                match x.ty {
+                    Type::Int
+                    | Type::Decimal
+                    | Type::Percent
+                    | Type::Money
+                    | Type::Distance
+                    | Type::Duration(_) => {
+                        let ty = x.ty.clone();
+                        Some(node(IrKind::Neg(Box::new(x)), ty, span))
                     }
-                    Type::Duration(_) => Some(t),
-                    other => {
-                        let msg = format!("cannot negate {}", self.show(&other));
-                        self.err(Code::TypeMismatch, e.span, msg)
+                    ref other => {
+                        let msg = format!("cannot negate {}", self.show(other));
+                        self.err(Code::TypeMismatch, span, msg)
                     }
                 }
             }
-            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span, expected, g),
-            ExprKind::Compare { op, lhs, rhs } => self.compare(*op, lhs, rhs, e.span, g),
-            ExprKind::In { value, set, .. } => self.in_test(value, set, g),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, span, expected, g),
+            ExprKind::Compare { op, lhs, rhs } => self.compare(*op, lhs, rhs, span, g),
+            ExprKind::In {
+                value,
+                set,
+                negated,
+            } => self.in_test(value, set, *negated, span, g),
             ExprKind::Matches { value, regex } => {
-                let t = self.check(value, None, g)?;
-                if !matches!(t, Type::Text | Type::Code(_)) {
-                    let msg = format!("`matches` needs text, found {}", self.show(&t));
-                    self.err(Code::TypeMismatch, value.span, msg);
+                let v = self.check(value, None, g)?;
+                if !matches!(v.ty, Type::Text | Type::Code(_)) {
+                    let msg = format!("`matches` needs text, found {}", self.show(&v.ty));
+                    return self.err(Code::TypeMismatch, value.span, msg);
                 }
-                regex_of(regex, self.diags);
-                Some(Type::Bool)
+                let re = regex_of(regex, self.diags)?;
+                Some(node(
+                    IrKind::Matches {
+                        value: Box::new(v),
+                        regex: Arc::new(re),
+                    },
+                    Type::Bool,
+                    span,
+                ))
             }
             ExprKind::Contains { container, item } => {
-                let t = self.check(container, None, g)?;
-                match t {
-                    Type::Text => {
-                        self.check_against(item, &Type::Text, g, "`contains` on text")?;
-                    }
+                let c = self.check(container, None, g)?;
+                let i = match &c.ty {
+                    Type::Text => self.check_against(item, &Type::Text, g, "`contains` on text")?,
                     Type::Set(inner) => {
-                        self.check_against(item, &inner, g, "`contains` on this set")?;
+                        let inner = inner.as_ref().clone();
+                        self.check_against(item, &inner, g, "`contains` on this set")?
                     }
                     other => {
                         let msg = format!(
                             "`contains` needs a set or text on its left, found {}",
-                            self.show(&other)
+                            self.show(other)
                         );
                         return self.err(Code::TypeMismatch, container.span, msg);
                     }
-                }
-                Some(Type::Bool)
+                };
+                Some(node(
+                    IrKind::Contains {
+                        container: Box::new(c),
+                        item: Box::new(i),
+                    },
+                    Type::Bool,
+                    span,
+                ))
             }
-            ExprKind::Call { name, args } => self.call(name, args, e.span, expected, g),
+            ExprKind::Call { name, args } => self.call(name, args, span, expected, g),
         }
     }
 
-    fn literal(&mut self, l: &Literal, span: Span, expected: Option<&Type>) -> Option<Type> {
-        Some(match l {
-            Literal::Bool(_) => Type::Bool,
-            Literal::Int(_) => Type::Int,
-            Literal::Decimal(_) => Type::Decimal,
-            Literal::Percent(_) => Type::Percent,
-            Literal::Money { currency, .. } => {
-                if crate::value::Currency::new(currency).is_none() {
-                    return self.err(Code::TypeMismatch, span, "unknown currency");
-                }
-                Type::Money
-            }
-            Literal::Quantity { unit, value } => match unit {
-                Unit::Km | Unit::Mi => Type::Distance,
-                Unit::Month | Unit::Year => {
-                    let _ = value;
-                    Type::Duration(DurationKind::Calendar)
-                }
-                Unit::BusinessDay | Unit::BusinessHour => Type::Duration(DurationKind::Business),
-                _ => Type::Duration(DurationKind::Exact),
+    fn literal(&mut self, l: &Literal, span: Span, expected: Option<&Type>) -> Option<Ir> {
+        let konst = |v: Value, ty: Type| Some(node(IrKind::Const(v), ty, span));
+        match l {
+            Literal::Bool(b) => konst(Value::Bool(*b), Type::Bool),
+            Literal::Int(i) => konst(Value::Int(*i), Type::Int),
+            Literal::Decimal(d) => konst(Value::Decimal(*d), Type::Decimal),
+            Literal::Percent(p) => konst(Value::Percent(*p), Type::Percent),
+            Literal::Money { currency, amount } => match crate::value::Currency::new(currency) {
+                Some(c) => konst(
+                    Value::Money(crate::value::Money {
+                        currency: c,
+                        amount: *amount,
+                    }),
+                    Type::Money,
+                ),
+                None => self.err(Code::TypeMismatch, span, "unknown currency"),
             },
-            Literal::Date(_) => Type::Date,
-            Literal::DateTime(_) => Type::DateTime,
-            Literal::Clock(_) | Literal::Opening(..) => {
-                return self.err(
-                    Code::TypeMismatch,
-                    span,
-                    "a time of day only appears in a calendar's `hours`",
-                )
-            }
+            Literal::Quantity { unit, value } => match unit {
+                Unit::Km | Unit::Mi => konst(
+                    Value::Distance(crate::value::Distance {
+                        value: *value,
+                        unit: if *unit == Unit::Km {
+                            ast::DistanceUnit::Km
+                        } else {
+                            ast::DistanceUnit::Mi
+                        },
+                    }),
+                    Type::Distance,
+                ),
+                _ => {
+                    let d = super::env::quantity_duration(*value, *unit)?;
+                    let kind = super::env::duration_kind(&d);
+                    konst(Value::Duration(d), Type::Duration(kind))
+                }
+            },
+            Literal::Date(d) => konst(Value::Date(*d), Type::Date),
+            Literal::DateTime(d) => konst(Value::DateTime(*d), Type::DateTime),
+            Literal::Clock(_) | Literal::Opening(..) => self.err(
+                Code::TypeMismatch,
+                span,
+                "a time of day only appears in a calendar's `hours`",
+            ),
             Literal::Text(t) => match expected {
-                Some(Type::Code(table)) => return self.code_literal(t, *table, span),
-                _ => Type::Text,
+                Some(Type::Code(table)) => self.code_literal(t, *table, span),
+                _ => konst(Value::Text(Arc::from(t.as_str())), Type::Text),
             },
             Literal::Code(c) => match expected {
-                Some(Type::Code(table)) => return self.code_literal(c, *table, span),
-                Some(Type::Label) => Type::Label,
-                _ => {
-                    return self.err(
-                        Code::TypeMismatch,
-                        span,
-                        format!(
-                            "the code `{c}` is not compared with a code field here, so its table is unknown"
-                        ),
-                    )
-                }
+                Some(Type::Code(table)) => self.code_literal(c, *table, span),
+                Some(Type::Label) => konst(Value::Label(Arc::from(c.as_str())), Type::Label),
+                _ => self.err(
+                    Code::TypeMismatch,
+                    span,
+                    format!(
+                        "the code `{c}` is not compared with a code field here, so its table is unknown"
+                    ),
+                ),
             },
-        })
+        }
     }
 
     /// A code literal resolved against its table: it must exist and match the format.
-    fn code_literal(
-        &mut self,
-        code: &str,
-        table: crate::types::TableId,
-        span: Span,
-    ) -> Option<Type> {
+    fn code_literal(&mut self, code: &str, table: crate::types::TableId, span: Span) -> Option<Ir> {
         let t = self.env.table(table);
-        if t.code(code).is_some() {
-            return Some(Type::Code(table));
+        if let Some(id) = t.code(code) {
+            return Some(node(
+                IrKind::Const(Value::Code(id)),
+                Type::Code(table),
+                span,
+            ));
         }
         if let Some(f) = &t.format {
             if !f.is_match(code) {
@@ -314,190 +367,202 @@ impl<'a> Checker<'a> {
         None
     }
 
-    /// Whether a path ends in an optional field (`None` if it does not resolve).
-    fn path_optional(&mut self, p: &Path) -> Option<bool> {
-        let mut diags = Diagnostics::new();
-        let mut inner = Checker {
-            env: self.env,
-            decisions: self.decisions,
-            reads: Vec::new(),
-            diags: &mut diags,
-        };
-        let r = inner.resolve(p, None, &Guards::default(), true);
-        let reads = std::mem::take(&mut inner.reads);
-        if diags.has_errors() {
-            self.diags.extend(diags);
-            return None;
-        }
-        self.reads.extend(reads);
-        r.map(|(_, opt)| opt)
+    /// The IR of the path a `has` tests, and whether its last step is optional.
+    fn path_for_has(&mut self, p: &Path) -> Option<(Ir, bool)> {
+        self.resolve(p, None, &Guards::default(), true)
     }
 
-    fn path(
-        &mut self,
-        p: &Path,
-        expected: Option<&Type>,
-        g: &Guards,
-        in_has: bool,
-    ) -> Option<Type> {
-        self.resolve(p, expected, g, in_has).map(|(t, _)| t)
+    fn path(&mut self, p: &Path, expected: Option<&Type>, g: &Guards, in_has: bool) -> Option<Ir> {
+        self.resolve(p, expected, g, in_has).map(|(ir, _)| ir)
     }
 
-    /// Resolve a path to its type and whether its last step is optional. Reading an
-    /// optional step without a guard is reported unless `in_has`.
+    /// Resolve a path to its IR and whether its last step is optional. Reading through an
+    /// optional step without a guard is reported unless `in_has` (a `has` may test any
+    /// step, but the steps before the last must be guarded or required).
     fn resolve(
         &mut self,
         p: &Path,
         expected: Option<&Type>,
         g: &Guards,
         in_has: bool,
-    ) -> Option<(Type, bool)> {
+    ) -> Option<(Ir, bool)> {
         let first = p.segments.first()?;
-        // a bare variant of the expected enum
+        let span = p.span;
+        // a bare variant of the expected enum, or a free label
         if p.segments.len() == 1 {
-            if let Some(Type::Enum(id)) = expected {
-                if self.env.enum_def(*id).variant(&first.name).is_some() {
-                    return Some((Type::Enum(*id), false));
-                }
-            }
-            if let Some(Type::Set(inner)) = expected {
-                if let Type::Enum(id) = inner.as_ref() {
-                    if self.env.enum_def(*id).variant(&first.name).is_some() {
-                        return Some((Type::Enum(*id), false));
-                    }
+            let enum_id = match expected {
+                Some(Type::Enum(id)) => Some(*id),
+                Some(Type::Set(inner)) => match inner.as_ref() {
+                    Type::Enum(id) => Some(*id),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(id) = enum_id {
+                if let Some(v) = self.env.enum_def(id).variant(&first.name) {
+                    return Some((
+                        node(IrKind::Const(Value::Enum(v)), Type::Enum(id), span),
+                        false,
+                    ));
                 }
             }
             if matches!(expected, Some(Type::Label)) {
-                return Some((Type::Label, false));
+                let v = Value::Label(Arc::from(first.name.as_str()));
+                return Some((node(IrKind::Const(v), Type::Label, span), false));
             }
         }
-        let (mut ty, mut optional, mut rest) = if let Some(sid) = self.env.schema_id(&first.name) {
-            (Type::Record(sid), false, &p.segments[1..])
-        } else if let Some(di) = self.decisions.index(&first.name) {
-            let Some(out_name) = p.segments.get(1) else {
-                return self
-                    .err(
-                        Code::UnknownName,
-                        first.span,
-                        format!(
-                            "`{}` is a decision; read one of its outputs, e.g. `{}.{}`",
-                            first.name,
-                            first.name,
-                            self.decisions
-                                .get(di)
-                                .outputs
-                                .first()
-                                .map(|o| o.name.as_str())
-                                .unwrap_or("…")
-                        ),
-                    )
-                    .map(|t| (t, false));
-            };
-            let d = self.decisions.get(di);
-            let Some(out) = d.outputs.iter().find(|o| o.name == out_name.name) else {
-                let names: Vec<&str> = d.outputs.iter().map(|o| o.name.as_str()).collect();
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::UnknownName,
-                        format!("decision `{}` has no output `{}`", d.name, out_name.name),
-                    )
-                    .at(out_name.span)
-                    .with_help(suggest_help(
-                        &out_name.name,
-                        names.iter(),
-                        "its outputs",
-                    )),
+        let (mut ir, mut optional, mut rest, mut walked) =
+            if let Some(sid) = self.env.schema_id(&first.name) {
+                let ir = node(
+                    IrKind::Field {
+                        root: sid,
+                        fields: Box::new([]),
+                    },
+                    Type::Record(sid),
+                    first.span,
                 );
-                return None;
-            };
-            self.reads.push((di, p.span));
-            (out.ty.clone(), out.optional, &p.segments[2..])
-        } else {
-            let mut names: Vec<String> = self.env.schema_names().map(String::from).collect();
-            names.extend(self.decisions.names().map(String::from));
-            let mut help = suggest_help(&first.name, names.iter(), "roots and decisions");
-            if let Some(Type::Enum(id)) = expected {
-                let def = self.env.enum_def(*id);
-                help = match suggest(&first.name, &def.variants) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("expected one of: {}", def.variants.join(", ")),
+                (ir, false, &p.segments[1..], first.name.clone())
+            } else if let Some(di) = self.decisions.index(&first.name) {
+                let Some(out_name) = p.segments.get(1) else {
+                    let d = self.decisions.get(di);
+                    let example = d.outputs.first().map(|o| o.name.as_str()).unwrap_or("…");
+                    let msg = format!(
+                        "`{}` is a decision; read one of its outputs, e.g. `{}.{example}`",
+                        first.name, first.name
+                    );
+                    return self.err(Code::UnknownName, first.span, msg);
                 };
+                let d = self.decisions.get(di);
+                let Some(oi) = d.outputs.iter().position(|o| o.name == out_name.name) else {
+                    let names: Vec<&str> = d.outputs.iter().map(|o| o.name.as_str()).collect();
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::UnknownName,
+                            format!("decision `{}` has no output `{}`", d.name, out_name.name),
+                        )
+                        .at(out_name.span)
+                        .with_help(suggest_help(
+                            &out_name.name,
+                            names.iter(),
+                            "its outputs",
+                        )),
+                    );
+                    return None;
+                };
+                let out = &d.outputs[oi];
+                self.reads.push((di, span));
+                let ir = node(
+                    IrKind::Output {
+                        decision: di as u32,
+                        output: oi as u16,
+                    },
+                    out.ty.clone(),
+                    first.span.to(out_name.span),
+                );
+                let walked = format!("{}.{}", first.name, out_name.name);
+                (ir, out.optional, &p.segments[2..], walked)
+            } else {
+                let mut names: Vec<String> = self.env.schema_names().map(String::from).collect();
+                names.extend(self.decisions.names().map(String::from));
+                if let Some(Type::Enum(id)) = expected {
+                    let def = self.env.enum_def(*id);
+                    let help = match suggest(&first.name, &def.variants) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("expected one of: {}", def.variants.join(", ")),
+                    };
+                    let msg = format!(
+                        "`{}` is not a variant of {}",
+                        first.name,
+                        self.show(&Type::Enum(*id))
+                    );
+                    self.diags.push(
+                        Diagnostic::error(Code::UnknownName, msg)
+                            .at(first.span)
+                            .with_help(help),
+                    );
+                    return None;
+                }
+                let help = suggest_help(&first.name, names.iter(), "roots and decisions");
                 self.diags.push(
-                    Diagnostic::error(
-                        Code::UnknownName,
-                        format!(
-                            "`{}` is not a variant of {}",
-                            first.name,
-                            self.show(&Type::Enum(*id))
-                        ),
-                    )
-                    .at(first.span)
-                    .with_help(help),
+                    Diagnostic::error(Code::UnknownName, format!("unknown name `{}`", first.name))
+                        .at(first.span)
+                        .with_help(help),
                 );
                 return None;
-            }
-            self.diags.push(
-                Diagnostic::error(Code::UnknownName, format!("unknown name `{}`", first.name))
-                    .at(first.span)
-                    .with_help(help),
-            );
-            return None;
-        };
-        let mut walked = match self.decisions.index(&first.name) {
-            Some(_) if self.env.schema_id(&first.name).is_none() => {
-                format!("{}.{}", first.name, p.segments[1].name)
-            }
-            _ => first.name.clone(),
-        };
+            };
         if optional && !rest.is_empty() && !g.has(&walked) {
-            self.unguarded(&walked, p.span);
+            self.unguarded(&walked, span);
             return None;
         }
         while let Some(seg) = rest.first() {
             rest = &rest[1..];
-            let (next, opt) = match &ty {
+            let here = ir.span.to(seg.span);
+            let (next, opt) = match &ir.ty {
                 Type::Record(sid) => {
                     let schema = self.env.schema(*sid);
-                    match schema.field(&seg.name) {
-                        Some(f) => (f.ty.clone(), f.optional),
-                        None => {
-                            let names: Vec<&str> =
-                                schema.fields.iter().map(|f| f.name.as_str()).collect();
-                            let msg = format!("unknown field `{}` on `{walked}`", seg.name);
-                            let help = suggest_help(&seg.name, names.iter(), "its fields");
-                            self.diags.push(
-                                Diagnostic::error(Code::UnknownName, msg)
-                                    .at(seg.span)
-                                    .with_help(help),
-                            );
-                            return None;
+                    let Some(fi) = schema.field_index(&seg.name) else {
+                        let names: Vec<&str> =
+                            schema.fields.iter().map(|f| f.name.as_str()).collect();
+                        let msg = format!("unknown field `{}` on `{walked}`", seg.name);
+                        let help = suggest_help(&seg.name, names.iter(), "its fields");
+                        self.diags.push(
+                            Diagnostic::error(Code::UnknownName, msg)
+                                .at(seg.span)
+                                .with_help(help),
+                        );
+                        return None;
+                    };
+                    let f = &schema.fields[fi];
+                    let (ty, opt) = (f.ty.clone(), f.optional);
+                    let kind = match ir.kind {
+                        IrKind::Field { root, fields } => {
+                            let mut v = fields.into_vec();
+                            v.push(fi as u16);
+                            IrKind::Field {
+                                root,
+                                fields: v.into(),
+                            }
                         }
-                    }
+                        other => IrKind::Get {
+                            base: Box::new(Ir {
+                                kind: other,
+                                ty: ir.ty.clone(),
+                                span: ir.span,
+                            }),
+                            field: fi as u16,
+                        },
+                    };
+                    (node(kind, ty, here), opt)
                 }
                 Type::Code(tid) => {
                     let table = self.env.table(*tid);
-                    match table.attribute(&seg.name) {
-                        Some(i) => (table.attributes[i].ty.clone(), table.attributes[i].optional),
-                        None => {
-                            let names: Vec<&str> =
-                                table.attributes.iter().map(|a| a.name.as_str()).collect();
-                            let msg = format!(
-                                "codes of table `{}` have no attribute `{}`",
-                                table.name, seg.name
-                            );
-                            let help = if names.is_empty() {
-                                format!("table `{}` declares no attributes", table.name)
-                            } else {
-                                suggest_help(&seg.name, names.iter(), "its attributes")
-                            };
-                            self.diags.push(
-                                Diagnostic::error(Code::UnknownName, msg)
-                                    .at(seg.span)
-                                    .with_help(help),
-                            );
-                            return None;
-                        }
-                    }
+                    let Some(ai) = table.attribute(&seg.name) else {
+                        let names: Vec<&str> =
+                            table.attributes.iter().map(|a| a.name.as_str()).collect();
+                        let msg = format!(
+                            "codes of table `{}` have no attribute `{}`",
+                            table.name, seg.name
+                        );
+                        let help = if names.is_empty() {
+                            format!("table `{}` declares no attributes", table.name)
+                        } else {
+                            suggest_help(&seg.name, names.iter(), "its attributes")
+                        };
+                        self.diags.push(
+                            Diagnostic::error(Code::UnknownName, msg)
+                                .at(seg.span)
+                                .with_help(help),
+                        );
+                        return None;
+                    };
+                    let a = &table.attributes[ai];
+                    let (ty, opt, tid) = (a.ty.clone(), a.optional, *tid);
+                    let kind = IrKind::Attr {
+                        code: Box::new(ir),
+                        table: tid,
+                        attr: ai as u16,
+                    };
+                    (node(kind, ty, here), opt)
                 }
                 other => {
                     let msg = format!(
@@ -505,25 +570,42 @@ impl<'a> Checker<'a> {
                         self.show(other),
                         seg.name
                     );
-                    return self
-                        .err(Code::UnknownName, seg.span, msg)
-                        .map(|t| (t, false));
+                    return self.err(Code::UnknownName, seg.span, msg);
                 }
             };
             walked.push('.');
             walked.push_str(&seg.name);
-            ty = next;
+            ir = next;
             optional = opt;
             if optional && !rest.is_empty() && !g.has(&walked) && !in_has {
-                self.unguarded(&walked, p.span);
+                self.unguarded(&walked, span);
                 return None;
             }
         }
+        if let IrKind::Field { fields, .. } = &ir.kind {
+            if fields.is_empty() {
+                let msg = format!(
+                    "`{walked}` is a whole record; read one of its fields, e.g. `{walked}.{}`",
+                    match &ir.ty {
+                        Type::Record(s) => self
+                            .env
+                            .schema(*s)
+                            .fields
+                            .first()
+                            .map(|f| f.name.clone())
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    }
+                );
+                return self.err(Code::TypeMismatch, span, msg);
+            }
+        }
         if optional && !in_has && !g.has(&walked) {
-            self.unguarded(&walked, p.span);
+            self.unguarded(&walked, span);
             return None;
         }
-        Some((ty, optional))
+        ir.span = span;
+        Some((ir, optional))
     }
 
     fn unguarded(&mut self, path: &str, span: Span) {
@@ -548,9 +630,9 @@ impl<'a> Checker<'a> {
         span: Span,
         expected: Option<&Type>,
         g: &Guards,
-    ) -> Option<Type> {
+    ) -> Option<Ir> {
         let l = self.check(lhs, expected.filter(|_| op != BinOp::Div), g)?;
-        let r = self.check(rhs, Some(&l), g)?;
+        let r = self.check(rhs, Some(&l.ty), g)?;
         use BinOp::*;
         use Type as T;
         let sym = match op {
@@ -559,16 +641,17 @@ impl<'a> Checker<'a> {
             Mul => "*",
             Div => "/",
         };
-        let out = match (op, &l, &r) {
+        let out = match (op, &l.ty, &r.ty) {
             (Add | Sub, T::Int, T::Int) => Some(T::Int),
             (Add | Sub | Mul, a, b) if a.is_numeric() && b.is_numeric() => {
                 Some(if *a == T::Percent && *b == T::Percent {
                     T::Percent
+                } else if *a == T::Int && *b == T::Int {
+                    T::Int
                 } else {
                     T::Decimal
                 })
             }
-            (Mul, T::Int, T::Int) => Some(T::Int),
             (Div, a, b) if a.is_numeric() && b.is_numeric() => Some(T::Decimal),
             (Add | Sub, T::Money, T::Money) => {
                 self.same_currency(lhs, rhs, span);
@@ -582,27 +665,22 @@ impl<'a> Checker<'a> {
             }
             (Add | Sub, T::Date, T::Duration(_)) => Some(T::Date),
             (Add, T::Duration(_), T::Date) => Some(T::Date),
-            (Add | Sub, T::DateTime, T::Duration(k)) if *k != DurationKind::Calendar => {
-                Some(T::DateTime)
-            }
-            (Add | Sub, T::DateTime, T::Duration(DurationKind::Calendar)) => Some(T::DateTime),
+            (Add | Sub, T::DateTime, T::Duration(_)) => Some(T::DateTime),
             (Sub, T::Date, T::Date) | (Sub, T::DateTime, T::DateTime) => {
                 Some(T::Duration(DurationKind::Exact))
             }
             (Add | Sub, T::Duration(a), T::Duration(b)) if a == b => Some(T::Duration(*a)),
             (Add | Sub, T::Duration(a), T::Duration(b)) => {
+                let msg = format!(
+                    "cannot {} a {} and a {}",
+                    if op == Add { "add" } else { "subtract" },
+                    self.show(&l.ty),
+                    self.show(&r.ty)
+                );
                 self.diags.push(
-                    Diagnostic::error(
-                        Code::DurationKinds,
-                        format!(
-                            "cannot {} a {} and a {}",
-                            if op == Add { "add" } else { "subtract" },
-                            self.show(&l),
-                            self.show(&r)
-                        ),
-                    )
-                    .at(span)
-                    .with_help(duration_help(*a, *b)),
+                    Diagnostic::error(Code::DurationKinds, msg)
+                        .at(span)
+                        .with_help(duration_help(*a, *b)),
                 );
                 return None;
             }
@@ -618,12 +696,20 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         match out {
-            Some(t) => Some(t),
+            Some(ty) => Some(node(
+                IrKind::Arith {
+                    op,
+                    lhs: Box::new(l),
+                    rhs: Box::new(r),
+                },
+                ty,
+                span,
+            )),
             None => {
                 let msg = format!(
                     "`{sym}` does not apply to {} and {}",
-                    self.show(&l),
-                    self.show(&r)
+                    self.show(&l.ty),
+                    self.show(&r.ty)
                 );
                 self.err(Code::TypeMismatch, span, msg)
             }
@@ -634,120 +720,122 @@ impl<'a> Checker<'a> {
         if let (Some(a), Some(b)) = (static_currency(lhs), static_currency(rhs)) {
             if a != b {
                 self.diags.push(
-                    Diagnostic::error(
-                        Code::CurrencyMix,
-                        format!("money in {a} and {b} combined"),
-                    )
-                    .at(span)
-                    .with_help("amounts of different currencies cannot be added or compared; convert one first"),
+                    Diagnostic::error(Code::CurrencyMix, format!("money in {a} and {b} combined"))
+                        .at(span)
+                        .with_help(
+                            "amounts of different currencies cannot be added or compared; convert one first",
+                        ),
                 );
             }
         }
     }
 
-    fn compare(
-        &mut self,
-        op: CmpOp,
-        lhs: &Expr,
-        rhs: &Expr,
-        span: Span,
-        g: &Guards,
-    ) -> Option<Type> {
+    fn compare(&mut self, op: CmpOp, lhs: &Expr, rhs: &Expr, span: Span, g: &Guards) -> Option<Ir> {
         // type the side that is not a bare name / literal first, so that variants and
         // codes on the other side resolve against it
         let lhs_first = !is_contextual(lhs) || is_contextual(rhs);
         let (l, r) = if lhs_first {
             let l = self.check(lhs, None, g)?;
-            let r = self.check(rhs, Some(&l), g)?;
+            let r = self.check(rhs, Some(&l.ty), g)?;
             (l, r)
         } else {
             let r = self.check(rhs, None, g)?;
-            let l = self.check(lhs, Some(&r), g)?;
+            let l = self.check(lhs, Some(&r.ty), g)?;
             (l, r)
         };
-        if let (Type::Duration(a), Type::Duration(b)) = (&l, &r) {
+        if let (Type::Duration(a), Type::Duration(b)) = (&l.ty, &r.ty) {
             if a != b {
+                let msg = format!(
+                    "cannot compare a {} with a {}",
+                    self.show(&l.ty),
+                    self.show(&r.ty)
+                );
                 self.diags.push(
-                    Diagnostic::error(
-                        Code::DurationKinds,
-                        format!(
-                            "cannot compare a {} with a {}",
-                            self.show(&l),
-                            self.show(&r)
-                        ),
-                    )
-                    .at(span)
-                    .with_help(duration_help(*a, *b)),
+                    Diagnostic::error(Code::DurationKinds, msg)
+                        .at(span)
+                        .with_help(duration_help(*a, *b)),
                 );
                 return None;
             }
         }
-        if !comparable(&l, &r) {
-            let msg = format!("cannot compare {} with {}", self.show(&l), self.show(&r));
-            return self.err(Code::TypeMismatch, span, msg);
-        }
-        if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !l.is_ordered() {
+        if !comparable(&l.ty, &r.ty) {
             let msg = format!(
-                "`{}` needs ordered values; {} has no order",
-                op.symbol(),
-                self.show(&l)
+                "cannot compare {} with {}",
+                self.show(&l.ty),
+                self.show(&r.ty)
             );
             return self.err(Code::TypeMismatch, span, msg);
         }
-        if is_money_like(&l) {
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !l.ty.is_ordered() {
+            let msg = format!(
+                "`{}` needs ordered values; {} has no order",
+                op.symbol(),
+                self.show(&l.ty)
+            );
+            return self.err(Code::TypeMismatch, span, msg);
+        }
+        if is_money_like(&l.ty) {
             self.same_currency(lhs, rhs, span);
         }
-        Some(Type::Bool)
+        Some(node(
+            IrKind::Cmp {
+                op,
+                lhs: Box::new(l),
+                rhs: Box::new(r),
+            },
+            Type::Bool,
+            span,
+        ))
     }
 
-    fn in_test(&mut self, value: &Expr, set: &Expr, g: &Guards) -> Option<Type> {
+    fn in_test(
+        &mut self,
+        value: &Expr,
+        set: &Expr,
+        negated: bool,
+        span: Span,
+        g: &Guards,
+    ) -> Option<Ir> {
         let v = self.check(value, None, g)?;
-        match &set.kind {
+        let set = match &set.kind {
             ExprKind::Range { lo, hi } => {
-                if !v.is_ordered() {
+                if !v.ty.is_ordered() {
                     let msg = format!(
                         "a range needs ordered values; {} has no order",
-                        self.show(&v)
+                        self.show(&v.ty)
                     );
                     return self.err(Code::TypeMismatch, set.span, msg);
                 }
-                for b in [lo, hi] {
-                    // code range bounds need only satisfy the format
-                    if let (Type::Code(t), ExprKind::Literal(Literal::Code(c) | Literal::Text(c))) =
-                        (&v, &b.kind)
-                    {
-                        let table = self.env.table(*t);
-                        if let Some(f) = &table.format {
-                            if !f.is_match(c) {
-                                let msg = format!(
-                                    "range bound `{c}` does not match the format of table `{}`",
-                                    table.name
-                                );
-                                self.err(Code::CodeFormat, b.span, msg);
-                            }
+                if let Type::Code(t) = v.ty {
+                    InSet::Codes(self.code_range(t, lo, hi)?)
+                } else {
+                    let mut bounds = Vec::with_capacity(2);
+                    for b in [lo, hi] {
+                        let bt = self.check(b, Some(&v.ty), g)?;
+                        if !comparable(&v.ty, &bt.ty) {
+                            let msg = format!(
+                                "range bound is {}, but the value tested is {}",
+                                self.show(&bt.ty),
+                                self.show(&v.ty)
+                            );
+                            return self.err(Code::TypeMismatch, b.span, msg);
                         }
-                        continue;
+                        bounds.push(bt);
                     }
-                    let bt = self.check(b, Some(&v), g)?;
-                    if !comparable(&v, &bt) {
-                        let msg = format!(
-                            "range bound is {}, but the value tested is {}",
-                            self.show(&bt),
-                            self.show(&v)
-                        );
-                        self.err(Code::TypeMismatch, b.span, msg);
-                    }
+                    let hi = bounds.pop()?;
+                    let lo = bounds.pop()?;
+                    InSet::Range(Box::new(lo), Box::new(hi))
                 }
             }
             _ => {
-                let want = Type::Set(Box::new(v.clone()));
+                let want = Type::Set(Box::new(v.ty.clone()));
                 let s = self.check(set, Some(&want), g)?;
-                match &s {
-                    Type::Set(inner) if comparable(&v, inner) => {}
+                match &s.ty {
+                    Type::Set(inner) if comparable(&v.ty, inner) => {}
                     Type::Set(inner) => {
                         let msg = format!(
                             "{} tested against a list of {}",
-                            self.show(&v),
+                            self.show(&v.ty),
                             self.show(inner)
                         );
                         return self.err(Code::TypeMismatch, set.span, msg);
@@ -760,9 +848,63 @@ impl<'a> Checker<'a> {
                         return self.err(Code::TypeMismatch, set.span, msg);
                     }
                 }
+                match s.kind {
+                    IrKind::List(items) => InSet::List(items),
+                    kind => InSet::Set(Box::new(Ir {
+                        kind,
+                        ty: s.ty,
+                        span: s.span,
+                    })),
+                }
             }
+        };
+        Some(node(
+            IrKind::In {
+                negated,
+                value: Box::new(v),
+                set,
+            },
+            Type::Bool,
+            span,
+        ))
+    }
+
+    /// The declared codes of table `t` in the lexicographic range `lo..hi`; the bounds
+    /// need only satisfy the table's format.
+    fn code_range(&mut self, t: crate::types::TableId, lo: &Expr, hi: &Expr) -> Option<Arc<[u32]>> {
+        let table = self.env.table(t);
+        let mut bounds = Vec::with_capacity(2);
+        for b in [lo, hi] {
+            let text = match &b.kind {
+                ExprKind::Literal(Literal::Code(c) | Literal::Text(c)) => c.clone(),
+                _ => {
+                    return self.err(
+                        Code::TypeMismatch,
+                        b.span,
+                        "a code range is written with codes, e.g. `P0300..P0399`",
+                    )
+                }
+            };
+            if let Some(f) = &table.format {
+                if !f.is_match(&text) {
+                    let msg = format!(
+                        "range bound `{text}` does not match the format of table `{}`",
+                        table.name
+                    );
+                    return self.err(Code::CodeFormat, b.span, msg);
+                }
+            }
+            bounds.push(text);
         }
-        Some(Type::Bool)
+        let (lo, hi) = (&bounds[0], &bounds[1]);
+        let ids: Vec<u32> = table
+            .codes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.code.as_str() >= lo.as_str() && c.code.as_str() <= hi.as_str())
+            .map(|(i, _)| i as u32)
+            .collect();
+        Some(ids.into())
     }
 
     fn call(
@@ -772,10 +914,10 @@ impl<'a> Checker<'a> {
         span: Span,
         expected: Option<&Type>,
         g: &Guards,
-    ) -> Option<Type> {
+    ) -> Option<Ir> {
         let arity = |n: usize, this: &mut Self| -> Option<()> {
             if args.len() != n {
-                this.err(
+                return this.err(
                     Code::Function,
                     span,
                     format!(
@@ -785,75 +927,101 @@ impl<'a> Checker<'a> {
                         args.len()
                     ),
                 );
-                return None;
             }
             Some(())
         };
-        match name.name.as_str() {
+        let what = format!("`{}`", name.name);
+        let (func, ty, irs) = match name.name.as_str() {
             "lower" | "upper" => {
                 arity(1, self)?;
-                self.check_against(&args[0], &Type::Text, g, &format!("`{}`", name.name))?;
-                Some(Type::Text)
+                let a = self.check_against(&args[0], &Type::Text, g, &what)?;
+                let f = if name.name == "lower" {
+                    Builtin::Lower
+                } else {
+                    Builtin::Upper
+                };
+                (f, Type::Text, vec![a])
             }
             "len" => {
                 arity(1, self)?;
-                let t = self.check(&args[0], None, g)?;
-                if !matches!(t, Type::Text | Type::Set(_)) {
-                    let msg = format!("`len` needs text or a set, found {}", self.show(&t));
+                let a = self.check(&args[0], None, g)?;
+                if !matches!(a.ty, Type::Text | Type::Set(_)) {
+                    let msg = format!("`len` needs text or a set, found {}", self.show(&a.ty));
                     return self.err(Code::TypeMismatch, args[0].span, msg);
                 }
-                Some(Type::Int)
+                (Builtin::Len, Type::Int, vec![a])
             }
             "starts_with" | "ends_with" => {
                 arity(2, self)?;
-                self.check_against(&args[0], &Type::Text, g, &format!("`{}`", name.name))?;
-                self.check_against(&args[1], &Type::Text, g, &format!("`{}`", name.name))?;
-                Some(Type::Bool)
+                let a = self.check_against(&args[0], &Type::Text, g, &what)?;
+                let b = self.check_against(&args[1], &Type::Text, g, &what)?;
+                let f = if name.name == "starts_with" {
+                    Builtin::StartsWith
+                } else {
+                    Builtin::EndsWith
+                };
+                (f, Type::Bool, vec![a, b])
             }
             "days_between" | "months_between" => {
                 arity(2, self)?;
-                self.check_against(&args[0], &Type::Date, g, &format!("`{}`", name.name))?;
-                self.check_against(&args[1], &Type::Date, g, &format!("`{}`", name.name))?;
-                Some(Type::Int)
+                let a = self.check_against(&args[0], &Type::Date, g, &what)?;
+                let b = self.check_against(&args[1], &Type::Date, g, &what)?;
+                let f = if name.name == "days_between" {
+                    Builtin::DaysBetween
+                } else {
+                    Builtin::MonthsBetween
+                };
+                (f, Type::Int, vec![a, b])
             }
             "min" | "max" => {
                 arity(2, self)?;
                 let a = self.check(&args[0], expected, g)?;
-                let b = self.check(&args[1], Some(&a), g)?;
-                if !comparable(&a, &b) || !a.is_ordered() {
+                let b = self.check(&args[1], Some(&a.ty), g)?;
+                if !comparable(&a.ty, &b.ty) || !a.ty.is_ordered() {
                     let msg = format!(
                         "`{}` needs two ordered values of one type, found {} and {}",
                         name.name,
-                        self.show(&a),
-                        self.show(&b)
+                        self.show(&a.ty),
+                        self.show(&b.ty)
                     );
                     return self.err(Code::TypeMismatch, span, msg);
                 }
-                if is_money_like(&a) {
+                if is_money_like(&a.ty) {
                     self.same_currency(&args[0], &args[1], span);
                 }
-                Some(if a == Type::Int && b != Type::Int {
-                    b
+                let ty = if a.ty == Type::Int && b.ty != Type::Int {
+                    b.ty.clone()
                 } else {
-                    a
-                })
+                    a.ty.clone()
+                };
+                let f = if name.name == "min" {
+                    Builtin::Min
+                } else {
+                    Builtin::Max
+                };
+                (f, ty, vec![a, b])
             }
             "round" => {
                 arity(2, self)?;
-                let t = self.check(&args[0], expected, g)?;
-                if !(t.is_numeric() || t == Type::Money) {
-                    let msg = format!("`round` needs a number or money, found {}", self.show(&t));
+                let a = self.check(&args[0], expected, g)?;
+                if !(a.ty.is_numeric() || a.ty == Type::Money) {
+                    let msg = format!(
+                        "`round` needs a number or money, found {}",
+                        self.show(&a.ty)
+                    );
                     return self.err(Code::TypeMismatch, args[0].span, msg);
                 }
-                match &args[1].kind {
-                    ExprKind::Literal(Literal::Int(n)) if (0..=28).contains(n) => {}
+                let places = match &args[1].kind {
+                    ExprKind::Literal(Literal::Int(n)) if (0..=28).contains(n) => *n,
                     _ => return self.err(
                         Code::Function,
                         args[1].span,
                         "`round` takes the number of decimal places as a whole number from 0 to 28",
                     ),
-                }
-                Some(t)
+                };
+                let ty = a.ty.clone();
+                let p = node(IrKind::Const(Value::Int(places)), Type::Int, args[1].span);
+                (Builtin::Round, ty, vec![a, p])
             }
             other => {
                 self.diags.push(
@@ -861,9 +1029,17 @@ impl<'a> Checker<'a> {
                         .at(name.span)
                         .with_help(suggest_help(other, FUNCTIONS.iter(), "functions")),
                 );
-                None
+                return None;
             }
-        }
+        };
+        Some(node(
+            IrKind::Call {
+                func,
+                args: irs.into(),
+            },
+            ty,
+            span,
+        ))
     }
 }
 

@@ -17,6 +17,7 @@
 
 mod env;
 mod expr;
+pub mod ir;
 mod names;
 
 pub use names::duplicate_names;
@@ -25,6 +26,7 @@ use crate::diag::{suggest, Code, Diagnostic, Diagnostics, Span};
 use crate::dsl::ast::{self, Expr, ExprKind, HitPolicy, Item, Literal, Then};
 use crate::dsl::Parsed;
 use crate::types::{DurationKind, EnumDef, Env, Type};
+use crate::value::Value;
 use expr::{guards_when_true, Checker, Guards};
 use std::collections::HashMap;
 
@@ -66,10 +68,16 @@ where
 /// Check a parsed rule set whose first file is the prelude. Returns the environment and
 /// every diagnostic (syntax ones included), sorted by place.
 pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
+    let (checked, diags) = check_full(parsed);
+    (checked.env, diags)
+}
+
+/// As [`check`], with the IR of every decision that checked.
+pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
     let mut diags = parsed.diagnostics.clone();
     if diags.has_errors() {
         diags.sort();
-        return (Env::default(), diags);
+        return (Checked::default(), diags);
     }
     diags.extend(duplicate_names(&parsed.files));
     let mut env = env::build(&parsed.files, &parsed.map, &mut diags);
@@ -79,25 +87,36 @@ pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
         decisions: &decisions,
         diags: &mut diags,
         reads: vec![Vec::new(); decisions.list.len()],
+        checked: vec![None; decisions.list.len()],
     };
     for item in parsed.files.iter().flat_map(|f| &f.items) {
         items.item(item);
     }
     let reads = items.reads;
+    let checked = items.checked;
     cycles(&decisions, &reads, &mut diags);
     diags.sort();
-    (env, diags)
+    let names = decisions.list.iter().map(|d| d.name.clone()).collect();
+    (
+        Checked {
+            env,
+            names,
+            decisions: checked,
+        },
+        diags,
+    )
 }
 
-/// The names of every decision of a checked rule set (declared and lowered from items),
-/// in declaration order.
-pub(crate) fn decision_names(parsed: &Parsed, env: &Env) -> Vec<String> {
-    let mut scratch = env.clone();
-    let mut diags = Diagnostics::new();
-    Decisions::collect(&parsed.files, &mut scratch, &mut diags)
-        .names()
-        .map(String::from)
-        .collect()
+/// The result of checking a rule set: its environment and the IR of its decisions.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// Schemas, enums, code tables, units.
+    pub env: Env,
+    /// Every decision's name (declared and lowered), indexed as [`ir::IrKind::Output`] does.
+    pub names: Vec<String>,
+    /// The IR of each user decision and route (aligned with `names`; `None` for decisions
+    /// lowered from items, which the lowering stage builds).
+    pub decisions: Vec<Option<ir::CheckedDecision>>,
 }
 
 /// "did you mean `x`?" or, failing that, the list of what there is.
@@ -490,6 +509,8 @@ struct ItemChecker<'a> {
     diags: &'a mut Diagnostics,
     /// For each decision, the decisions its expressions read.
     reads: Vec<Vec<(usize, Span)>>,
+    /// For each decision, its IR when it is a user decision or route that checked.
+    checked: Vec<Option<ir::CheckedDecision>>,
 }
 
 impl ItemChecker<'_> {
@@ -509,8 +530,8 @@ impl ItemChecker<'_> {
         r
     }
 
-    fn bool_expr(&mut self, owner: &str, e: &Expr, g: &Guards) {
-        self.with(Some(owner), |c| c.check_bool(e, g));
+    fn bool_expr(&mut self, owner: &str, e: &Expr, g: &Guards) -> Option<ir::Ir> {
+        self.with(Some(owner), |c| c.check_bool(e, g))
     }
 
     fn typed(
@@ -520,12 +541,13 @@ impl ItemChecker<'_> {
         want: &Type,
         g: &Guards,
         what: &str,
-    ) -> Option<Type> {
+    ) -> Option<ir::Ir> {
         self.with(Some(owner), |c| c.check_against(e, want, g, what))
     }
 
     fn any(&mut self, owner: &str, e: &Expr, g: &Guards) -> Option<Type> {
         self.with(Some(owner), |c| c.check(e, None, g))
+            .map(|i| i.ty)
     }
 
     fn item(&mut self, item: &Item) {
@@ -540,7 +562,7 @@ impl ItemChecker<'_> {
                     "disposition"
                 };
                 for rule in &r.rules {
-                    self.rule_head(owner, rule);
+                    let _ = self.rule_head(owner, rule);
                 }
             }
             Item::Warranty(w) => {
@@ -804,20 +826,21 @@ impl ItemChecker<'_> {
         );
     }
 
-    fn sla(&mut self, owner: &str, e: &Expr, g: &Guards) {
-        if let Some(t) = self.any(owner, e, g) {
-            if !matches!(
-                t,
-                Type::Duration(DurationKind::Exact | DurationKind::Business)
-            ) {
-                let msg = format!(
-                    "expected a duration such as `4h` or `2 business days`, found {}",
-                    t.display(self.env)
-                );
-                self.diags
-                    .push(Diagnostic::error(Code::TypeMismatch, msg).at(e.span));
-            }
+    fn sla(&mut self, owner: &str, e: &Expr, g: &Guards) -> Option<ir::Ir> {
+        let ir = self.with(Some(owner), |c| c.check(e, None, g))?;
+        if !matches!(
+            ir.ty,
+            Type::Duration(DurationKind::Exact | DurationKind::Business)
+        ) {
+            let msg = format!(
+                "expected a duration such as `4h` or `2 business days`, found {}",
+                ir.ty.display(self.env)
+            );
+            self.diags
+                .push(Diagnostic::error(Code::TypeMismatch, msg).at(e.span));
+            return None;
         }
+        Some(ir)
     }
 
     fn calendar_ref(&mut self, name: &ast::Ident) {
@@ -862,20 +885,76 @@ impl ItemChecker<'_> {
         }
     }
 
-    /// Check a rule's `when`, `priority` and `effective`; return the guards for its `then`.
-    fn rule_head(&mut self, owner: &str, rule: &ast::RuleDecl) -> Guards {
+    /// Check a rule's `when`, `priority` and `effective`; return the rule without its
+    /// `then` (when it checked) and the guards for its `then`.
+    fn rule_head(
+        &mut self,
+        owner: &str,
+        rule: &ast::RuleDecl,
+    ) -> (Option<ir::CheckedRule>, Guards) {
         let g = Guards::default();
-        self.bool_expr(owner, &rule.when, &g);
+        let when = self.bool_expr(owner, &rule.when, &g);
+        let mut ok = true;
+        let mut priority = 0;
         if let Some(p) = &rule.priority {
-            self.typed(owner, p, &Type::Int, &g, "`priority`");
+            match self
+                .typed(owner, p, &Type::Int, &g, "`priority`")
+                .map(|i| i.kind)
+            {
+                Some(ir::IrKind::Const(Value::Int(n))) => priority = n,
+                Some(_) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            "`priority` is a whole number such as `5`",
+                        )
+                        .at(p.span),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
         }
+        let mut effective = None;
         if let Some((a, b)) = &rule.effective {
-            self.typed(owner, a, &Type::Date, &g, "`effective`");
-            self.typed(owner, b, &Type::Date, &g, "`effective`");
+            let a = self
+                .typed(owner, a, &Type::Date, &g, "`effective`")
+                .map(|i| i.kind);
+            let b = self
+                .typed(owner, b, &Type::Date, &g, "`effective`")
+                .map(|i| i.kind);
+            match (a, b) {
+                (
+                    Some(ir::IrKind::Const(Value::Date(x))),
+                    Some(ir::IrKind::Const(Value::Date(y))),
+                ) => effective = Some((x, y)),
+                (Some(_), Some(_)) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            "`effective` takes two dates, e.g. `effective 2026-01-01..2026-12-31`",
+                        )
+                        .at(rule.span),
+                    );
+                    ok = false;
+                }
+                _ => ok = false,
+            }
         }
         let mut then_g = Guards::default();
         guards_when_true(&rule.when, &mut then_g);
-        then_g
+        let head = match (when, ok) {
+            (Some(when), true) => Some(ir::CheckedRule {
+                id: rule.id.name.clone(),
+                span: rule.span,
+                priority,
+                effective,
+                when,
+                then: Vec::new(),
+            }),
+            _ => None,
+        };
+        (head, then_g)
     }
 
     fn assignments(
@@ -885,8 +964,12 @@ impl ItemChecker<'_> {
         g: &Guards,
         sig: &DecisionSig,
         route: bool,
-    ) {
-        let Then::Assign(list) = then else { return };
+    ) -> Option<Vec<(u16, ir::Ir)>> {
+        let Then::Assign(list) = then else {
+            return Some(Vec::new());
+        };
+        let mut out = Vec::with_capacity(list.len());
+        let mut ok = true;
         let targets: &[OutputSig] = if sig.assign.is_empty() {
             &sig.outputs
         } else {
@@ -908,10 +991,9 @@ impl ItemChecker<'_> {
                         "first_response_due" | "resolve_due" | "escalate_at"
                     ))
             };
-            let Some(o) = targets
+            let Some(oi) = targets
                 .iter()
-                .filter(settable)
-                .find(|o| o.name == a.target.name)
+                .position(|o| settable(&o) && o.name == a.target.name)
             else {
                 let names: Vec<&str> = targets
                     .iter()
@@ -930,21 +1012,27 @@ impl ItemChecker<'_> {
                         "outputs",
                     )),
                 );
+                ok = false;
                 continue;
             };
-            if route
+            let o = &targets[oi];
+            let value = if route
                 && matches!(
                     o.name.as_str(),
                     "first_response" | "resolve" | "escalate_after"
-                )
-            {
-                self.sla(owner, &a.value, g);
-                continue;
+                ) {
+                self.sla(owner, &a.value, g)
+            } else {
+                let want = o.ty.clone();
+                let what = format!("output `{}`", o.name);
+                self.typed(owner, &a.value, &want, g, &what)
+            };
+            match value {
+                Some(v) => out.push((oi as u16, v)),
+                None => ok = false,
             }
-            let want = o.ty.clone();
-            let what = format!("output `{}`", o.name);
-            self.typed(owner, &a.value, &want, g, &what);
         }
+        ok.then_some(out)
     }
 
     fn decision(&mut self, d: &ast::DecisionDecl) {
@@ -997,13 +1085,79 @@ impl ItemChecker<'_> {
                 }
             }
         }
-        let agg_sig = sig.clone();
-        for r in &d.rules {
-            let g = self.rule_head(&d.name.name, r);
-            self.assignments(&d.name.name, &r.then, &g, &agg_sig, false);
+        let outputs: Vec<ir::OutputDef> = sig
+            .assign
+            .iter()
+            .map(|o| ir::OutputDef {
+                name: o.name.clone(),
+                ty: o.ty.clone(),
+                default: d
+                    .outputs
+                    .iter()
+                    .find(|x| x.name.name == o.name)
+                    .and_then(|x| x.default.as_ref())
+                    .and_then(|e| env::const_value(self.env, e, &o.ty).ok()),
+            })
+            .collect();
+        self.rules_of(
+            i,
+            &d.name.name,
+            d.name.span,
+            d.hit,
+            outputs,
+            &d.rules,
+            d.otherwise.as_ref(),
+            &sig,
+            false,
+        );
+    }
+
+    /// Check rules and `otherwise` of decision `i` and record its IR when all checked.
+    #[allow(clippy::too_many_arguments)]
+    fn rules_of(
+        &mut self,
+        i: usize,
+        name: &str,
+        span: Span,
+        hit: HitPolicy,
+        outputs: Vec<ir::OutputDef>,
+        rules: &[ast::RuleDecl],
+        otherwise: Option<&ast::Otherwise>,
+        sig: &DecisionSig,
+        route: bool,
+    ) {
+        let mut checked = Vec::with_capacity(rules.len());
+        let mut ok = true;
+        for r in rules {
+            let (head, g) = self.rule_head(name, r);
+            let then = self.assignments(name, &r.then, &g, sig, route);
+            match (head, then) {
+                (Some(mut head), Some(then)) => {
+                    head.then = then;
+                    checked.push(head);
+                }
+                _ => ok = false,
+            }
         }
-        if let Some(o) = &d.otherwise {
-            self.assignments(&d.name.name, &o.then, &Guards::default(), &agg_sig, false);
+        let otherwise = match otherwise {
+            Some(o) => match self.assignments(name, &o.then, &Guards::default(), sig, route) {
+                Some(a) => Some(a),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        if ok {
+            self.checked[i] = Some(ir::CheckedDecision {
+                name: name.to_string(),
+                span,
+                hit,
+                outputs,
+                rules: checked,
+                otherwise,
+            });
         }
     }
 
@@ -1015,13 +1169,26 @@ impl ItemChecker<'_> {
         if sig.span != r.name.span {
             return;
         }
-        for rule in &r.rules {
-            let g = self.rule_head(&r.name.name, rule);
-            self.assignments(&r.name.name, &rule.then, &g, &sig, true);
-        }
-        if let Some(o) = &r.otherwise {
-            self.assignments(&r.name.name, &o.then, &Guards::default(), &sig, true);
-        }
+        let outputs: Vec<ir::OutputDef> = sig
+            .outputs
+            .iter()
+            .map(|o| ir::OutputDef {
+                name: o.name.clone(),
+                ty: o.ty.clone(),
+                default: None,
+            })
+            .collect();
+        self.rules_of(
+            i,
+            &r.name.name,
+            r.name.span,
+            HitPolicy::First,
+            outputs,
+            &r.rules,
+            r.otherwise.as_ref(),
+            &sig,
+            true,
+        );
     }
 }
 
@@ -1082,5 +1249,76 @@ fn cycles(decisions: &Decisions, reads: &[Vec<(usize, Span)>], diags: &mut Diagn
                 path.pop();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ir::{InSet, IrKind};
+    use super::*;
+
+    #[test]
+    fn the_ir_resolves_names_to_indices() {
+        let parsed = {
+            let mut p = with_prelude();
+            p.add_source(
+                "t.rules",
+                r#"codes fault "f" { attributes { system: enum { engine, body } }
+                     P0300..P0312 "m" { system: engine } }
+                   decision d { output tier: int = 0
+                     rule a priority 3 when product.owner == fleet and claim.fault in P0301..P0303
+                       then tier = 1
+                     rule b when claim.fault.system == body then tier = 2 }
+                   decision e { output x: int = 0 rule r when d.tier > 0 then x = 1 }"#,
+            );
+            p
+        };
+        let (checked, diags) = check_full(&parsed);
+        assert!(diags.is_empty(), "{diags:?}");
+        let di = checked.names.iter().position(|n| n == "d").unwrap();
+        let d = checked.decisions[di].as_ref().unwrap();
+        assert_eq!(d.outputs[0].default, Some(Value::Int(0)));
+        assert_eq!(d.rules[0].priority, 3);
+        let IrKind::And(parts) = &d.rules[0].when.kind else {
+            panic!("and")
+        };
+        // product.owner == fleet: field index of `owner`, variant index of `fleet`
+        let IrKind::Cmp { lhs, rhs, .. } = &parts[0].kind else {
+            panic!("cmp")
+        };
+        let product = checked.env.schema_id("product").unwrap();
+        let owner = checked.env.schema(product).field_index("owner").unwrap() as u16;
+        assert!(
+            matches!(&lhs.kind, IrKind::Field { root, fields } if *root == product && fields[..] == [owner])
+        );
+        assert!(matches!(rhs.kind, IrKind::Const(Value::Enum(2))));
+        // a code range resolves to the declared codes in it
+        let IrKind::In {
+            set: InSet::Codes(ids),
+            ..
+        } = &parts[1].kind
+        else {
+            panic!("in")
+        };
+        let fault = checked.env.table_id("fault").unwrap();
+        let texts: Vec<&str> = ids
+            .iter()
+            .map(|i| checked.env.table(fault).codes[*i as usize].code.as_str())
+            .collect();
+        assert_eq!(texts, ["P0301", "P0302", "P0303"]);
+        // claim.fault.system: an attribute of the code
+        let IrKind::Cmp { lhs, .. } = &d.rules[1].when.kind else {
+            panic!("cmp")
+        };
+        assert!(matches!(&lhs.kind, IrKind::Attr { table, attr: 0, .. } if *table == fault));
+        // e reads d's output 0
+        let ei = checked.names.iter().position(|n| n == "e").unwrap();
+        let e = checked.decisions[ei].as_ref().unwrap();
+        let IrKind::Cmp { lhs, .. } = &e.rules[0].when.kind else {
+            panic!("cmp")
+        };
+        assert!(
+            matches!(lhs.kind, IrKind::Output { decision, output: 0 } if decision as usize == di)
+        );
     }
 }
