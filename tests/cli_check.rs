@@ -67,11 +67,16 @@ fn clean_rule_set_exits_0() {
     let out = check(&["tests/lang/spec"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stdout(&out).is_empty(), "human output belongs on stderr");
+    let files = std::fs::read_dir(Path::new(ROOT).join("tests/lang/spec"))
+        .unwrap()
+        .filter(|e| {
+            let p = e.as_ref().unwrap().path();
+            p.extension().is_some_and(|x| x == "rules")
+        })
+        .count();
     let err = stderr(&out);
-    assert!(
-        err.contains("10 file(s), 0 error(s), 0 warning(s)"),
-        "{err}"
-    );
+    let summary = format!("{files} file(s), 0 error(s), 0 warning(s)");
+    assert!(err.contains(&summary), "{err}");
 }
 
 #[test]
@@ -87,10 +92,8 @@ fn broken_file_exits_1_with_the_diagnostic_on_stderr() {
     assert_eq!(code(&out), 1);
     assert!(stdout(&out).is_empty());
     let err = stderr(&out);
-    assert!(
-        err.contains("error[E0001]: expected `then` or an operator, found `than`"),
-        "{err}"
-    );
+    assert!(err.contains("error[E0001]: expected `then`"), "{err}");
+    assert!(err.contains("found `than`"), "{err}");
     assert!(
         err.contains("tests/lang/broken/syntax_than_for_then.rules:8:5"),
         "{err}"
