@@ -459,3 +459,55 @@ fn nested_folders_are_read_recursively_in_sorted_path_order() {
         .collect();
     assert_eq!(names, ["a/x.rules", "b.rules", "c/d/e.rules", "c/f.rules"]);
 }
+
+#[test]
+fn prefix_operators_inside_nested_parentheses_are_bounded() {
+    // each limit alone is respected (16 prefixes in a row, 31 brackets deep), but
+    // together they nest ~500 levels: a clear E0005, never a stack overflow
+    for op in ["not ", "- "] {
+        let text = format!(
+            "decision d {{ rule r when {}x{} > 1 then a = 1 }}",
+            format!("{}(", op.repeat(16)).repeat(31),
+            ")".repeat(31)
+        );
+        let (parsed, diags) = parse("prefixes in parentheses", text);
+        assert_spans_in_text(&parsed, &diags);
+        assert_eq!(first(&diags).code.as_str(), "E0005");
+    }
+}
+
+#[test]
+fn brackets_inside_regexes_do_not_count_as_nesting() {
+    let rules: String = (0..40)
+        .map(|i| format!("  rule r{i} when contact.text matches /call \\(555/ then queue = q\n"))
+        .collect();
+    let text = format!("route complaint {{\n{rules}}}\n");
+    let (_, diags) = parse("regex brackets", text);
+    assert!(diags.is_empty(), "{diags:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn folder_symlink_cycles_are_walked_once_and_deep_folders_are_reported() {
+    let root = std::env::temp_dir().join(format!("aftersales-links-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("temp dir");
+    std::fs::write(root.join("a.rules"), "decision d { otherwise a = 1 }\n").expect("write");
+    std::os::unix::fs::symlink(&root, root.join("self")).expect("symlink");
+    std::os::unix::fs::symlink(&root, root.join("again")).expect("symlink");
+    let parsed = aftersales::dsl::load_path(&root);
+    assert_eq!(parsed.files.len(), 1, "the file is read once");
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+
+    let mut deep = root.join("deep");
+    for i in 0..20 {
+        deep = deep.join(format!("d{i}"));
+    }
+    std::fs::create_dir_all(&deep).expect("deep dirs");
+    std::fs::write(deep.join("b.rules"), "decision e { otherwise a = 1 }\n").expect("write");
+    let parsed = aftersales::dsl::load_path(&root);
+    let d = first(&parsed.diagnostics);
+    assert_eq!(d.code.as_str(), "E0010");
+    assert!(d.message.contains("nested more than"), "{}", d.message);
+    let _ = std::fs::remove_dir_all(&root);
+}

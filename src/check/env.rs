@@ -124,19 +124,8 @@ fn add_fields(
             optional: f.ty.optional,
             span: Some(f.name.span),
         };
-        if let Err(i) = env.schema_mut(id).add_field(field) {
-            let first = env.schema(id).fields[i].span;
-            let mut d = Diagnostic::error(
-                Code::Duplicate,
-                format!("field `{owner}` is declared twice"),
-            )
-            .at(f.name.span)
-            .with_label("declared again here");
-            if let Some(first) = first {
-                d = d.with_related(first, "first declared here");
-            }
-            diags.push(d);
-        }
+        // a second field of the same name is reported by the duplicate-name pass
+        let _ = env.schema_mut(id).add_field(field);
     }
 }
 

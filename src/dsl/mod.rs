@@ -136,7 +136,34 @@ pub fn load_path_into(parsed: &mut Parsed, path: &Path) {
 }
 
 fn collect_rule_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+    let mut seen = std::collections::HashSet::new();
+    collect_in(dir, depth, out, diags, &mut seen);
+}
+
+/// Walk `dir`, following each real folder once (a symlink to a folder already walked, a
+/// cycle among them, is skipped) and refusing folders nested too deep with a diagnostic.
+fn collect_in(
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<PathBuf>,
+    diags: &mut Diagnostics,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if !seen.insert(real) {
+            return;
+        }
+    }
     if depth > MAX_DIR_DEPTH {
+        let shown = dir.display().to_string();
+        diags.push(
+            Diagnostic::error(
+                Code::Io,
+                format!("folder `{shown}` is nested more than {MAX_DIR_DEPTH} levels deep; its rule files were not read"),
+            )
+            .with_path(shown)
+            .with_help("move the rule files into a shallower folder"),
+        );
         return;
     }
     let entries = match std::fs::read_dir(dir) {
@@ -160,7 +187,7 @@ fn collect_rule_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &
             continue;
         }
         match std::fs::metadata(&p) {
-            Ok(m) if m.is_dir() => collect_rule_files(&p, depth + 1, out, diags),
+            Ok(m) if m.is_dir() => collect_in(&p, depth + 1, out, diags, seen),
             Ok(m) if m.is_file() && p.extension().is_some_and(|e| e == "rules") => out.push(p),
             _ => {}
         }

@@ -86,6 +86,8 @@ fn build(map: &SourceMap, file: FileId, cst: &Cst<'_>) -> (RuleFile, Diagnostics
         map,
         file,
         diags: Diagnostics::new(),
+        depth: 0,
+        depth_reported: false,
     };
     let mut items = Vec::new();
     if let Some(root) = cst.root() {
@@ -170,8 +172,32 @@ fn check_nesting(map: &SourceMap, file: FileId, text: &str) -> Option<Diagnostic
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
+    // the last word seen, to know when a `/` opens a regex (after `matches` or `format`)
+    let mut word_end = 0usize;
+    let mut word_start = 0usize;
     while i < bytes.len() {
-        match bytes[i] {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            word_start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            word_end = i;
+            continue;
+        }
+        match b {
+            b'/' if matches!(&text[word_start..word_end], "matches" | "format")
+                && text[word_end..i].trim().is_empty() =>
+            {
+                // a regex literal: skip to its closing `/` on the same line
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'/' | b'\n') {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
             b'#' => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -232,6 +258,10 @@ struct Builder<'m> {
     map: &'m SourceMap,
     file: FileId,
     diags: Diagnostics,
+    /// Current depth of expression building (bounded by `MAX_EXPR_DEPTH`).
+    depth: usize,
+    /// Whether the current top-level expression was reported too deep already.
+    depth_reported: bool,
 }
 
 fn inner(p: Pair<'_>) -> Vec<Pair<'_>> {
@@ -1586,7 +1616,7 @@ impl<'m> Builder<'m> {
             .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M"));
         match parsed {
             Ok(t) => Some(t),
-            Err(_) if text.starts_with("24:00") => Some(NaiveTime::MIN),
+            Err(_) if text == "24:00" || text == "24:00:00" => Some(NaiveTime::MIN),
             Err(_) => {
                 self.error(
                     Code::InvalidLiteral,
@@ -1880,6 +1910,7 @@ impl<'m> Builder<'m> {
                     let close = rest.find('}');
                     let ok = rest.starts_with('{')
                         && close.is_some_and(|c| (2..=7).contains(&c))
+                        && close.is_some_and(|c| rest[1..c].bytes().all(|b| b.is_ascii_hexdigit()))
                         && close
                             .and_then(|c| u32::from_str_radix(&rest[1..c], 16).ok())
                             .and_then(char::from_u32)
@@ -2060,7 +2091,11 @@ impl<'m> Builder<'m> {
     }
 
     fn checked(&mut self, p: Pair<'_>, f: fn(&mut Self, Pair<'_>) -> Expr) -> Expr {
+        self.depth_reported = false;
         let e = f(self, p);
+        if self.depth_reported {
+            return e;
+        }
         let depth = expr_depth(&e);
         if depth > MAX_EXPR_DEPTH {
             self.error(
@@ -2145,7 +2180,36 @@ impl<'m> Builder<'m> {
         self.climb(&mut toks.peekable(), 0, span)
     }
 
+    /// Precedence climbing, with its recursion bounded: past [`MAX_EXPR_DEPTH`] levels
+    /// the expression is reported (once) and replaced, so no input can exhaust the stack.
     fn climb<'c>(
+        &mut self,
+        toks: &mut std::iter::Peekable<super::cst::Children<'c>>,
+        min_bp: u8,
+        span: Span,
+    ) -> Expr {
+        if self.depth >= MAX_EXPR_DEPTH {
+            if !self.depth_reported {
+                self.depth_reported = true;
+                self.error(
+                    Code::TooDeep,
+                    span,
+                    format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"),
+                )
+                .help =
+                    Some("split it into several rules, or name parts of it as decisions".into());
+            }
+            // consume the rest of this operand sequence without recursing
+            for _ in toks.by_ref() {}
+            return fallback(span);
+        }
+        self.depth += 1;
+        let e = self.climb_inner(toks, min_bp, span);
+        self.depth -= 1;
+        e
+    }
+
+    fn climb_inner<'c>(
         &mut self,
         toks: &mut std::iter::Peekable<super::cst::Children<'c>>,
         min_bp: u8,

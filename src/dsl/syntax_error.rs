@@ -192,16 +192,19 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
             .with_help("close it with `/` on the same line; write a `/` inside it as `\\/`");
     }
     if positives.contains(&Rule::regex_flags) {
-        let flag = text
-            .get(pos..)
-            .and_then(|r| r.chars().next())
-            .unwrap_or('?');
+        // the flags run from `pos`; name the first one that is not a flag
+        let rest = text.get(pos..).unwrap_or("");
+        let skip = rest
+            .find(|c: char| !matches!(c, 'i' | 'm' | 's' | 'x'))
+            .unwrap_or(rest.len());
+        let at = pos + skip;
+        let flag = text.get(at..).and_then(|r| r.chars().next()).unwrap_or('?');
         if flag.is_ascii_alphanumeric() || flag == '_' {
             return Diagnostic::error(
                 Code::RegexFlag,
                 format!("unknown regular expression flag `{flag}`"),
             )
-            .at(map.span(file, pos, pos + 1))
+            .at(map.span(file, at, at + 1))
             .with_help("flags are `i` (ignore case), `m` (multi-line), `s` (dot matches newline) and `x` (verbose)");
         }
     }
@@ -213,13 +216,30 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
         if !starts_token {
             return Diagnostic::error(
                 Code::InvalidCharacter,
-                format!("unexpected character `{}`", ch.escape_debug()),
+                format!(
+                    "unexpected character `{}`",
+                    if ch == '\'' {
+                        "'".to_string()
+                    } else {
+                        ch.escape_debug().to_string()
+                    }
+                ),
             )
             .at(map.span(file, pos, pos + ch.len_utf8()))
-            .with_help(if ch.is_ascii_uppercase() || ch.is_alphabetic() {
-                "names are lower-case ASCII letters, digits and `_`"
-            } else {
-                "this character has no meaning here; remove it, or put text in double quotes"
+            .with_help(match ch {
+                '&' => "write `and`",
+                '|' => "write `or`",
+                '≥' => "write `>=`",
+                '≤' => "write `<=`",
+                '≠' => "write `!=`",
+                '$' | '€' | '£' => {
+                    "write money with its currency code, e.g. `USD 100` or `EUR 120.50`"
+                }
+                '\'' | '‘' | '’' | '“' | '”' => {
+                    "strings are written in straight double quotes: \"…\""
+                }
+                c if c.is_alphabetic() => "names are lower-case ASCII letters, digits and `_`",
+                _ => "this character has no meaning here; remove it, or put text in double quotes",
             });
         }
     }
@@ -319,6 +339,17 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
                 word.to_ascii_lowercase()
             ));
         }
+    }
+    if d.help.is_none()
+        && found == "`=`"
+        && positives
+            .iter()
+            .any(|r| matches!(r, Rule::op_eq | Rule::op_ne | Rule::op_lt))
+    {
+        d = d.with_help("compare with `==`; a single `=` sets an output after `then`");
+    }
+    if d.help.is_none() && found == "`=`" && positives.contains(&Rule::assign) {
+        d = d.with_help("set an output with a single `=`: `then action = reject`; `==` compares");
     }
     if d.help.is_none() && found == "end of file" {
         d = d.with_help("the file ends in the middle of an item; is a `}` missing?");
