@@ -238,6 +238,9 @@ fn check_nesting(map: &SourceMap, file: FileId, text: &str) -> Option<Diagnostic
 struct Clauses {
     item: &'static str,
     allowed: &'static [&'static str],
+    /// Words that continue a clause of this item (`after` in `due … after …`): a misspelt
+    /// one is parsed as an unknown clause, so they are suggested too.
+    extra: &'static [&'static str],
     seen: HashMap<&'static str, Span>,
     /// Clauses suggested for a misspelt one, so that they are not also reported missing.
     suggested: Vec<String>,
@@ -245,9 +248,16 @@ struct Clauses {
 
 impl Clauses {
     fn new(item: &'static str, allowed: &'static [&'static str]) -> Clauses {
+        let extra: &'static [&'static str] = match item {
+            "report" => &["after"],
+            "warranty" => &["or", "from", "all"],
+            "split" => &["pays", "cap"],
+            _ => &[],
+        };
         Clauses {
             item,
             allowed,
+            extra,
             seen: HashMap::new(),
             suggested: Vec::new(),
         }
@@ -324,7 +334,7 @@ impl<'m> Builder<'m> {
             )
             .at(name.span)
             .with_label("not a clause of this item");
-            d = match suggest(&name.name, set.allowed.iter()) {
+            d = match suggest(&name.name, set.allowed.iter().chain(set.extra.iter())) {
                 Some(s) => {
                     let help = format!("did you mean `{s}`?");
                     set.suggested.push(s);

@@ -101,7 +101,7 @@ fn describe(rule: Rule) -> (&'static str, Option<&'static str>) {
         then_body | assignments | assignment => ("`output = value`", None),
         action | action_arg => ("an action", None),
         hit_policy => ("`hit`", Some("hit")),
-        rule_mod => ("`priority` or `effective`", None),
+        rule_mod => ("`priority`/`effective`", None),
         share => ("a cost share such as `labor 70%`", None),
         recall_id => ("a recall id", None),
         EOI => ("end of file", None),
@@ -350,6 +350,20 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
     }
     if d.help.is_none() && found == "`=`" && positives.contains(&Rule::assign) {
         d = d.with_help("set an output with a single `=`: `then action = reject`; `==` compares");
+    }
+    // `then a = 1 b = 2`: a comma is missing between assignments
+    if d.help.is_none()
+        && positives.contains(&Rule::comma)
+        && word.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    {
+        let after = text.get(pos + found_len..).unwrap_or("").trim_start();
+        if after.starts_with('=') && !after.starts_with("==") {
+            d = d.with_help(format!("separate assignments with `,`: `…, {word} = …`"));
+        }
+    }
+    // `rule when …`: the rule's name is missing
+    if found == "`when`" && positives.contains(&Rule::rule_id) {
+        d.help = Some("a rule needs a name: `rule NAME when …`".into());
     }
     if d.help.is_none() && found == "end of file" {
         d = d.with_help("the file ends in the middle of an item; is a `}` missing?");
