@@ -831,7 +831,7 @@ impl<'m> Builder<'m> {
                 Rule::rule_decl => rules.push(self.rule(c, true, "decision")),
                 Rule::otherwise_clause => {
                     let o = self.otherwise(c, true, "decision");
-                    self.set_otherwise(&mut otherwise, o);
+                    self.set_otherwise(&mut otherwise, o, "decision");
                 }
                 _ => {}
             }
@@ -846,9 +846,13 @@ impl<'m> Builder<'m> {
         }
     }
 
-    fn set_otherwise(&mut self, slot: &mut Option<Otherwise>, o: Otherwise) {
+    fn set_otherwise(&mut self, slot: &mut Option<Otherwise>, o: Otherwise, item: &str) {
         if let Some(first) = slot {
-            self.repeated("otherwise", "this item", o.span, first.span);
+            let item = match item {
+                "returns" | "disposition" => format!("`{item}`"),
+                other => format!("this {other}"),
+            };
+            self.repeated("otherwise", &item, o.span, first.span);
         } else {
             *slot = Some(o);
         }
@@ -1166,7 +1170,7 @@ impl<'m> Builder<'m> {
                 Rule::rule_decl => rules.push(self.rule(c, assign, item)),
                 Rule::otherwise_clause => {
                     let o = self.otherwise(c, assign, item);
-                    self.set_otherwise(&mut otherwise, o);
+                    self.set_otherwise(&mut otherwise, o, item);
                 }
                 Rule::output_decl => {
                     let s = self.span(&c);
