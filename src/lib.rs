@@ -17,6 +17,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod dsl;
+pub mod facts;
 pub mod host;
 pub mod types;
 pub mod value;
