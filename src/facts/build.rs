@@ -2,12 +2,12 @@
 //! [`Facts`](super::Facts) and collecting every problem with its path.
 
 use super::error::{FactError, FactErrorKind as K};
+use super::json::{Node, View};
 use super::scalar::{self, DistErr, DurErr, MoneyErr, NumErr};
 use crate::diag::suggest;
 use crate::types::{DurationKind, Env, Schema, SchemaId, Type};
 use crate::value::Value;
 use rust_decimal::Decimal;
-use serde_json::{Map, Value as J};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
@@ -118,11 +118,10 @@ impl<'e> Builder<'e> {
     }
 
     /// The bundle's id: a string, or a number kept as its text.
-    pub(crate) fn id(&mut self, v: &J) -> Option<Arc<str>> {
-        match v {
-            J::Null => None,
-            J::String(s) => Some(Arc::from(s.as_str())),
-            J::Number(n) => Some(Arc::from(n.as_str())),
+    pub(crate) fn id<N: Node>(&mut self, v: &N) -> Option<Arc<str>> {
+        match v.view() {
+            View::Null => None,
+            View::String(s) | View::Number(s) => Some(Arc::from(s)),
             _ => {
                 self.error(
                     K::BadId,
@@ -136,10 +135,10 @@ impl<'e> Builder<'e> {
 
     /// The slots of one record of `schema`. `context` makes `today` and `now` optional
     /// (the host sets what the bundle leaves out).
-    pub(crate) fn record(
+    pub(crate) fn record<N: Node>(
         &mut self,
         schema: &Schema,
-        obj: &Map<String, J>,
+        obj: &N,
         path: &Path<'_>,
         depth: u32,
         context: bool,
@@ -148,16 +147,16 @@ impl<'e> Builder<'e> {
         let n = fields.len();
         let mut slots: Box<[Option<Value>]> = (0..n).map(|_| None).collect();
         let mut next = 0usize;
-        for (pos, (k, v)) in obj.iter().enumerate() {
+        for (pos, (k, v)) in obj.entries().into_iter().flatten().enumerate() {
             // keys usually come in schema order: try the next field before hashing
             let idx = match fields.get(next) {
-                Some(f) if f.name == *k => Some(next),
+                Some(f) if f.name == k => Some(next),
                 _ => schema.field_index(k),
             };
             match idx {
                 Some(i) => {
                     next = i + 1;
-                    if v.is_null() {
+                    if matches!(v.view(), View::Null) {
                         continue;
                     }
                     let p = Path::Key {
@@ -194,7 +193,7 @@ impl<'e> Builder<'e> {
                 continue;
             }
             let given = obj.get(&f.name);
-            if given.is_some_and(|v| !v.is_null()) {
+            if given.is_some_and(|v| !matches!(v.view(), View::Null)) {
                 continue; // present but wrong: reported already
             }
             let p = Path::Key {
@@ -214,7 +213,13 @@ impl<'e> Builder<'e> {
     }
 
     /// One value of type `ty`; `None` (with an error recorded) when it is not one.
-    pub(crate) fn value(&mut self, ty: &Type, v: &J, path: &Path<'_>, depth: u32) -> Option<Value> {
+    pub(crate) fn value<N: Node>(
+        &mut self,
+        ty: &Type,
+        v: &N,
+        path: &Path<'_>,
+        depth: u32,
+    ) -> Option<Value> {
         if depth > MAX_DEPTH {
             self.error(
                 K::TooDeep,
@@ -223,30 +228,28 @@ impl<'e> Builder<'e> {
             );
             return None;
         }
-        let r = match (ty, v) {
-            (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
-            (Type::Text, J::String(s)) => Ok(Value::Text(Arc::from(s.as_str()))),
-            (Type::Text, J::Number(n)) => Ok(Value::Text(Arc::from(n.as_str()))),
-            (Type::Label, J::String(s)) => Ok(Value::Label(Arc::from(s.as_str()))),
-            (Type::Int, J::Number(n)) => self.int(n.as_str(), v, path),
-            (Type::Int, J::String(s)) if looks_numeric(s) => self.int(s, v, path),
-            (Type::Decimal, J::Number(n)) => self.decimal(n.as_str(), path).map(Value::Decimal),
-            (Type::Decimal, J::String(s)) if looks_numeric(s) => {
+        let r = match (ty, v.view()) {
+            (Type::Bool, View::Bool(b)) => Ok(Value::Bool(b)),
+            (Type::Text, View::String(s) | View::Number(s)) => Ok(Value::Text(Arc::from(s))),
+            (Type::Label, View::String(s)) => Ok(Value::Label(Arc::from(s))),
+            (Type::Int, View::Number(n)) => self.int(n, v, path),
+            (Type::Int, View::String(s)) if looks_numeric(s) => self.int(s, v, path),
+            (Type::Decimal, View::Number(n)) => self.decimal(n, path).map(Value::Decimal),
+            (Type::Decimal, View::String(s)) if looks_numeric(s) => {
                 self.decimal(s, path).map(Value::Decimal)
             }
-            (Type::Percent, J::Number(n)) => self.decimal(n.as_str(), path).map(Value::Percent),
-            (Type::Percent, J::String(s)) => self.percent(s, path),
-            (Type::Money, J::Number(n)) => self.money(n.as_str(), true, path),
-            (Type::Money, J::String(s)) => self.money(s, false, path),
-            (Type::Distance, J::Number(n)) => self.distance(n.as_str(), true, path),
-            (Type::Distance, J::String(s)) => self.distance(s, false, path),
-            (Type::Duration(kind), J::String(s)) => self.duration(s, *kind, path),
-            (Type::Date, J::String(s)) => self.date(s, path),
-            (Type::DateTime, J::String(s)) => self.datetime(s, path),
-            (Type::Enum(e), J::String(s)) => self.variant(*e, s, path),
-            (Type::Code(t), J::String(s)) => self.code(*t, s, path),
-            (Type::Code(t), J::Number(n)) => self.code(*t, n.as_str(), path),
-            (Type::Set(inner), J::Array(items)) => {
+            (Type::Percent, View::Number(n)) => self.decimal(n, path).map(Value::Percent),
+            (Type::Percent, View::String(s)) => self.percent(s, path),
+            (Type::Money, View::Number(n)) => self.money(n, true, path),
+            (Type::Money, View::String(s)) => self.money(s, false, path),
+            (Type::Distance, View::Number(n)) => self.distance(n, true, path),
+            (Type::Distance, View::String(s)) => self.distance(s, false, path),
+            (Type::Duration(kind), View::String(s)) => self.duration(s, *kind, path),
+            (Type::Date, View::String(s)) => self.date(s, path),
+            (Type::DateTime, View::String(s)) => self.datetime(s, path),
+            (Type::Enum(e), View::String(s)) => self.variant(*e, s, path),
+            (Type::Code(t), View::String(s) | View::Number(s)) => self.code(*t, s, path),
+            (Type::Set(inner), View::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
@@ -266,9 +269,9 @@ impl<'e> Builder<'e> {
                     Err(())
                 }
             }
-            (Type::Record(sid), J::Object(obj)) => match self.env.schemas.get(sid.0 as usize) {
+            (Type::Record(sid), View::Object(_)) => match self.env.schemas.get(sid.0 as usize) {
                 Some(schema) => {
-                    let slots = self.record(schema, obj, path, depth, false);
+                    let slots = self.record(schema, v, path, depth, false);
                     Ok(Value::Record(Arc::from(slots)))
                 }
                 None => self.wrong(ty, v, path),
@@ -278,13 +281,13 @@ impl<'e> Builder<'e> {
         r.ok()
     }
 
-    fn wrong(&mut self, ty: &Type, v: &J, path: &Path<'_>) -> Result<Value, ()> {
+    fn wrong<N: Node>(&mut self, ty: &Type, v: &N, path: &Path<'_>) -> Result<Value, ()> {
         let msg = format!("expected {}, found {}", expected(ty, self.env), found(v));
         self.error(K::WrongType, path, msg);
         Err(())
     }
 
-    fn int(&mut self, s: &str, v: &J, path: &Path<'_>) -> Result<Value, ()> {
+    fn int<N: Node>(&mut self, s: &str, v: &N, path: &Path<'_>) -> Result<Value, ()> {
         match scalar::exact_int(s) {
             Ok(i) => Ok(Value::Int(i)),
             Err(NumErr::Fraction) => {
@@ -515,7 +518,11 @@ impl<'e> Builder<'e> {
 
     fn variant(&mut self, e: crate::types::EnumId, s: &str, path: &Path<'_>) -> Result<Value, ()> {
         let Some(def) = self.env.enums.get(e.0 as usize) else {
-            return self.wrong(&Type::Enum(e), &J::String(s.to_string()), path);
+            return self.wrong(
+                &Type::Enum(e),
+                &serde_json::Value::String(s.to_string()),
+                path,
+            );
         };
         if let Some(i) = def.variant(s) {
             return Ok(Value::Enum(i));
@@ -531,7 +538,11 @@ impl<'e> Builder<'e> {
 
     fn code(&mut self, t: crate::types::TableId, s: &str, path: &Path<'_>) -> Result<Value, ()> {
         let Some(table) = self.env.tables.get(t.0 as usize) else {
-            return self.wrong(&Type::Code(t), &J::String(s.to_string()), path);
+            return self.wrong(
+                &Type::Code(t),
+                &serde_json::Value::String(s.to_string()),
+                path,
+            );
         };
         if let Some(i) = table.code(s) {
             return Ok(Value::Code(i));
@@ -634,16 +645,16 @@ fn list(items: &[String], max: usize) -> String {
 }
 
 /// A JSON value as a message shows it: short values quoted, containers by kind.
-pub(crate) fn found(v: &J) -> String {
-    match v {
-        J::Null => "null".into(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => short(n.as_str()),
-        J::String(s) => quote_short(s),
-        J::Array(a) if a.is_empty() => "an empty array".into(),
-        J::Array(_) => "an array".into(),
-        J::Object(o) if o.is_empty() => "an empty object".into(),
-        J::Object(_) => "an object".into(),
+pub(crate) fn found<N: Node>(v: &N) -> String {
+    match v.view() {
+        View::Null => "null".into(),
+        View::Bool(b) => b.to_string(),
+        View::Number(n) => short(n),
+        View::String(s) => quote_short(s),
+        View::Array([]) => "an empty array".into(),
+        View::Array(_) => "an array".into(),
+        View::Object(0) => "an empty object".into(),
+        View::Object(_) => "an object".into(),
     }
 }
 

@@ -30,6 +30,7 @@
 mod build;
 mod encode;
 mod error;
+mod json;
 mod scalar;
 mod yaml;
 
@@ -40,6 +41,7 @@ use crate::value::Value;
 use build::{Builder, Path};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use error::FactErrorKind as K;
+use json::{Node, View};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -121,6 +123,10 @@ impl Facts {
     /// assert!(e.message.contains("did you mean `since`?"));
     /// ```
     pub fn from_json(env: &Env, v: &serde_json::Value) -> Result<Facts, FactErrors> {
+        Facts::from_node(env, v)
+    }
+
+    fn from_node<N: Node>(env: &Env, v: &N) -> Result<Facts, FactErrors> {
         let mut b = Builder::new(env);
         let facts = bundle(&mut b, v);
         if b.has_errors() {
@@ -141,8 +147,8 @@ impl Facts {
     /// assert!(e.to_string().contains("line 2 column"), "{e}");
     /// ```
     pub fn from_json_str(env: &Env, text: &str) -> Result<Facts, FactErrors> {
-        match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(v) => Facts::from_json(env, &v),
+        match json::parse(text) {
+            Ok(v) => Facts::from_node(env, &v),
             Err(e) => Err(FactErrors::one(FactError::new(
                 K::Syntax,
                 "",
@@ -340,10 +346,10 @@ impl Facts {
 }
 
 /// Walk a whole bundle.
-fn bundle(b: &mut Builder<'_>, v: &serde_json::Value) -> Facts {
+fn bundle<N: Node>(b: &mut Builder<'_>, v: &N) -> Facts {
     let env = b.env;
     let mut facts = Facts::empty(env);
-    let serde_json::Value::Object(top) = v else {
+    let Some(top) = v.entries() else {
         b.top_error(
             K::WrongType,
             vec![0],
@@ -355,7 +361,7 @@ fn bundle(b: &mut Builder<'_>, v: &serde_json::Value) -> Facts {
         );
         return facts;
     };
-    for (pos, (k, v)) in top.iter().enumerate() {
+    for (pos, (k, v)) in top.enumerate() {
         if k == "id" {
             facts.id = b.id(v);
             continue;
@@ -384,20 +390,20 @@ fn bundle(b: &mut Builder<'_>, v: &serde_json::Value) -> Facts {
             name: &schema.name,
             sid: sid.map_or(u32::MAX, |s| s.0),
         };
-        let obj = match v {
-            serde_json::Value::Null => continue,
-            serde_json::Value::Object(o) => o,
-            other => {
+        match v.view() {
+            View::Null => continue,
+            View::Object(_) => {}
+            _ => {
                 let msg = format!(
                     "expected an object (a `{}` record), found {}",
                     schema.name,
-                    build::found(other)
+                    build::found(v)
                 );
                 b.error(K::WrongType, &path, msg);
                 continue;
             }
-        };
-        let slots = b.record(schema, obj, &path, 0, is_context);
+        }
+        let slots = b.record(schema, v, &path, 0, is_context);
         if is_context {
             let field = |name: &str| {
                 schema
