@@ -1,5 +1,7 @@
 //! Fact bundle validation: a typical claim bundle (`id`, `context`, a `product` of 6
-//! fields and a `claim` of 12) validated from a parsed `serde_json::Value`, and from text.
+//! fields and a `claim` of 12) validated from a parsed `serde_json::Value`, and from one
+//! line of text (as in JSONL), both with this crate's parser and through a
+//! `serde_json::Value` for comparison.
 //! Budget (DESIGN.md): the whole eval pipeline at 200,000 bundles/s/core, so validation
 //! must stay well under 5 µs.
 
@@ -38,11 +40,16 @@ fn facts(c: &mut Criterion) {
     group.bench_function("from_json", |b| {
         b.iter(|| Facts::from_json(black_box(&env), black_box(&value)))
     });
+    // as one line of JSONL
+    let line = value.to_string();
     group.bench_function("from_json_str", |b| {
-        b.iter(|| Facts::from_json_str(black_box(&env), black_box(BUNDLE)))
+        b.iter(|| Facts::from_json_str(black_box(&env), black_box(&line)))
     });
-    group.bench_function("serde_json_parse_only", |b| {
-        b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(BUNDLE)))
+    group.bench_function("serde_json_value_then_from_json", |b| {
+        b.iter(|| {
+            let v = serde_json::from_str::<serde_json::Value>(black_box(&line));
+            v.map(|v| Facts::from_json(&env, &v))
+        })
     });
     group.finish();
 }

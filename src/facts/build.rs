@@ -148,11 +148,16 @@ impl<'e> Builder<'e> {
         let mut slots: Box<[Option<Value>]> = (0..n).map(|_| None).collect();
         let mut next = 0usize;
         for (pos, (k, v)) in obj.entries().into_iter().flatten().enumerate() {
-            // keys usually come in schema order: try the next field before hashing
-            let idx = match fields.get(next) {
-                Some(f) if f.name == k => Some(next),
-                _ => schema.field_index(k),
-            };
+            // keys usually come in schema order, some optional ones left out: look a few
+            // fields ahead before hashing
+            let idx = fields
+                .iter()
+                .enumerate()
+                .skip(next)
+                .take(LOOK_AHEAD)
+                .find(|(_, f)| f.name == k)
+                .map(|(i, _)| i)
+                .or_else(|| schema.field_index(k));
             match idx {
                 Some(i) => {
                     next = i + 1;
@@ -567,6 +572,9 @@ impl<'e> Builder<'e> {
     }
 }
 
+/// How many fields past the last one matched a key is looked for before hashing.
+const LOOK_AHEAD: usize = 4;
+
 /// Tables larger than this get no "did you mean" (it would cost too much per bad record).
 const SUGGEST_CODES_UP_TO: usize = 20_000;
 
@@ -747,5 +755,10 @@ fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
 
 /// The schema id of a root, if `name` is one.
 pub(crate) fn root_id(env: &Env, name: &str) -> Option<SchemaId> {
+    if env.schemas.len() <= 16 {
+        // a few short names: comparing is cheaper than hashing
+        let i = env.schemas.iter().position(|s| s.name == name)?;
+        return Some(SchemaId(i as u32));
+    }
     env.schema_id(name)
 }

@@ -11,6 +11,7 @@
 
 use serde_json::Value as J;
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// What the validator needs to know of a JSON value.
 pub(crate) trait Node: Sized {
@@ -139,6 +140,9 @@ pub(crate) fn parse(text: &str) -> Result<Tree<'_>, String> {
         text,
         i: 0,
         depth: 0,
+        items: Vec::new(),
+        // under 1 KiB: a larger request makes glibc consolidate its free lists each time
+        entries: Vec::with_capacity(16),
     };
     if text.starts_with('\u{feff}') {
         p.i = 3;
@@ -157,6 +161,23 @@ struct Parser<'a> {
     text: &'a str,
     i: usize,
     depth: usize,
+    /// Elements of the arrays being read, innermost last.
+    items: Vec<Tree<'a>>,
+    /// Entries of the objects being read, innermost last.
+    entries: Vec<(Cow<'a, str>, Tree<'a>)>,
+}
+
+const CONTROL: &str = "control character (\\u0000-\\u001F) found while parsing a string";
+
+/// One of 64 bits for a key, from its length and its first and last bytes.
+fn key_bit(k: &str) -> u64 {
+    let b = k.as_bytes();
+    let h = b
+        .len()
+        .wrapping_mul(31)
+        .wrapping_add(usize::from(b.first().copied().unwrap_or(0)))
+        .wrapping_add(usize::from(b.last().copied().unwrap_or(0)).wrapping_mul(7));
+    1u64 << (h % 64)
 }
 
 impl<'a> Parser<'a> {
@@ -218,21 +239,24 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self) -> Result<Tree<'a>, String> {
         self.i += 1; // [
-        let mut items = Vec::new();
         self.ws();
         if self.s.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(Tree::Array(items));
+            return Ok(Tree::Array(Vec::new()));
         }
+        // elements go on a shared stack first, so that each array is allocated once, at
+        // its final size
+        let base = self.items.len();
         loop {
             self.ws();
-            items.push(self.value()?);
+            let v = self.value()?;
+            self.items.push(v);
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    return Ok(Tree::Array(items));
+                    return Ok(Tree::Array(self.items.split_off(base)));
                 }
                 None => return Err(self.err("EOF while parsing a list")),
                 Some(_) => return Err(self.err("expected `,` or `]`")),
@@ -242,14 +266,15 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self) -> Result<Tree<'a>, String> {
         self.i += 1; // {
-        let mut entries: Vec<(Cow<'a, str>, Tree<'a>)> = Vec::new();
-        // where each key is, once there are too many for a linear search
-        let mut index: Option<std::collections::HashMap<Cow<'a, str>, usize>> = None;
         self.ws();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Tree::Object(entries));
+            return Ok(Tree::Object(Vec::new()));
         }
+        let base = self.entries.len();
+        // a cheap summary of the keys so far: most keys need no search for a repeat
+        let mut seen_bits = 0u64;
+        let mut index: Option<HashMap<Cow<'a, str>, usize>> = None;
         loop {
             self.ws();
             match self.s.get(self.i) {
@@ -267,25 +292,32 @@ impl<'a> Parser<'a> {
             self.ws();
             let v = self.value()?;
             // a repeated key replaces the earlier value in its place, as in serde_json
-            let seen = match &index {
-                Some(ix) => ix.get(&key).copied(),
-                None => entries.iter().position(|(k, _)| *k == key),
+            let bit = key_bit(&key);
+            let mine = &mut self.entries[base..];
+            let seen = if seen_bits & bit == 0 {
+                None
+            } else if let Some(ix) = &index {
+                ix.get(&key).copied()
+            } else {
+                mine.iter().position(|(k, _)| *k == key)
             };
+            seen_bits |= bit;
             match seen {
-                Some(at) => entries[at].1 = v,
+                Some(at) => mine[at].1 = v,
                 None => {
+                    let at = mine.len();
                     if let Some(ix) = &mut index {
-                        ix.insert(key.clone(), entries.len());
-                    } else if entries.len() >= 32 {
-                        let mut ix: std::collections::HashMap<_, _> = entries
+                        ix.insert(key.clone(), at);
+                    } else if at >= 32 {
+                        let mut ix: HashMap<_, _> = mine
                             .iter()
                             .enumerate()
                             .map(|(i, (k, _))| (k.clone(), i))
                             .collect();
-                        ix.insert(key.clone(), entries.len());
+                        ix.insert(key.clone(), at);
                         index = Some(ix);
                     }
-                    entries.push((key, v));
+                    self.entries.push((key, v));
                 }
             }
             self.ws();
@@ -293,7 +325,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Tree::Object(entries));
+                    return Ok(Tree::Object(self.entries.split_off(base)));
                 }
                 None => return Err(self.err("EOF while parsing an object")),
                 Some(_) => return Err(self.err("expected `,` or `}`")),
@@ -337,36 +369,34 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Where the next `"`, `\\` or control character is, from `self.i`.
+    fn string_run(&self) -> usize {
+        let rest = &self.s[self.i..];
+        rest.iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            .map_or(self.s.len(), |p| self.i + p)
+    }
+
     fn string(&mut self) -> Result<Cow<'a, str>, String> {
         self.i += 1; // "
         let start = self.i;
         // the fast path: no escapes
-        loop {
-            match self.s.get(self.i) {
-                None => return Err(self.err("EOF while parsing a string")),
-                Some(b'"') => {
-                    let s = &self.text[start..self.i];
-                    self.i += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => break,
-                Some(&c) if c < 0x20 => {
-                    return Err(self
-                        .err("control character (\\u0000-\\u001F) found while parsing a string"))
-                }
-                Some(_) => self.i += 1,
+        self.i = self.string_run();
+        match self.s.get(self.i) {
+            None => return Err(self.err("EOF while parsing a string")),
+            Some(b'"') => {
+                let s = &self.text[start..self.i];
+                self.i += 1;
+                return Ok(Cow::Borrowed(s));
             }
+            Some(b'\\') => {}
+            Some(_) => return Err(self.err(CONTROL)),
         }
         let mut out = String::with_capacity(self.i - start + 16);
         out.push_str(&self.text[start..self.i]);
         loop {
             let run = self.i;
-            while let Some(&c) = self.s.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
+            self.i = self.string_run();
             out.push_str(&self.text[run..self.i]);
             match self.s.get(self.i) {
                 None => return Err(self.err("EOF while parsing a string")),
@@ -399,10 +429,7 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                Some(_) => {
-                    return Err(self
-                        .err("control character (\\u0000-\\u001F) found while parsing a string"))
-                }
+                Some(_) => return Err(self.err(CONTROL)),
             }
         }
     }

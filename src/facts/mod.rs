@@ -75,13 +75,18 @@ struct ContextSlots {
 
 impl ContextSlots {
     fn of(env: &Env) -> Option<ContextSlots> {
-        let sid = env.schema_id("context")?;
-        let schema = env.schemas.get(sid.0 as usize)?;
+        // the prelude declares `context` first: a scan finds it at once, without hashing
+        let (sid, schema) = env
+            .schemas
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == "context")?;
+        let field = |name: &str| schema.fields.iter().position(|f| f.name == name);
         Some(ContextSlots {
-            schema: sid.0 as usize,
+            schema: sid,
             len: schema.fields.len(),
-            today: schema.field_index("today"),
-            now: schema.field_index("now"),
+            today: field("today"),
+            now: field("now"),
         })
     }
 }
