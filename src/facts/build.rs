@@ -118,7 +118,7 @@ impl<'e> Builder<'e> {
     }
 
     /// The bundle's id: a string, or a number kept as its text.
-    pub(crate) fn id<N: Node>(&mut self, v: &N) -> Option<Arc<str>> {
+    pub(crate) fn id<'n, N: Node<'n>>(&mut self, v: N) -> Option<Arc<str>> {
         match v.view() {
             View::Null => None,
             View::String(s) | View::Number(s) => Some(Arc::from(s)),
@@ -135,10 +135,10 @@ impl<'e> Builder<'e> {
 
     /// The slots of one record of `schema`. `context` makes `today` and `now` optional
     /// (the host sets what the bundle leaves out).
-    pub(crate) fn record<N: Node>(
+    pub(crate) fn record<'n, N: Node<'n>>(
         &mut self,
         schema: &Schema,
-        obj: &N,
+        obj: N,
         path: &Path<'_>,
         depth: u32,
         context: bool,
@@ -147,7 +147,7 @@ impl<'e> Builder<'e> {
         let n = fields.len();
         let mut slots: Box<[Option<Value>]> = (0..n).map(|_| None).collect();
         let mut next = 0usize;
-        for (pos, (k, v)) in obj.entries().into_iter().flatten().enumerate() {
+        for (pos, (k, v)) in obj.entries().enumerate() {
             // keys usually come in schema order, some optional ones left out: look a few
             // fields ahead before hashing
             let idx = fields
@@ -218,10 +218,10 @@ impl<'e> Builder<'e> {
     }
 
     /// One value of type `ty`; `None` (with an error recorded) when it is not one.
-    pub(crate) fn value<N: Node>(
+    pub(crate) fn value<'n, N: Node<'n>>(
         &mut self,
         ty: &Type,
-        v: &N,
+        v: N,
         path: &Path<'_>,
         depth: u32,
     ) -> Option<Value> {
@@ -254,10 +254,10 @@ impl<'e> Builder<'e> {
             (Type::DateTime, View::String(s)) => self.datetime(s, path),
             (Type::Enum(e), View::String(s)) => self.variant(*e, s, path),
             (Type::Code(t), View::String(s) | View::Number(s)) => self.code(*t, s, path),
-            (Type::Set(inner), View::Array(items)) => {
-                let mut out = Vec::with_capacity(items.len());
+            (Type::Set(inner), View::Array(len)) => {
+                let mut out = Vec::with_capacity(len);
                 let mut ok = true;
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in v.items().enumerate() {
                     let p = Path::Index {
                         parent: path,
                         index: i,
@@ -286,13 +286,13 @@ impl<'e> Builder<'e> {
         r.ok()
     }
 
-    fn wrong<N: Node>(&mut self, ty: &Type, v: &N, path: &Path<'_>) -> Result<Value, ()> {
+    fn wrong<'n, N: Node<'n>>(&mut self, ty: &Type, v: N, path: &Path<'_>) -> Result<Value, ()> {
         let msg = format!("expected {}, found {}", expected(ty, self.env), found(v));
         self.error(K::WrongType, path, msg);
         Err(())
     }
 
-    fn int<N: Node>(&mut self, s: &str, v: &N, path: &Path<'_>) -> Result<Value, ()> {
+    fn int<'n, N: Node<'n>>(&mut self, s: &str, v: N, path: &Path<'_>) -> Result<Value, ()> {
         match scalar::exact_int(s) {
             Ok(i) => Ok(Value::Int(i)),
             Err(NumErr::Fraction) => {
@@ -653,13 +653,13 @@ fn list(items: &[String], max: usize) -> String {
 }
 
 /// A JSON value as a message shows it: short values quoted, containers by kind.
-pub(crate) fn found<N: Node>(v: &N) -> String {
+pub(crate) fn found<'n, N: Node<'n>>(v: N) -> String {
     match v.view() {
         View::Null => "null".into(),
         View::Bool(b) => b.to_string(),
         View::Number(n) => short(n),
         View::String(s) => quote_short(s),
-        View::Array([]) => "an empty array".into(),
+        View::Array(0) => "an empty array".into(),
         View::Array(_) => "an array".into(),
         View::Object(0) => "an empty object".into(),
         View::Object(_) => "an object".into(),

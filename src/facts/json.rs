@@ -1,74 +1,77 @@
-//! The JSON read by `Facts::from_json_str`: a strict RFC 8259 parser into a borrowed tree
-//! (strings without escapes and every number are slices of the input), and the [`Node`]
-//! view the validator walks, implemented for that tree and for `serde_json::Value`.
+//! The JSON read by `Facts::from_json_str`: a strict RFC 8259 parser into a flat
+//! document (every node is 12 bytes in one arena; strings without escapes and every number
+//! are spans of the input), and the [`Node`] view the validator walks, implemented for that
+//! document and for `serde_json::Value`.
 //!
 //! Building a `serde_json::Value` with this crate's `preserve_order` and
 //! `arbitrary_precision` features costs about three times what validating it does (an
-//! `IndexMap` per object, a `String` per number); this tree costs one `Vec` per object or
-//! array. It accepts exactly the texts `serde_json` accepts (a property test holds it to
-//! that), a duplicate key replaces the earlier value in place as `serde_json` does, and
-//! nesting is limited to 127 levels as in `serde_json`.
+//! `IndexMap` per object, a `String` per number). This parser allocates the arena, and a
+//! buffer only if some string has escapes. It accepts exactly the texts `serde_json`
+//! accepts (property tests hold it to that), a repeated key replaces the earlier value in
+//! place as in `serde_json`, and nesting is limited to 127 levels as in `serde_json`.
 
 use serde_json::Value as J;
-use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// What the validator needs to know of a JSON value.
-pub(crate) trait Node: Sized {
-    /// The entries of an object, in input order.
-    type Entries<'a>: Iterator<Item = (&'a str, &'a Self)>
-    where
-        Self: 'a;
+/// What the validator needs to know of a JSON value: a cheap handle (`Copy`) that lives
+/// as long as the document it points into.
+pub(crate) trait Node<'a>: Copy {
     /// Its kind, with what it holds.
-    fn view(&self) -> View<'_, Self>;
-    /// The entries, if it is an object.
-    fn entries(&self) -> Option<Self::Entries<'_>>;
+    fn view(self) -> View<'a>;
+    /// The elements, if it is an array.
+    fn items(self) -> impl Iterator<Item = Self>;
+    /// The entries in input order, if it is an object.
+    fn entries(self) -> impl Iterator<Item = (&'a str, Self)>;
     /// The value of a key, if it is an object that has it.
-    fn get(&self, key: &str) -> Option<&Self>;
+    fn get(self, key: &str) -> Option<Self> {
+        self.entries().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
 }
 
 /// A JSON value as the validator sees it.
-pub(crate) enum View<'n, N> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View<'a> {
     Null,
     Bool(bool),
     /// The exact text of a number.
-    Number(&'n str),
-    String(&'n str),
-    Array(&'n [N]),
+    Number(&'a str),
+    String(&'a str),
+    /// An array with this many elements.
+    Array(usize),
     /// An object with this many entries.
     Object(usize),
 }
 
-type JsonEntry<'a> = (&'a String, &'a J);
-
-fn json_entry<'a>((k, v): JsonEntry<'a>) -> (&'a str, &'a J) {
-    (k.as_str(), v)
-}
-
-impl Node for J {
-    type Entries<'a> =
-        std::iter::Map<serde_json::map::Iter<'a>, fn(JsonEntry<'a>) -> (&'a str, &'a J)>;
-
-    fn view(&self) -> View<'_, J> {
+impl<'a> Node<'a> for &'a J {
+    fn view(self) -> View<'a> {
         match self {
             J::Null => View::Null,
             J::Bool(b) => View::Bool(*b),
             J::Number(n) => View::Number(n.as_str()),
             J::String(s) => View::String(s),
-            J::Array(a) => View::Array(a),
+            J::Array(a) => View::Array(a.len()),
             J::Object(o) => View::Object(o.len()),
         }
     }
 
-    fn entries<'a>(&'a self) -> Option<Self::Entries<'a>> {
-        let f: fn(JsonEntry<'a>) -> (&'a str, &'a J) = json_entry;
-        match self {
-            J::Object(o) => Some(o.iter().map(f)),
-            _ => None,
-        }
+    fn items(self) -> impl Iterator<Item = Self> {
+        let items: &'a [J] = match self {
+            J::Array(a) => a,
+            _ => &[],
+        };
+        items.iter()
     }
 
-    fn get(&self, key: &str) -> Option<&J> {
+    fn entries(self) -> impl Iterator<Item = (&'a str, Self)> {
+        let map = match self {
+            J::Object(o) => Some(o),
+            _ => None,
+        };
+        map.into_iter()
+            .flat_map(|o| o.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    fn get(self, key: &str) -> Option<Self> {
         match self {
             J::Object(o) => o.get(key),
             _ => None,
@@ -76,56 +79,121 @@ impl Node for J {
     }
 }
 
-/// A parsed JSON value borrowing from its text.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Tree<'a> {
+/// The kinds of node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
     Null,
-    Bool(bool),
-    Number(&'a str),
-    String(Cow<'a, str>),
-    Array(Vec<Tree<'a>>),
-    Object(Vec<(Cow<'a, str>, Tree<'a>)>),
+    True,
+    False,
+    /// `text[a..a + b]`
+    Number,
+    /// `text[a..a + b]`
+    Str,
+    /// `unescaped[a..a + b]`
+    Escaped,
+    /// `nodes[a..a + b]`
+    Array,
+    /// `nodes[a..a + 2b]`: key, value, key, value, ...
+    Object,
 }
 
-type TreeEntry<'a, 't> = &'a (Cow<'t, str>, Tree<'t>);
-
-fn tree_entry<'a, 't>(e: TreeEntry<'a, 't>) -> (&'a str, &'a Tree<'t>) {
-    (e.0.as_ref(), &e.1)
+/// One node: its kind and two numbers whose meaning depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    tag: Tag,
+    a: u32,
+    b: u32,
 }
 
-impl<'t> Node for Tree<'t> {
-    type Entries<'a>
-        = std::iter::Map<
-        std::slice::Iter<'a, (Cow<'t, str>, Tree<'t>)>,
-        fn(TreeEntry<'a, 't>) -> (&'a str, &'a Tree<'t>),
-    >
-    where
-        Self: 'a;
+const NULL: Slot = Slot {
+    tag: Tag::Null,
+    a: 0,
+    b: 0,
+};
 
-    fn view(&self) -> View<'_, Tree<'t>> {
-        match self {
-            Tree::Null => View::Null,
-            Tree::Bool(b) => View::Bool(*b),
-            Tree::Number(n) => View::Number(n),
-            Tree::String(s) => View::String(s),
-            Tree::Array(a) => View::Array(a),
-            Tree::Object(o) => View::Object(o.len()),
+/// A parsed JSON text.
+#[derive(Debug)]
+pub(crate) struct Doc<'a> {
+    text: &'a str,
+    /// The strings that had escapes, decoded one after the other.
+    unescaped: String,
+    nodes: Vec<Slot>,
+    root: Slot,
+}
+
+impl<'a> Doc<'a> {
+    /// The root value.
+    pub(crate) fn root(&self) -> Ref<'_> {
+        Ref {
+            doc: self,
+            slot: self.root,
         }
     }
 
-    fn entries<'a>(&'a self) -> Option<Self::Entries<'a>> {
-        let f: fn(TreeEntry<'a, 't>) -> (&'a str, &'a Tree<'t>) = tree_entry;
-        match self {
-            Tree::Object(o) => Some(o.iter().map(f)),
-            _ => None,
+    fn str_of(&self, s: Slot) -> &str {
+        let (a, b) = (s.a as usize, s.b as usize);
+        let src = match s.tag {
+            Tag::Escaped => self.unescaped.as_str(),
+            _ => self.text,
+        };
+        src.get(a..a + b).unwrap_or("")
+    }
+
+    fn node(&self, i: usize) -> Slot {
+        self.nodes.get(i).copied().unwrap_or(NULL)
+    }
+}
+
+/// A value of a [`Doc`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ref<'d> {
+    doc: &'d Doc<'d>,
+    slot: Slot,
+}
+
+impl<'d> Node<'d> for Ref<'d> {
+    fn view(self) -> View<'d> {
+        let s = self.slot;
+        match s.tag {
+            Tag::Null => View::Null,
+            Tag::True => View::Bool(true),
+            Tag::False => View::Bool(false),
+            Tag::Number => View::Number(self.doc.str_of(s)),
+            Tag::Str | Tag::Escaped => View::String(self.doc.str_of(s)),
+            Tag::Array => View::Array(s.b as usize),
+            Tag::Object => View::Object(s.b as usize),
         }
     }
 
-    fn get(&self, key: &str) -> Option<&Tree<'t>> {
-        match self {
-            Tree::Object(o) => o.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
+    fn items(self) -> impl Iterator<Item = Self> {
+        let (start, n) = match self.slot.tag {
+            Tag::Array => (self.slot.a as usize, self.slot.b as usize),
+            _ => (0, 0),
+        };
+        let doc = self.doc;
+        (start..start + n).map(move |i| Ref {
+            doc,
+            slot: doc.node(i),
+        })
+    }
+
+    fn entries(self) -> impl Iterator<Item = (&'d str, Self)> {
+        let (start, n) = match self.slot.tag {
+            Tag::Object => (self.slot.a as usize, self.slot.b as usize),
+            _ => (0, 0),
+        };
+        let doc = self.doc;
+        (0..n).map(move |k| {
+            let i = start + 2 * k;
+            let key = doc.str_of(doc.node(i));
+            (
+                key,
+                Ref {
+                    doc,
+                    slot: doc.node(i + 1),
+                },
+            )
+        })
     }
 }
 
@@ -134,26 +202,35 @@ const MAX_NESTING: usize = 127;
 
 /// Parse JSON text. The error says what was expected, with line and column (columns
 /// count characters).
-pub(crate) fn parse(text: &str) -> Result<Tree<'_>, String> {
+pub(crate) fn parse(text: &str) -> Result<Doc<'_>, String> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         i: 0,
         depth: 0,
-        items: Vec::new(),
-        // under 1 KiB: a larger request makes glibc consolidate its free lists each time
-        entries: Vec::with_capacity(16),
+        stack: Vec::with_capacity(32),
+        doc: Doc {
+            text,
+            unescaped: String::new(),
+            // about one node per 10 bytes of a typical bundle: most need no growing
+            nodes: Vec::with_capacity(text.len() / 10 + 8),
+            root: NULL,
+        },
     };
+    if u32::try_from(text.len()).is_err() {
+        return Err("the text is larger than 4 GiB".to_string());
+    }
     if text.starts_with('\u{feff}') {
         p.i = 3;
     }
     p.ws();
-    let v = p.value()?;
+    let root = p.value()?;
     p.ws();
     if p.i < p.s.len() {
         return Err(p.err("trailing characters"));
     }
-    Ok(v)
+    p.doc.root = root;
+    Ok(p.doc)
 }
 
 struct Parser<'a> {
@@ -161,10 +238,9 @@ struct Parser<'a> {
     text: &'a str,
     i: usize,
     depth: usize,
-    /// Elements of the arrays being read, innermost last.
-    items: Vec<Tree<'a>>,
-    /// Entries of the objects being read, innermost last.
-    entries: Vec<(Cow<'a, str>, Tree<'a>)>,
+    /// Elements and entries of the containers being read, innermost last.
+    stack: Vec<Slot>,
+    doc: Doc<'a>,
 }
 
 const CONTROL: &str = "control character (\\u0000-\\u001F) found while parsing a string";
@@ -178,6 +254,11 @@ fn key_bit(k: &str) -> u64 {
         .wrapping_add(usize::from(b.first().copied().unwrap_or(0)))
         .wrapping_add(usize::from(b.last().copied().unwrap_or(0)).wrapping_mul(7));
     1u64 << (h % 64)
+}
+
+/// A position as `u32` (the text is known to be shorter than 4 GiB).
+fn pos(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 impl<'a> Parser<'a> {
@@ -204,22 +285,22 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn lit(&mut self, word: &[u8], v: Tree<'a>) -> Result<Tree<'a>, String> {
+    fn lit(&mut self, word: &[u8], tag: Tag) -> Result<Slot, String> {
         if self.s[self.i..].starts_with(word) {
             self.i += word.len();
-            Ok(v)
+            Ok(Slot { tag, a: 0, b: 0 })
         } else {
             Err(self.err("expected value"))
         }
     }
 
-    fn value(&mut self) -> Result<Tree<'a>, String> {
+    fn value(&mut self) -> Result<Slot, String> {
         match self.s.get(self.i) {
             None => Err(self.err("EOF while parsing a value")),
-            Some(b'n') => self.lit(b"null", Tree::Null),
-            Some(b't') => self.lit(b"true", Tree::Bool(true)),
-            Some(b'f') => self.lit(b"false", Tree::Bool(false)),
-            Some(b'"') => self.string().map(Tree::String),
+            Some(b'n') => self.lit(b"null", Tag::Null),
+            Some(b't') => self.lit(b"true", Tag::True),
+            Some(b'f') => self.lit(b"false", Tag::False),
+            Some(b'"') => self.string(),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b'[') => self.nested(Self::array),
             Some(b'{') => self.nested(Self::object),
@@ -227,7 +308,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn nested(&mut self, f: fn(&mut Self) -> Result<Tree<'a>, String>) -> Result<Tree<'a>, String> {
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Slot, String>) -> Result<Slot, String> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
             return Err(self.err("recursion limit exceeded"));
@@ -237,26 +318,36 @@ impl<'a> Parser<'a> {
         r
     }
 
-    fn array(&mut self) -> Result<Tree<'a>, String> {
+    /// Move the slots above `base` on the stack to the arena, as one container's block.
+    fn close(&mut self, base: usize, tag: Tag, count: usize) -> Slot {
+        let start = self.doc.nodes.len();
+        self.doc.nodes.extend(self.stack.drain(base..));
+        Slot {
+            tag,
+            a: pos(start),
+            b: pos(count),
+        }
+    }
+
+    fn array(&mut self) -> Result<Slot, String> {
         self.i += 1; // [
         self.ws();
+        let base = self.stack.len();
         if self.s.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(Tree::Array(Vec::new()));
+            return Ok(self.close(base, Tag::Array, 0));
         }
-        // elements go on a shared stack first, so that each array is allocated once, at
-        // its final size
-        let base = self.items.len();
         loop {
             self.ws();
             let v = self.value()?;
-            self.items.push(v);
+            self.stack.push(v);
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    return Ok(Tree::Array(self.items.split_off(base)));
+                    let n = self.stack.len() - base;
+                    return Ok(self.close(base, Tag::Array, n));
                 }
                 None => return Err(self.err("EOF while parsing a list")),
                 Some(_) => return Err(self.err("expected `,` or `]`")),
@@ -264,17 +355,18 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn object(&mut self) -> Result<Tree<'a>, String> {
+    fn object(&mut self) -> Result<Slot, String> {
         self.i += 1; // {
         self.ws();
+        let base = self.stack.len();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Tree::Object(Vec::new()));
+            return Ok(self.close(base, Tag::Object, 0));
         }
-        let base = self.entries.len();
         // a cheap summary of the keys so far: most keys need no search for a repeat
         let mut seen_bits = 0u64;
-        let mut index: Option<HashMap<Cow<'a, str>, usize>> = None;
+        // where each key is, once there are too many for a linear search
+        let mut index: Option<HashMap<String, usize>> = None;
         loop {
             self.ws();
             match self.s.get(self.i) {
@@ -292,32 +384,31 @@ impl<'a> Parser<'a> {
             self.ws();
             let v = self.value()?;
             // a repeated key replaces the earlier value in its place, as in serde_json
-            let bit = key_bit(&key);
-            let mine = &mut self.entries[base..];
+            let k = self.doc.str_of(key);
+            let bit = key_bit(k);
+            let count = (self.stack.len() - base) / 2;
             let seen = if seen_bits & bit == 0 {
                 None
             } else if let Some(ix) = &index {
-                ix.get(&key).copied()
+                ix.get(k).copied()
             } else {
-                mine.iter().position(|(k, _)| *k == key)
+                (0..count).find(|&j| self.doc.str_of(self.stack[base + 2 * j]) == k)
             };
             seen_bits |= bit;
             match seen {
-                Some(at) => mine[at].1 = v,
+                Some(j) => self.stack[base + 2 * j + 1] = v,
                 None => {
-                    let at = mine.len();
                     if let Some(ix) = &mut index {
-                        ix.insert(key.clone(), at);
-                    } else if at >= 32 {
-                        let mut ix: HashMap<_, _> = mine
-                            .iter()
-                            .enumerate()
-                            .map(|(i, (k, _))| (k.clone(), i))
+                        ix.insert(k.to_string(), count);
+                    } else if count >= 32 {
+                        let mut ix: HashMap<String, usize> = (0..count)
+                            .map(|j| (self.doc.str_of(self.stack[base + 2 * j]).to_string(), j))
                             .collect();
-                        ix.insert(key.clone(), at);
+                        ix.insert(k.to_string(), count);
                         index = Some(ix);
                     }
-                    self.entries.push((key, v));
+                    self.stack.push(key);
+                    self.stack.push(v);
                 }
             }
             self.ws();
@@ -325,7 +416,8 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Tree::Object(self.entries.split_off(base)));
+                    let n = (self.stack.len() - base) / 2;
+                    return Ok(self.close(base, Tag::Object, n));
                 }
                 None => return Err(self.err("EOF while parsing an object")),
                 Some(_) => return Err(self.err("expected `,` or `}`")),
@@ -333,7 +425,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn number(&mut self) -> Result<Tree<'a>, String> {
+    fn number(&mut self) -> Result<Slot, String> {
         let start = self.i;
         if self.s[self.i] == b'-' {
             self.i += 1;
@@ -360,7 +452,11 @@ impl<'a> Parser<'a> {
             }
             self.digits();
         }
-        Ok(Tree::Number(&self.text[start..self.i]))
+        Ok(Slot {
+            tag: Tag::Number,
+            a: pos(start),
+            b: pos(self.i - start),
+        })
     }
 
     fn digits(&mut self) {
@@ -369,7 +465,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Where the next `"`, `\\` or control character is, from `self.i`.
+    /// Where the next `"`, `\` or control character is, from `self.i`.
     fn string_run(&self) -> usize {
         let rest = &self.s[self.i..];
         rest.iter()
@@ -377,7 +473,7 @@ impl<'a> Parser<'a> {
             .map_or(self.s.len(), |p| self.i + p)
     }
 
-    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+    fn string(&mut self) -> Result<Slot, String> {
         self.i += 1; // "
         let start = self.i;
         // the fast path: no escapes
@@ -385,24 +481,31 @@ impl<'a> Parser<'a> {
         match self.s.get(self.i) {
             None => return Err(self.err("EOF while parsing a string")),
             Some(b'"') => {
-                let s = &self.text[start..self.i];
                 self.i += 1;
-                return Ok(Cow::Borrowed(s));
+                return Ok(Slot {
+                    tag: Tag::Str,
+                    a: pos(start),
+                    b: pos(self.i - 1 - start),
+                });
             }
             Some(b'\\') => {}
             Some(_) => return Err(self.err(CONTROL)),
         }
-        let mut out = String::with_capacity(self.i - start + 16);
-        out.push_str(&self.text[start..self.i]);
+        let out_start = self.doc.unescaped.len();
+        self.doc.unescaped.push_str(&self.text[start..self.i]);
         loop {
             let run = self.i;
             self.i = self.string_run();
-            out.push_str(&self.text[run..self.i]);
+            self.doc.unescaped.push_str(&self.text[run..self.i]);
             match self.s.get(self.i) {
                 None => return Err(self.err("EOF while parsing a string")),
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(Slot {
+                        tag: Tag::Escaped,
+                        a: pos(out_start),
+                        b: pos(self.doc.unescaped.len() - out_start),
+                    });
                 }
                 Some(b'\\') => {
                     self.i += 1;
@@ -410,24 +513,22 @@ impl<'a> Parser<'a> {
                         return Err(self.err("EOF while parsing a string"));
                     };
                     self.i += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let c = self.unicode_escape()?;
-                            out.push(c);
-                        }
+                    let c = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
                         _ => {
                             self.i -= 1;
                             return Err(self.err("invalid escape"));
                         }
-                    }
+                    };
+                    self.doc.unescaped.push(c);
                 }
                 Some(_) => return Err(self.err(CONTROL)),
             }
@@ -474,18 +575,18 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The tree as a `serde_json::Value` (tests compare the two parsers with it).
+/// A value of the document as a `serde_json::Value` (tests compare the two parsers).
 #[cfg(test)]
-pub(crate) fn to_value(t: &Tree<'_>) -> J {
+pub(crate) fn to_value(r: Ref<'_>) -> J {
     use std::str::FromStr;
-    match t {
-        Tree::Null => J::Null,
-        Tree::Bool(b) => J::Bool(*b),
-        Tree::Number(n) => J::Number(serde_json::Number::from_str(n).unwrap()),
-        Tree::String(s) => J::String(s.to_string()),
-        Tree::Array(a) => J::Array(a.iter().map(to_value).collect()),
-        Tree::Object(o) => J::Object(
-            o.iter()
+    match r.view() {
+        View::Null => J::Null,
+        View::Bool(b) => J::Bool(b),
+        View::Number(n) => J::Number(serde_json::Number::from_str(n).unwrap()),
+        View::String(s) => J::String(s.to_string()),
+        View::Array(_) => J::Array(r.items().map(to_value).collect()),
+        View::Object(_) => J::Object(
+            r.entries()
                 .map(|(k, v)| (k.to_string(), to_value(v)))
                 .collect(),
         ),
@@ -498,7 +599,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn same_as_serde(text: &str) {
-        let ours = parse(text).map(|t| to_value(&t));
+        let ours = parse(text).map(|d| to_value(d.root()));
         let theirs = serde_json::from_str::<J>(text.trim_start_matches('\u{feff}'));
         match (&ours, &theirs) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{text:?}"),
@@ -590,9 +691,9 @@ mod tests {
         #[test]
         fn reads_what_serde_json_writes(v in arb_json()) {
             let compact = serde_json::to_string(&v).unwrap();
-            prop_assert_eq!(parse(&compact).map(|t| to_value(&t)), Ok(v.clone()));
+            prop_assert_eq!(parse(&compact).map(|d| to_value(d.root())), Ok(v.clone()));
             let pretty = serde_json::to_string_pretty(&v).unwrap();
-            prop_assert_eq!(parse(&pretty).map(|t| to_value(&t)), Ok(v));
+            prop_assert_eq!(parse(&pretty).map(|d| to_value(d.root())), Ok(v));
         }
 
         #[test]

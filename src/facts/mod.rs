@@ -131,7 +131,7 @@ impl Facts {
         Facts::from_node(env, v)
     }
 
-    fn from_node<N: Node>(env: &Env, v: &N) -> Result<Facts, FactErrors> {
+    fn from_node<'n, N: Node<'n>>(env: &Env, v: N) -> Result<Facts, FactErrors> {
         let mut b = Builder::new(env);
         let facts = bundle(&mut b, v);
         if b.has_errors() {
@@ -153,7 +153,7 @@ impl Facts {
     /// ```
     pub fn from_json_str(env: &Env, text: &str) -> Result<Facts, FactErrors> {
         match json::parse(text) {
-            Ok(v) => Facts::from_node(env, &v),
+            Ok(doc) => Facts::from_node(env, doc.root()),
             Err(e) => Err(FactErrors::one(FactError::new(
                 K::Syntax,
                 "",
@@ -351,10 +351,10 @@ impl Facts {
 }
 
 /// Walk a whole bundle.
-fn bundle<N: Node>(b: &mut Builder<'_>, v: &N) -> Facts {
+fn bundle<'n, N: Node<'n>>(b: &mut Builder<'_>, v: N) -> Facts {
     let env = b.env;
     let mut facts = Facts::empty(env);
-    let Some(top) = v.entries() else {
+    if !matches!(v.view(), View::Object(_)) {
         b.top_error(
             K::WrongType,
             vec![0],
@@ -365,8 +365,8 @@ fn bundle<N: Node>(b: &mut Builder<'_>, v: &N) -> Facts {
             ),
         );
         return facts;
-    };
-    for (pos, (k, v)) in top.enumerate() {
+    }
+    for (pos, (k, v)) in v.entries().enumerate() {
         if k == "id" {
             facts.id = b.id(v);
             continue;
