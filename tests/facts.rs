@@ -438,6 +438,25 @@ fn each_kind_of_problem() {
 }
 
 #[test]
+fn a_repeated_key_counts_once_the_last_time() {
+    let env = env();
+    let text = r#"{"claim": {"id": "C0", "fault": "P0300", "repair_date": "2026-02-20", "id": "C1"},
+                   "id": "B1", "id": "B2"}"#;
+    let f = Facts::from_json_str(env, text).unwrap();
+    assert_eq!(f.id(), Some("B2"));
+    assert_eq!(
+        field(env, &f, "claim", "id"),
+        Some(&Value::Text(Arc::from("C1")))
+    );
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(
+        Facts::from_json(env, &v).unwrap(),
+        f,
+        "as serde_json reads it"
+    );
+}
+
+#[test]
 fn too_deep_is_an_error_not_a_crash() {
     let env = env();
     let mut v = json!({});
@@ -1195,6 +1214,9 @@ proptest! {
             bundles.push(json!({ root: v.clone() }));
         }
         for b in &bundles {
+            // the text path (its own parser) and the value path agree exactly
+            let from_text = Facts::from_json_str(env, &b.to_string());
+            prop_assert_eq!(&from_text, &Facts::from_json(env, b));
             match Facts::from_json(env, b) {
                 Ok(f) => {
                     // what was accepted encodes and reads back the same
