@@ -1,0 +1,450 @@
+//! Fact bundles (LANGUAGE.md §3): JSON, YAML or any `T: Serialize` validated against a
+//! rule set's schemas into [`Facts`], the flat form the evaluator reads.
+//!
+//! Every problem in a bundle is reported at once, each with a stable code, the JSON path
+//! it is at and what was expected ([`FactErrors`]). `docs/facts.md` lists the encodings,
+//! the codes and the order problems come in.
+//!
+//! ```
+//! use aftersales::{facts::Facts, value::Value};
+//! let rules = "units { currency USD distance mi }  codes fault \"Faults\" { P0301 \"Misfire\" {} }";
+//! let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), rules.to_string())]);
+//! let claim = env.schema_id("claim").unwrap();
+//! let odometer = env.schema(claim).field_index("odometer").unwrap();
+//!
+//! let facts = Facts::from_json_str(&env, r#"{"id": "C1",
+//!     "claim": {"id": "C1", "fault": "P0301", "repair_date": "2026-02-20", "odometer": 41000}}"#).unwrap();
+//! assert_eq!(facts.id(), Some("C1"));
+//! let Some(Value::Distance(d)) = facts.get(claim, odometer) else { panic!() };
+//! assert_eq!(d.to_string(), "41000 mi");
+//! assert_eq!(d.km(), rust_decimal::Decimal::new(65_983_104, 3));
+//!
+//! let errors = Facts::from_json_str(&env, r#"{"claim": {"id": "C2", "fault": "P0310",
+//!     "repair_date": "2026-02-30", "odometer": true}}"#).unwrap_err();
+//! assert_eq!(errors.to_string(), "\
+//! claim.fault: unknown code \"P0310\" in table `fault`; did you mean \"P0301\"?
+//! claim.repair_date: expected a date such as \"2026-01-31\", found \"2026-02-30\" (no such day)
+//! claim.odometer: expected a distance such as \"41000 mi\", found true");
+//! ```
+
+mod build;
+mod encode;
+mod error;
+mod json;
+mod scalar;
+mod yaml;
+
+pub use error::{FactError, FactErrorKind, FactErrors};
+
+use crate::types::{Env, SchemaId};
+use crate::value::Value;
+use build::{Builder, Path};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use error::FactErrorKind as K;
+use json::{Node, View};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A validated fact bundle.
+///
+/// Each root present in the bundle holds its fields in schema order, absent optional
+/// fields as `None`, so that reading field `i` of root `s` is two indexings
+/// ([`Facts::get`]). Nested records are [`Value::Record`]s, sets [`Value::Set`]s, text is
+/// shared `Arc<str>`. The reserved key `context` is a root like the others (the prelude
+/// declares its schema), and [`Facts::today`] / [`Facts::now`] read it; the host may set
+/// or override both ([`Facts::with_today`], [`Facts::with_now`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    roots: Vec<Option<Box<[Option<Value>]>>>,
+    id: Option<Arc<str>>,
+    today: Option<NaiveDate>,
+    now: Option<DateTime<FixedOffset>>,
+    bundle_today: bool,
+    bundle_now: bool,
+    context: Option<ContextSlots>,
+}
+
+/// Where `context.today` and `context.now` live among the roots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ContextSlots {
+    schema: usize,
+    len: usize,
+    today: Option<usize>,
+    now: Option<usize>,
+}
+
+impl ContextSlots {
+    fn of(env: &Env) -> Option<ContextSlots> {
+        // the prelude declares `context` first: a scan finds it at once, without hashing
+        let (sid, schema) = env
+            .schemas
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == "context")?;
+        let field = |name: &str| schema.fields.iter().position(|f| f.name == name);
+        Some(ContextSlots {
+            schema: sid,
+            len: schema.fields.len(),
+            today: field("today"),
+            now: field("now"),
+        })
+    }
+}
+
+impl Facts {
+    /// An empty bundle for `env`: no roots, no id, no context.
+    ///
+    /// ```
+    /// # let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// let f = aftersales::facts::Facts::empty(&env);
+    /// assert!(f.root(env.schema_id("claim").unwrap()).is_none());
+    /// ```
+    pub fn empty(env: &Env) -> Facts {
+        Facts {
+            roots: (0..env.schemas.len()).map(|_| None).collect(),
+            id: None,
+            today: None,
+            now: None,
+            bundle_today: false,
+            bundle_now: false,
+            context: ContextSlots::of(env),
+        }
+    }
+
+    /// Validate a JSON value against the rule set's schemas.
+    ///
+    /// ```
+    /// use aftersales::facts::Facts;
+    /// use serde_json::json;
+    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// let f = Facts::from_json(&env, &json!({"id": 17, "context": {"today": "2026-03-01"},
+    ///     "customer": {"id": "K1", "since": "2020-05-01"}})).unwrap();
+    /// assert_eq!(f.id(), Some("17"));
+    /// assert_eq!(f.today().unwrap().to_string(), "2026-03-01");
+    ///
+    /// let e = Facts::from_json(&env, &json!({"customer": {"id": "K1", "sinse": "2020-05-01"}})).unwrap_err();
+    /// let e = e.first().unwrap();
+    /// assert_eq!((e.code(), e.path.as_str()), ("unknown_field", "customer.sinse"));
+    /// assert!(e.message.contains("did you mean `since`?"));
+    /// ```
+    pub fn from_json(env: &Env, v: &serde_json::Value) -> Result<Facts, FactErrors> {
+        Facts::from_node(env, v)
+    }
+
+    fn from_node<'n, N: Node<'n>>(env: &Env, v: N) -> Result<Facts, FactErrors> {
+        let mut b = Builder::new(env);
+        let facts = bundle(&mut b, v);
+        if b.has_errors() {
+            Err(FactErrors::new(b.into_errors()))
+        } else {
+            Ok(facts)
+        }
+    }
+
+    /// Parse JSON text and validate it. A syntax error is one problem (code `syntax`)
+    /// whose message gives the line and column.
+    ///
+    /// ```
+    /// use aftersales::facts::Facts;
+    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// let e = Facts::from_json_str(&env, "{\"claim\": {\n  \"id\": \"C1\",,\n}}").unwrap_err();
+    /// assert_eq!(e.first().unwrap().code(), "syntax");
+    /// assert!(e.to_string().contains("line 2 column"), "{e}");
+    /// ```
+    pub fn from_json_str(env: &Env, text: &str) -> Result<Facts, FactErrors> {
+        match json::parse(text) {
+            Ok(doc) => Facts::from_node(env, doc.root()),
+            Err(e) => Err(FactErrors::one(FactError::new(
+                K::Syntax,
+                "",
+                format!("invalid JSON: {e}"),
+            ))),
+        }
+    }
+
+    /// Parse YAML text and validate it. Unquoted YAML dates (`2026-03-01`) and
+    /// date-times arrive as strings and are read as such; YAML numbers are read exactly
+    /// from their text (`0.10` stays `0.10`), never through a float; `.inf` and `.nan`
+    /// are reported as the strings they are, not taken for `null`.
+    ///
+    /// ```
+    /// use aftersales::facts::Facts;
+    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(),
+    ///     "units { currency EUR }".to_string())]);
+    /// let f = Facts::from_yaml(&env, "context: { today: 2026-03-01 }\ncustomer: { id: K1, lifetime_value: 1200.10 }\n").unwrap();
+    /// let customer = env.schema_id("customer").unwrap();
+    /// let value = aftersales::value::Money::parse("EUR 1200.10").unwrap();
+    /// assert_eq!(f.get(customer, 1), Some(&aftersales::value::Value::Money(value)));
+    /// assert_eq!(f.today().unwrap().to_string(), "2026-03-01");
+    /// ```
+    pub fn from_yaml(env: &Env, text: &str) -> Result<Facts, FactErrors> {
+        match yaml::parse(text) {
+            Ok(v) => Facts::from_json(env, &v),
+            Err(e) => Err(FactErrors::one(FactError::new(
+                K::Syntax,
+                "",
+                format!("invalid YAML: {e}"),
+            ))),
+        }
+    }
+
+    /// Validate any serializable value, by way of its JSON form (`serde_json::to_value`).
+    /// `chrono` dates and date-times serialize as the strings facts expect, and
+    /// `rust_decimal::Decimal` as a numeric string, which number, money and distance
+    /// fields accept; an `f64` arrives as its shortest round-trip text (`0.1` is 0.1).
+    ///
+    /// ```
+    /// use aftersales::facts::Facts;
+    /// #[derive(serde::Serialize)]
+    /// struct Customer { id: String, tier: Option<String> }
+    /// #[derive(serde::Serialize)]
+    /// struct Bundle { customer: Customer }
+    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// let f = Facts::from_serialize(&env, &Bundle { customer: Customer { id: "K1".into(), tier: None } }).unwrap();
+    /// assert!(f.get(env.schema_id("customer").unwrap(), 0).is_some());
+    /// ```
+    pub fn from_serialize<T: Serialize + ?Sized>(
+        env: &Env,
+        value: &T,
+    ) -> Result<Facts, FactErrors> {
+        match serde_json::to_value(value) {
+            Ok(v) => Facts::from_json(env, &v),
+            Err(e) => Err(FactErrors::one(FactError::new(
+                K::NotSerializable,
+                "",
+                format!("cannot be turned into JSON: {e}"),
+            ))),
+        }
+    }
+
+    /// The fields of a root in schema order, or `None` when the bundle does not have it.
+    pub fn root(&self, schema: SchemaId) -> Option<&[Option<Value>]> {
+        self.roots.get(schema.0 as usize)?.as_deref()
+    }
+
+    /// Field `field` (its index in the schema) of root `schema`, if present.
+    pub fn get(&self, schema: SchemaId, field: usize) -> Option<&Value> {
+        self.root(schema)?.get(field)?.as_ref()
+    }
+
+    /// Every root the bundle has, in schema order.
+    pub fn roots(&self) -> impl Iterator<Item = (SchemaId, &[Option<Value>])> {
+        self.roots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((SchemaId(i as u32), r.as_deref()?)))
+    }
+
+    /// The bundle's `id` (a number is kept as its text), echoed in results.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// `context.today`: from the bundle, or as the host set it.
+    pub fn today(&self) -> Option<NaiveDate> {
+        self.today
+    }
+
+    /// `context.now`: from the bundle, or as the host set it.
+    pub fn now(&self) -> Option<DateTime<FixedOffset>> {
+        self.now
+    }
+
+    /// Whether the bundle itself gave `context.today`.
+    pub fn bundle_gave_today(&self) -> bool {
+        self.bundle_today
+    }
+
+    /// Whether the bundle itself gave `context.now`.
+    pub fn bundle_gave_now(&self) -> bool {
+        self.bundle_now
+    }
+
+    /// Set (or override) `context.today`.
+    ///
+    /// ```
+    /// # let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// use chrono::NaiveDate;
+    /// let f = aftersales::facts::Facts::from_json_str(&env, "{}").unwrap();
+    /// let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    /// let f = f.with_today(day);
+    /// assert_eq!((f.today(), f.bundle_gave_today()), (Some(day), false));
+    /// ```
+    pub fn with_today(mut self, today: NaiveDate) -> Facts {
+        self.set_today(today);
+        self
+    }
+
+    /// Set (or override) `context.now`.
+    pub fn with_now(mut self, now: DateTime<FixedOffset>) -> Facts {
+        self.set_now(now);
+        self
+    }
+
+    /// Set `context.now` and `context.today` where the bundle did not give them: `now`
+    /// to `now`, and `today` to the date of the bundle's `now` if it gave one, else of
+    /// `now` (in its own offset). What the CLI does with the current time.
+    ///
+    /// ```
+    /// # let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// use chrono::DateTime;
+    /// let f = aftersales::facts::Facts::from_json_str(&env, r#"{"context": {"today": "2026-03-01"}}"#).unwrap();
+    /// let f = f.with_context_defaults(DateTime::parse_from_rfc3339("2027-01-01T10:00:00+01:00").unwrap());
+    /// assert_eq!(f.today().unwrap().to_string(), "2026-03-01");
+    /// assert_eq!(f.now().unwrap().to_rfc3339(), "2027-01-01T10:00:00+01:00");
+    /// ```
+    pub fn with_context_defaults(mut self, now: DateTime<FixedOffset>) -> Facts {
+        if !self.bundle_now {
+            self.set_now(now);
+        }
+        if !self.bundle_today {
+            let at = self.now.unwrap_or(now);
+            self.set_today(at.date_naive());
+        }
+        self
+    }
+
+    /// Set (or override) `context.today` in place.
+    pub fn set_today(&mut self, today: NaiveDate) {
+        self.today = Some(today);
+        if let Some(c) = self.context {
+            if let Some(i) = c.today {
+                self.context_slot(c, i, Value::Date(today));
+            }
+        }
+    }
+
+    /// Set (or override) `context.now` in place.
+    pub fn set_now(&mut self, now: DateTime<FixedOffset>) {
+        self.now = Some(now);
+        if let Some(c) = self.context {
+            if let Some(i) = c.now {
+                self.context_slot(c, i, Value::DateTime(now));
+            }
+        }
+    }
+
+    fn context_slot(&mut self, c: ContextSlots, i: usize, v: Value) {
+        if let Some(root) = self.roots.get_mut(c.schema) {
+            let slots = root.get_or_insert_with(|| (0..c.len).map(|_| None).collect());
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = Some(v);
+            }
+        }
+    }
+
+    /// The bundle in the JSON encodings it is read from (exact: money and numbers keep
+    /// every digit), so that `Facts::from_json(env, &f.to_json(env))` gives `f` back.
+    ///
+    /// ```
+    /// use aftersales::facts::Facts;
+    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(),
+    ///     "units { distance mi }".to_string())]);
+    /// let f = Facts::from_json_str(&env, r#"{"id": "B7", "customer": {"id": "K1", "lifetime_value": "EUR 0.10"}}"#).unwrap();
+    /// let j = f.to_json(&env);
+    /// assert_eq!(j.to_string(), r#"{"id":"B7","customer":{"id":"K1","lifetime_value":"EUR 0.10"}}"#);
+    /// assert_eq!(Facts::from_json(&env, &j).unwrap(), f);
+    /// ```
+    pub fn to_json(&self, env: &Env) -> serde_json::Value {
+        encode::bundle(self, env)
+    }
+}
+
+/// Walk a whole bundle.
+fn bundle<'n, N: Node<'n>>(b: &mut Builder<'_>, v: N) -> Facts {
+    let env = b.env;
+    let mut facts = Facts::empty(env);
+    if !matches!(v.view(), View::Object(_)) {
+        b.top_error(
+            K::WrongType,
+            vec![0],
+            format!(
+                "expected an object whose keys are roots ({}), `id` and `context`; found {}",
+                root_list(env),
+                build::found(v)
+            ),
+        );
+        return facts;
+    }
+    for (pos, (k, v)) in v.entries().enumerate() {
+        if k == "id" {
+            facts.id = b.id(v);
+            continue;
+        }
+        let sid = build::root_id(env, k);
+        let is_context = k == "context";
+        let schema = match sid {
+            Some(s) => &env.schemas[s.0 as usize],
+            None if is_context => build::fallback_context(),
+            None => {
+                let names = env.schema_names().chain(["id"]);
+                let help = match crate::diag::suggest(k, names) {
+                    Some(s) => format!("; did you mean `{s}`?"),
+                    None => format!("; the roots are {}", root_list(env)),
+                };
+                let key = vec![1, u32::try_from(pos).unwrap_or(u32::MAX)];
+                b.top_error(
+                    K::UnknownRoot,
+                    key,
+                    format!("unknown top-level key `{k}`{help}"),
+                );
+                continue;
+            }
+        };
+        let path = Path::Root {
+            name: &schema.name,
+            sid: sid.map_or(u32::MAX, |s| s.0),
+        };
+        match v.view() {
+            View::Null => continue,
+            View::Object(_) => {}
+            _ => {
+                let msg = format!(
+                    "expected an object (a `{}` record), found {}",
+                    schema.name,
+                    build::found(v)
+                );
+                b.error(K::WrongType, &path, msg);
+                continue;
+            }
+        }
+        let slots = b.record(schema, v, &path, 0, is_context);
+        if is_context {
+            let field = |name: &str| {
+                schema
+                    .field_index(name)
+                    .and_then(|i| slots.get(i)?.as_ref())
+            };
+            if let Some(Value::Date(d)) = field("today") {
+                facts.today = Some(*d);
+                facts.bundle_today = true;
+            }
+            if let Some(Value::DateTime(t)) = field("now") {
+                facts.now = Some(*t);
+                facts.bundle_now = true;
+            }
+        }
+        if let Some(s) = sid {
+            facts.roots[s.0 as usize] = Some(slots);
+        }
+    }
+    facts
+}
+
+/// `product`, `claim`, ... for messages (every schema but `context`).
+fn root_list(env: &Env) -> String {
+    let names: Vec<&str> = env.schema_names().filter(|n| *n != "context").collect();
+    if names.is_empty() {
+        return "none declared".to_string();
+    }
+    let mut s = names
+        .iter()
+        .take(10)
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 10 {
+        s.push_str(&format!(" and {} more", names.len() - 10));
+    }
+    s
+}
