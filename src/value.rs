@@ -7,13 +7,12 @@
 //! let m = Money::parse("EUR 120.50").unwrap();
 //! assert_eq!(m.to_string(), "EUR 120.50");
 //! let d = Distance::parse("41000 mi", DistanceUnit::Km).unwrap();
-//! assert_eq!(d.km(), Decimal::new(65_983_104, 3)); // 41000 × 1.609344 exactly
+//! assert_eq!(d.km(), Some(Decimal::new(65_983_104, 3))); // 41000 × 1.609344 exactly
 //! ```
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 pub use crate::dsl::ast::DistanceUnit;
@@ -101,7 +100,8 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     if clean.is_empty() || clean.contains(['e', 'E']) {
         return None;
     }
-    Decimal::from_str(&clean).ok()
+    // exact: a number with more digits than a decimal holds is refused, never rounded
+    Decimal::from_str_exact(&clean).ok()
 }
 
 /// Kilometres in a mile, exactly.
@@ -119,11 +119,12 @@ pub struct Distance {
 }
 
 impl Distance {
-    /// The distance in kilometres (exact: 1 mi = 1.609344 km).
-    pub fn km(&self) -> Decimal {
+    /// The distance in kilometres (exact: 1 mi = 1.609344 km); `None` if it is too large
+    /// for a decimal.
+    pub fn km(&self) -> Option<Decimal> {
         match self.unit {
-            DistanceUnit::Km => self.value,
-            DistanceUnit::Mi => self.value * km_per_mile(),
+            DistanceUnit::Km => Some(self.value),
+            DistanceUnit::Mi => self.value.checked_mul(km_per_mile()),
         }
     }
 
@@ -137,10 +138,12 @@ impl Distance {
                 None => (s, default),
             },
         };
-        Some(Distance {
+        let d = Distance {
             value: parse_decimal(num.trim())?,
             unit,
-        })
+        };
+        d.km()?;
+        Some(d)
     }
 }
 
@@ -178,7 +181,7 @@ impl Duration {
         let (num, unit) = s.split_at(split);
         let n = parse_decimal(num.trim())?;
         let words: Vec<&str> = unit.split_whitespace().collect();
-        let secs = |k: i64| Some(Duration::Exact(n * Decimal::from(k)));
+        let secs = |k: i64| n.checked_mul(Decimal::from(k)).map(Duration::Exact);
         match words.as_slice() {
             ["min" | "minute" | "minutes"] => secs(60),
             ["h" | "hour" | "hours"] => secs(3600),
@@ -273,4 +276,44 @@ pub enum Value {
     Set(Arc<[Value]>),
     /// A nested record: its fields in schema order (`None` for an absent optional field).
     Record(Arc<[Option<Value>]>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_quantities_are_refused_not_overflowed() {
+        assert_eq!(Duration::parse("79228162514264337593543950335 weeks"), None);
+        assert_eq!(
+            Duration::parse("2 weeks"),
+            Some(Duration::Exact(Decimal::from(1_209_600)))
+        );
+        assert_eq!(
+            Distance::parse("79228162514264337593543950335 mi", DistanceUnit::Km),
+            None
+        );
+        let max = Distance {
+            value: Decimal::MAX,
+            unit: DistanceUnit::Mi,
+        };
+        assert_eq!(max.km(), None);
+    }
+
+    #[test]
+    fn decimals_are_exact_or_refused() {
+        assert_eq!(parse_decimal("0.10"), Some(Decimal::new(10, 2)));
+        assert_eq!(parse_decimal("100_000.5"), Some(Decimal::new(1_000_005, 1)));
+        assert_eq!(parse_decimal("1.000000000000000000000000000001"), None);
+        assert_eq!(parse_decimal("1e5"), None);
+        assert_eq!(
+            Money::parse("USD 0.10").map(|m| m.to_string()),
+            Some("USD 0.10".into())
+        );
+        assert_eq!(
+            Money::parse("JPY 1500").map(|m| m.to_string()),
+            Some("JPY 1500".into())
+        );
+        assert_eq!(Money::parse("usd 5"), None);
+    }
 }

@@ -478,7 +478,8 @@ fn literal_value(env: &Env, l: &Literal, ty: &Type) -> Result<Value, String> {
             match quantity_duration(*value, *unit) {
                 Some(d) if duration_kind(&d) == *kind => Ok(Value::Duration(d)),
                 Some(_) => mismatch("a duration of another kind"),
-                None => mismatch("a distance"),
+                None if matches!(unit, ast::Unit::Km | ast::Unit::Mi) => mismatch("a distance"),
+                None => Err("this duration is too large".to_string()),
             }
         }
         (Literal::Code(c), Type::Code(t)) | (Literal::Text(c), Type::Code(t)) => {
@@ -503,18 +504,18 @@ fn literal_value(env: &Env, l: &Literal, ty: &Type) -> Result<Value, String> {
     }
 }
 
-/// The duration a quantity literal denotes, or `None` for distances.
+/// The duration a quantity literal denotes, or `None` for distances and durations too
+/// large to hold.
 pub(crate) fn quantity_duration(value: rust_decimal::Decimal, unit: ast::Unit) -> Option<Duration> {
     use rust_decimal::Decimal;
+    let secs = |k: i64| value.checked_mul(Decimal::from(k)).map(Duration::Exact);
     Some(match unit {
-        ast::Unit::Minute => Duration::Exact(value * Decimal::from(60)),
-        ast::Unit::Hour => Duration::Exact(value * Decimal::from(3600)),
-        ast::Unit::Day => Duration::Exact(value * Decimal::from(86_400)),
-        ast::Unit::Week => Duration::Exact(value * Decimal::from(604_800)),
-        ast::Unit::Month => Duration::Months(value.trunc().try_into().unwrap_or(0)),
-        ast::Unit::Year => {
-            Duration::Months(i64::try_from(value.trunc()).unwrap_or(0).saturating_mul(12))
-        }
+        ast::Unit::Minute => secs(60)?,
+        ast::Unit::Hour => secs(3600)?,
+        ast::Unit::Day => secs(86_400)?,
+        ast::Unit::Week => secs(604_800)?,
+        ast::Unit::Month => Duration::Months(i64::try_from(value.trunc()).ok()?),
+        ast::Unit::Year => Duration::Months(i64::try_from(value.trunc()).ok()?.checked_mul(12)?),
         ast::Unit::BusinessDay => Duration::BusinessDays(value),
         ast::Unit::BusinessHour => Duration::BusinessHours(value),
         ast::Unit::Km | ast::Unit::Mi => return None,

@@ -278,22 +278,27 @@ impl<'a> Checker<'a> {
                 None => self.err(Code::TypeMismatch, span, "unknown currency"),
             },
             Literal::Quantity { unit, value } => match unit {
-                Unit::Km | Unit::Mi => konst(
-                    Value::Distance(crate::value::Distance {
+                Unit::Km | Unit::Mi => {
+                    let d = crate::value::Distance {
                         value: *value,
                         unit: if *unit == Unit::Km {
                             ast::DistanceUnit::Km
                         } else {
                             ast::DistanceUnit::Mi
                         },
-                    }),
-                    Type::Distance,
-                ),
-                _ => {
-                    let d = super::env::quantity_duration(*value, *unit)?;
-                    let kind = super::env::duration_kind(&d);
-                    konst(Value::Duration(d), Type::Duration(kind))
+                    };
+                    if d.km().is_none() {
+                        return self.err(Code::InvalidLiteral, span, "this distance is too large");
+                    }
+                    konst(Value::Distance(d), Type::Distance)
                 }
+                _ => match super::env::quantity_duration(*value, *unit) {
+                    Some(d) => {
+                        let kind = super::env::duration_kind(&d);
+                        konst(Value::Duration(d), Type::Duration(kind))
+                    }
+                    None => self.err(Code::InvalidLiteral, span, "this duration is too large"),
+                },
             },
             Literal::Date(d) => konst(Value::Date(*d), Type::Date),
             Literal::DateTime(d) => konst(Value::DateTime(*d), Type::DateTime),

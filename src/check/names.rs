@@ -107,6 +107,14 @@ pub fn duplicate_names(files: &[RuleFile]) -> Diagnostics {
     for file in files {
         for item in &file.items {
             match item {
+                Item::Schema(s) if s.name.name == "id" => diags.push(
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        "`id` is the reserved key of a bundle's id and cannot name a schema",
+                    )
+                    .at(s.name.span)
+                    .with_help("choose another name for the schema"),
+                ),
                 Item::Schema(s) => {
                     schemas.declare(
                         &s.name.name,

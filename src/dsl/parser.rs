@@ -9,7 +9,6 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Weekday};
 use pest::Parser as _;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::str::FromStr;
 
 #[allow(missing_docs)]
 mod grammar {
@@ -1974,7 +1973,8 @@ impl<'m> Builder<'m> {
 
     fn decimal(&mut self, text: &str, span: Span) -> Decimal {
         let clean: String = text.chars().filter(|c| *c != '_').collect();
-        match Decimal::from_str(&clean) {
+        // exact: more digits than a decimal holds is an error, never a silent rounding
+        match Decimal::from_str_exact(&clean) {
             Ok(d) => d,
             Err(_) => {
                 self.error(

@@ -17,7 +17,7 @@
 //! assert_eq!(facts.id(), Some("C1"));
 //! let Some(Value::Distance(d)) = facts.get(claim, odometer) else { panic!() };
 //! assert_eq!(d.to_string(), "41000 mi");
-//! assert_eq!(d.km(), rust_decimal::Decimal::new(65_983_104, 3));
+//! assert_eq!(d.km(), Some(rust_decimal::Decimal::new(65_983_104, 3)));
 //!
 //! let errors = Facts::from_json_str(&env, r#"{"claim": {"id": "C2", "fault": "P0310",
 //!     "repair_date": "2026-02-30", "odometer": true}}"#).unwrap_err();

@@ -430,7 +430,10 @@ mod tests {
         assert_eq!(money("120.50"), Err(MoneyErr::Bare(d("120.50"))));
         assert_eq!(money("usd 1"), Err(MoneyErr::Shape));
         assert_eq!(money("USD 1e400"), Err(MoneyErr::Range));
-        let km = distance("41000 mi", DistanceUnit::Km).unwrap().km();
+        let km = distance("41000 mi", DistanceUnit::Km)
+            .unwrap()
+            .km()
+            .unwrap();
         assert_eq!(km, d("65983.104"));
         assert_eq!(
             distance("12km", DistanceUnit::Mi).unwrap().unit,
