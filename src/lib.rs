@@ -18,6 +18,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod dsl;
+pub mod eval;
 pub mod facts;
 pub mod host;
 mod ruleset;

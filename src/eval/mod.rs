@@ -1,0 +1,131 @@
+//! Evaluation of checked decisions over fact bundles.
+//!
+//! [`reference`] is the reference interpreter: it evaluates the checked IR rule by rule,
+//! in order, as plainly as possible. It is the oracle that the compiled engine (the
+//! decision DAG of DESIGN.md, to come) will be held to by property tests.
+
+pub mod reference;
+mod value_ops;
+
+use crate::diag::Span;
+use crate::value::Value;
+
+/// The result of one decision for one bundle (LANGUAGE.md §5.2, §8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The bundle's `id`, echoed.
+    pub id: Option<String>,
+    /// The decision's name.
+    pub decision: String,
+    /// Every output, in declaration order; `None` for an output no rule set and with no
+    /// default. For `collect` decisions each value is a list, one element per match.
+    pub outputs: Vec<(String, Option<Value>)>,
+    /// The rules whose outputs were used: the winner for first/unique/priority, every
+    /// match in order for collect, none when `otherwise` applied or nothing matched.
+    pub rules: Vec<String>,
+    /// Whether no rule matched and there was no `otherwise`.
+    pub no_match: bool,
+}
+
+impl Decision {
+    /// The value of an output, if set.
+    pub fn output(&self, name: &str) -> Option<&Value> {
+        self.outputs
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_ref())
+    }
+}
+
+/// Why a decision could not be evaluated for a bundle. Each names where it happened.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    /// No decision of that name.
+    #[error("unknown decision `{0}`")]
+    UnknownDecision(String),
+    /// A decision lowered from items (`coverage`, `recovery`, …) that this interpreter
+    /// cannot evaluate yet.
+    #[error("decision `{0}` is lowered from items, which cannot be evaluated yet")]
+    NotEvaluable(String),
+    /// The bundle lacks a root the decision reads.
+    #[error("the bundle has no `{root}`, which rule `{rule}` reads")]
+    MissingRoot {
+        /// The root.
+        root: String,
+        /// The rule reading it (or `otherwise`).
+        rule: String,
+        /// Where.
+        span: Span,
+    },
+    /// `context.today` or `context.now` is needed and not set.
+    #[error("`context.{field}` is not set; the host (or the fixture) must give it")]
+    MissingContext {
+        /// `today` or `now`.
+        field: &'static str,
+        /// Where it is needed.
+        span: Span,
+    },
+    /// Division by zero.
+    #[error("division by zero in rule `{rule}`")]
+    DivisionByZero {
+        /// The rule.
+        rule: String,
+        /// The division.
+        span: Span,
+    },
+    /// Money of two currencies combined or compared.
+    #[error("{left} and {right} money combined in rule `{rule}`")]
+    CurrencyMix {
+        /// One currency.
+        left: String,
+        /// The other.
+        right: String,
+        /// The rule.
+        rule: String,
+        /// The operation.
+        span: Span,
+    },
+    /// A number, date or duration out of range.
+    #[error("{what} out of range in rule `{rule}`")]
+    Overflow {
+        /// What overflowed.
+        what: &'static str,
+        /// The rule.
+        rule: String,
+        /// The operation.
+        span: Span,
+    },
+    /// Business time needs a calendar, which plain decisions do not have.
+    #[error("business time in rule `{rule}` needs a calendar")]
+    NeedsCalendar {
+        /// The rule.
+        rule: String,
+        /// The duration.
+        span: Span,
+    },
+    /// More than one rule of a `unique` decision matched.
+    #[error("rules {rules:?} of unique decision `{decision}` all match")]
+    NotUnique {
+        /// The decision.
+        decision: String,
+        /// The matching rules.
+        rules: Vec<String>,
+    },
+}
+
+impl EvalError {
+    /// A stable code for the error (JSON output, `expect_error` in fixtures).
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvalError::UnknownDecision(_) => "unknown_decision",
+            EvalError::NotEvaluable(_) => "not_evaluable",
+            EvalError::MissingRoot { .. } => "missing_root",
+            EvalError::MissingContext { .. } => "missing_context",
+            EvalError::DivisionByZero { .. } => "division_by_zero",
+            EvalError::CurrencyMix { .. } => "currency_mix",
+            EvalError::Overflow { .. } => "overflow",
+            EvalError::NeedsCalendar { .. } => "needs_calendar",
+            EvalError::NotUnique { .. } => "not_unique",
+        }
+    }
+}

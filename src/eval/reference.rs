@@ -1,0 +1,584 @@
+//! The reference interpreter: each rule of a decision in order, each expression by plain
+//! recursion over the checked IR. Simple and obviously right, it is the oracle for the
+//! compiled engine.
+//!
+//! ```
+//! use aftersales::{RuleSet, facts::Facts, eval::reference};
+//! let rules = RuleSet::from_sources([("a.rules".to_string(), r#"
+//!     codes fault "Fault codes" { P0301 "Cylinder 1 misfire" {} }
+//!     decision adjudicate {
+//!       output action: enum { accept, reject } = accept
+//!       rule late when has claim.submitted_date
+//!                      and claim.submitted_date > claim.repair_date + 30 days
+//!         then action = reject
+//!     }"#.to_string())]).unwrap();
+//! let facts = Facts::from_json_str(rules.env(), r#"{"claim": {"id": "C1", "fault": "P0301",
+//!     "repair_date": "2026-01-10", "submitted_date": "2026-03-01"}}"#);
+//! # let facts = facts.unwrap_or_else(|e| panic!("{e}"));
+//! let result = reference::decide(rules.checked(), "adjudicate", &facts).unwrap();
+//! assert_eq!(result.rules, ["late"]);
+//! ```
+
+use super::value_ops::{self, OpError};
+use super::{Decision, EvalError};
+use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
+use crate::check::Checked;
+use crate::diag::Span;
+use crate::dsl::ast::{Aggregate, CmpOp, HitPolicy};
+use crate::facts::Facts;
+use crate::value::{Money, Value};
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// Evaluate decision `name` for one bundle.
+pub fn decide(checked: &Checked, name: &str, facts: &Facts) -> Result<Decision, EvalError> {
+    let i = checked
+        .names
+        .iter()
+        .position(|n| n == name)
+        .ok_or_else(|| EvalError::UnknownDecision(name.to_string()))?;
+    let mut it = Interpreter {
+        checked,
+        facts,
+        memo: vec![None; checked.names.len()],
+    };
+    let mut d = it.decision(i)?;
+    d.id = facts.id().map(String::from);
+    Ok(d)
+}
+
+struct Interpreter<'a> {
+    checked: &'a Checked,
+    facts: &'a Facts,
+    /// Decisions already evaluated for this bundle (dependent decisions run once).
+    memo: Vec<Option<Result<Arc<Decision>, EvalError>>>,
+}
+
+/// Where an expression is evaluated, for errors.
+struct At<'r> {
+    rule: &'r str,
+}
+
+impl<'a> Interpreter<'a> {
+    fn output_of(&mut self, decision: usize, output: usize) -> Result<Option<Value>, EvalError> {
+        if let Some(Some(done)) = self.memo.get(decision) {
+            let d = done.clone()?;
+            return Ok(d.outputs.get(output).and_then(|(_, v)| v.clone()));
+        }
+        let r = self.decision(decision).map(Arc::new);
+        let out = r
+            .as_ref()
+            .map(|d| d.outputs.get(output).and_then(|(_, v)| v.clone()))
+            .map_err(Clone::clone);
+        if let Some(slot) = self.memo.get_mut(decision) {
+            *slot = Some(r);
+        }
+        out
+    }
+
+    fn decision(&mut self, i: usize) -> Result<Decision, EvalError> {
+        let name = self.checked.names.get(i).cloned().unwrap_or_default();
+        let d: &'a CheckedDecision = self
+            .checked
+            .decisions
+            .get(i)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| EvalError::NotEvaluable(name.clone()))?;
+        // which rules match, in order
+        let mut matched = Vec::new();
+        for (ri, rule) in d.rules.iter().enumerate() {
+            if let Some((from, to)) = rule.effective {
+                let today = self.facts.today().ok_or(EvalError::MissingContext {
+                    field: "today",
+                    span: rule.span,
+                })?;
+                if today < from || today > to {
+                    continue;
+                }
+            }
+            let at = At { rule: &rule.id };
+            if self.truth(&rule.when, &at)? {
+                matched.push(ri);
+                if matches!(d.hit, HitPolicy::First) {
+                    break;
+                }
+            }
+        }
+        let defaults: Vec<Option<Value>> = d.outputs.iter().map(|o| o.default.clone()).collect();
+        let names: Vec<String> = d.outputs.iter().map(|o| o.name.clone()).collect();
+        let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Decision {
+            id: None,
+            decision: name.clone(),
+            outputs: names.iter().cloned().zip(values).collect(),
+            rules,
+            no_match,
+        };
+        match d.hit {
+            HitPolicy::First | HitPolicy::Unique | HitPolicy::Priority => {
+                let winner = match d.hit {
+                    HitPolicy::Unique if matched.len() > 1 => {
+                        return Err(EvalError::NotUnique {
+                            decision: name.clone(),
+                            rules: matched.iter().map(|r| d.rules[*r].id.clone()).collect(),
+                        })
+                    }
+                    // highest priority, ties by order
+                    HitPolicy::Priority => matched.iter().copied().max_by(|a, b| {
+                        d.rules[*a]
+                            .priority
+                            .cmp(&d.rules[*b].priority)
+                            .then(b.cmp(a))
+                    }),
+                    _ => matched.first().copied(),
+                };
+                match winner {
+                    Some(ri) => {
+                        let rule = &d.rules[ri];
+                        let values = self.assign(&defaults, &rule.then, &At { rule: &rule.id })?;
+                        Ok(finish(values, vec![rule.id.clone()], false))
+                    }
+                    None => match &d.otherwise {
+                        Some(then) => {
+                            let values = self.assign(&defaults, then, &At { rule: "otherwise" })?;
+                            Ok(finish(values, Vec::new(), false))
+                        }
+                        None => Ok(finish(defaults, Vec::new(), true)),
+                    },
+                }
+            }
+            HitPolicy::Collect(agg) => {
+                // each output: the list of the values each matching rule gives it
+                let mut lists: Vec<Vec<Value>> = vec![Vec::new(); d.outputs.len()];
+                let mut rules = Vec::new();
+                for ri in &matched {
+                    let rule = &d.rules[*ri];
+                    let values = self.assign(&defaults, &rule.then, &At { rule: &rule.id })?;
+                    for (list, v) in lists.iter_mut().zip(values) {
+                        if let Some(v) = v {
+                            list.push(v);
+                        }
+                    }
+                    rules.push(rule.id.clone());
+                }
+                if matched.is_empty() {
+                    if let Some(then) = &d.otherwise {
+                        let values = self.assign(&defaults, then, &At { rule: "otherwise" })?;
+                        for (list, v) in lists.iter_mut().zip(values) {
+                            list.extend(v);
+                        }
+                    }
+                }
+                let no_match = matched.is_empty() && d.otherwise.is_none();
+                match agg {
+                    None => {
+                        let values = lists
+                            .into_iter()
+                            .map(|l| Some(Value::Set(l.into())))
+                            .collect();
+                        Ok(finish(values, rules, no_match))
+                    }
+                    Some(Aggregate::Count) => Ok(Decision {
+                        id: None,
+                        decision: name.clone(),
+                        outputs: vec![("count".into(), Some(Value::Int(rules.len() as i64)))],
+                        rules,
+                        no_match,
+                    }),
+                    Some(agg) => {
+                        let list = lists.into_iter().next().unwrap_or_default();
+                        let at = At { rule: "collect" };
+                        let span = d.span;
+                        let v = self.aggregate(agg, list, &at, span)?;
+                        let v = match (v, agg) {
+                            (None, Aggregate::Sum) => Some(Value::Int(0)),
+                            (v, _) => v,
+                        };
+                        Ok(finish(vec![v], rules, no_match))
+                    }
+                }
+            }
+        }
+    }
+
+    fn aggregate(
+        &self,
+        agg: Aggregate,
+        list: Vec<Value>,
+        at: &At<'_>,
+        span: Span,
+    ) -> Result<Option<Value>, EvalError> {
+        let mut acc: Option<Value> = None;
+        for v in list {
+            acc = Some(match acc {
+                None => v,
+                Some(a) => match agg {
+                    Aggregate::Sum => value_ops::arith(crate::dsl::ast::BinOp::Add, &a, &v)
+                        .map_err(|e| self.op_error(e, at, span))?,
+                    _ => {
+                        let ord = value_ops::compare(&a, &v, &|c| self.code_text_any(c))
+                            .map_err(|e| self.op_error(e, at, span))?;
+                        let keep_a = if agg == Aggregate::Min {
+                            ord != Ordering::Greater
+                        } else {
+                            ord != Ordering::Less
+                        };
+                        if keep_a {
+                            a
+                        } else {
+                            v
+                        }
+                    }
+                },
+            });
+        }
+        Ok(acc)
+    }
+
+    fn code_text_any(&self, _code: u32) -> Option<String> {
+        None
+    }
+
+    fn assign(
+        &mut self,
+        defaults: &[Option<Value>],
+        then: &[(u16, Ir)],
+        at: &At<'_>,
+    ) -> Result<Vec<Option<Value>>, EvalError> {
+        let mut values = defaults.to_vec();
+        for (o, ir) in then {
+            let v = self.eval(ir, at)?;
+            if let Some(slot) = values.get_mut(*o as usize) {
+                *slot = v;
+            }
+        }
+        Ok(values)
+    }
+
+    fn op_error(&self, e: OpError, at: &At<'_>, span: Span) -> EvalError {
+        let rule = at.rule.to_string();
+        match e {
+            OpError::DivisionByZero => EvalError::DivisionByZero { rule, span },
+            OpError::CurrencyMix(left, right) => EvalError::CurrencyMix {
+                left,
+                right,
+                rule,
+                span,
+            },
+            OpError::Overflow(what) => EvalError::Overflow { what, rule, span },
+            OpError::NeedsCalendar => EvalError::NeedsCalendar { rule, span },
+            OpError::Type => EvalError::Overflow {
+                what: "operands",
+                rule,
+                span,
+            },
+        }
+    }
+
+    fn truth(&mut self, ir: &Ir, at: &At<'_>) -> Result<bool, EvalError> {
+        Ok(matches!(self.eval(ir, at)?, Some(Value::Bool(true))))
+    }
+
+    /// The value of `ir`; `None` for an absent optional value.
+    fn eval(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
+        let env = &self.checked.env;
+        let span = ir.span;
+        let some = |v: Value| Ok(Some(v));
+        match &ir.kind {
+            IrKind::Const(v) => some(v.clone()),
+            IrKind::Field { root, fields } => {
+                let Some(record) = self.facts.root(*root) else {
+                    let schema = env.schema(*root);
+                    if schema.name == "context" {
+                        let field = match fields
+                            .first()
+                            .map(|f| schema.fields[*f as usize].name.as_str())
+                        {
+                            Some("now") => "now",
+                            _ => "today",
+                        };
+                        return Err(EvalError::MissingContext { field, span });
+                    }
+                    return Err(EvalError::MissingRoot {
+                        root: schema.name.clone(),
+                        rule: at.rule.to_string(),
+                        span,
+                    });
+                };
+                let mut it = fields.iter();
+                let Some(first) = it.next() else {
+                    return Ok(None);
+                };
+                let mut v = record.get(*first as usize).cloned().flatten();
+                for f in it {
+                    v = match v {
+                        Some(Value::Record(r)) => r.get(*f as usize).cloned().flatten(),
+                        _ => None,
+                    };
+                }
+                if v.is_none() && env.schema(*root).name == "context" {
+                    let name = fields
+                        .first()
+                        .map(|f| env.schema(*root).fields[*f as usize].name.as_str());
+                    return Err(EvalError::MissingContext {
+                        field: if name == Some("now") { "now" } else { "today" },
+                        span,
+                    });
+                }
+                Ok(v)
+            }
+            IrKind::Get { base, field } => Ok(match self.eval(base, at)? {
+                Some(Value::Record(r)) => r.get(*field as usize).cloned().flatten(),
+                _ => None,
+            }),
+            IrKind::Attr { code, table, attr } => Ok(match self.eval(code, at)? {
+                Some(Value::Code(c)) => env
+                    .table(*table)
+                    .codes
+                    .get(c as usize)
+                    .and_then(|d| d.attrs.get(*attr as usize).cloned().flatten()),
+                _ => None,
+            }),
+            IrKind::Output { decision, output } => {
+                self.output_of(*decision as usize, *output as usize)
+            }
+            IrKind::Has(p) => some(Value::Bool(self.eval(p, at)?.is_some())),
+            IrKind::Not(x) => some(Value::Bool(!self.truth(x, at)?)),
+            IrKind::And(items) => {
+                for i in items.iter() {
+                    if !self.truth(i, at)? {
+                        return some(Value::Bool(false));
+                    }
+                }
+                some(Value::Bool(true))
+            }
+            IrKind::Or(items) => {
+                for i in items.iter() {
+                    if self.truth(i, at)? {
+                        return some(Value::Bool(true));
+                    }
+                }
+                some(Value::Bool(false))
+            }
+            IrKind::Neg(x) => match self.eval(x, at)? {
+                Some(v) => value_ops::negate(&v)
+                    .map(Some)
+                    .map_err(|e| self.op_error(e, at, span)),
+                None => Ok(None),
+            },
+            IrKind::Arith { op, lhs, rhs } => {
+                let (Some(a), Some(b)) = (self.eval(lhs, at)?, self.eval(rhs, at)?) else {
+                    return Ok(None);
+                };
+                value_ops::arith(*op, &a, &b)
+                    .map(Some)
+                    .map_err(|e| self.op_error(e, at, span))
+            }
+            IrKind::Cmp { op, lhs, rhs } => {
+                let (Some(a), Some(b)) = (self.eval(lhs, at)?, self.eval(rhs, at)?) else {
+                    return some(Value::Bool(false));
+                };
+                let ord = self.order(&a, &b, lhs, at, span)?;
+                some(Value::Bool(match op {
+                    CmpOp::Eq => ord == Ordering::Equal,
+                    CmpOp::Ne => ord != Ordering::Equal,
+                    CmpOp::Lt => ord == Ordering::Less,
+                    CmpOp::Le => ord != Ordering::Greater,
+                    CmpOp::Gt => ord == Ordering::Greater,
+                    CmpOp::Ge => ord != Ordering::Less,
+                }))
+            }
+            IrKind::In {
+                negated,
+                value,
+                set,
+            } => {
+                let Some(v) = self.eval(value, at)? else {
+                    return some(Value::Bool(*negated));
+                };
+                let found = match set {
+                    InSet::List(items) => {
+                        let mut found = false;
+                        for i in items.iter() {
+                            if let Some(x) = self.eval(i, at)? {
+                                if self.order(&v, &x, value, at, span)? == Ordering::Equal {
+                                    found = true;
+                                    break;
+                                }
+                            }
+                        }
+                        found
+                    }
+                    InSet::Range(lo, hi) => {
+                        let (Some(l), Some(h)) = (self.eval(lo, at)?, self.eval(hi, at)?) else {
+                            return some(Value::Bool(*negated));
+                        };
+                        self.order(&v, &l, value, at, span)? != Ordering::Less
+                            && self.order(&v, &h, value, at, span)? != Ordering::Greater
+                    }
+                    InSet::Codes(ids) => match v {
+                        Value::Code(c) => ids.binary_search(&c).is_ok(),
+                        _ => false,
+                    },
+                    InSet::Set(s) => match self.eval(s, at)? {
+                        Some(Value::Set(items)) => {
+                            let mut found = false;
+                            for x in items.iter() {
+                                if self.order(&v, x, value, at, span)? == Ordering::Equal {
+                                    found = true;
+                                    break;
+                                }
+                            }
+                            found
+                        }
+                        _ => false,
+                    },
+                };
+                some(Value::Bool(found != *negated))
+            }
+            IrKind::Matches { value, regex } => {
+                let text = match self.eval(value, at)? {
+                    Some(Value::Text(t)) => t.to_string(),
+                    Some(Value::Code(c)) => self.code_text(value, c).unwrap_or_default(),
+                    _ => return some(Value::Bool(false)),
+                };
+                some(Value::Bool(regex.is_match(&text)))
+            }
+            IrKind::Contains { container, item } => {
+                let (Some(c), Some(i)) = (self.eval(container, at)?, self.eval(item, at)?) else {
+                    return some(Value::Bool(false));
+                };
+                let found = match (&c, &i) {
+                    (Value::Text(t), Value::Text(s)) => t.contains(s.as_ref()),
+                    (Value::Set(items), x) => {
+                        let mut found = false;
+                        for e in items.iter() {
+                            if self.order(e, x, item, at, span)? == Ordering::Equal {
+                                found = true;
+                                break;
+                            }
+                        }
+                        found
+                    }
+                    _ => false,
+                };
+                some(Value::Bool(found))
+            }
+            IrKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items.iter() {
+                    out.extend(self.eval(i, at)?);
+                }
+                some(Value::Set(out.into()))
+            }
+            IrKind::Call { func, args } => self.call(*func, args, at, span),
+        }
+    }
+
+    /// The text of a code, for the table of the expression that yields it.
+    fn code_text(&self, of: &Ir, code: u32) -> Option<String> {
+        match of.ty {
+            crate::types::Type::Code(t) => self
+                .checked
+                .env
+                .table(t)
+                .codes
+                .get(code as usize)
+                .map(|c| c.code.clone()),
+            _ => None,
+        }
+    }
+
+    fn order(
+        &self,
+        a: &Value,
+        b: &Value,
+        of: &Ir,
+        at: &At<'_>,
+        span: Span,
+    ) -> Result<Ordering, EvalError> {
+        value_ops::compare(a, b, &|c| self.code_text(of, c)).map_err(|e| self.op_error(e, at, span))
+    }
+
+    fn call(
+        &mut self,
+        func: Builtin,
+        args: &[Ir],
+        at: &At<'_>,
+        span: Span,
+    ) -> Result<Option<Value>, EvalError> {
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            match self.eval(a, at)? {
+                Some(v) => vals.push(v),
+                None => return Ok(None),
+            }
+        }
+        let text = |v: &Value| match v {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        let date = |v: &Value| match v {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        };
+        let overflow = || EvalError::Overflow {
+            what: "date",
+            rule: at.rule.to_string(),
+            span,
+        };
+        Ok(match (func, vals.as_slice()) {
+            (Builtin::Lower, [v]) => text(v).map(|t| Value::Text(Arc::from(t.to_lowercase()))),
+            (Builtin::Upper, [v]) => text(v).map(|t| Value::Text(Arc::from(t.to_uppercase()))),
+            (Builtin::Len, [Value::Text(t)]) => Some(Value::Int(t.chars().count() as i64)),
+            (Builtin::Len, [Value::Set(s)]) => Some(Value::Int(s.len() as i64)),
+            (Builtin::StartsWith, [a, b]) => match (text(a), text(b)) {
+                (Some(a), Some(b)) => Some(Value::Bool(a.starts_with(b.as_ref()))),
+                _ => None,
+            },
+            (Builtin::EndsWith, [a, b]) => match (text(a), text(b)) {
+                (Some(a), Some(b)) => Some(Value::Bool(a.ends_with(b.as_ref()))),
+                _ => None,
+            },
+            (Builtin::DaysBetween, [a, b]) => match (date(a), date(b)) {
+                (Some(a), Some(b)) => Some(Value::Int((b - a).num_days())),
+                _ => None,
+            },
+            (Builtin::MonthsBetween, [a, b]) => match (date(a), date(b)) {
+                (Some(a), Some(b)) => Some(Value::Int(
+                    value_ops::months_between(a, b).ok_or_else(overflow)?,
+                )),
+                _ => None,
+            },
+            (Builtin::Min | Builtin::Max, [a, b]) => {
+                let ord = self.order(a, b, &args[0], at, span)?;
+                let first = if func == Builtin::Min {
+                    ord != Ordering::Greater
+                } else {
+                    ord != Ordering::Less
+                };
+                Some(if first { a.clone() } else { b.clone() })
+            }
+            (Builtin::Round, [x, Value::Int(places)]) => {
+                let p = u32::try_from(*places).unwrap_or(0);
+                let r = |d: Decimal| {
+                    d.round_dp_with_strategy(p, rust_decimal::RoundingStrategy::MidpointNearestEven)
+                };
+                Some(match x {
+                    Value::Int(i) => Value::Int(*i),
+                    Value::Decimal(d) => Value::Decimal(r(*d)),
+                    // a percent rounds as written: round(70.55%, 1) is 70.6%
+                    Value::Percent(d) => {
+                        Value::Percent(r(*d * Decimal::ONE_HUNDRED) / Decimal::ONE_HUNDRED)
+                    }
+                    Value::Money(m) => Value::Money(Money {
+                        currency: m.currency,
+                        amount: r(m.amount),
+                    }),
+                    other => other.clone(),
+                })
+            }
+            _ => None,
+        })
+    }
+}
