@@ -85,6 +85,16 @@ impl RuleSet {
         })
     }
 
+    /// Evaluate decision `name` for one validated bundle (with the reference interpreter;
+    /// the compiled engine will take its place behind the same call).
+    pub fn decide(
+        &self,
+        name: &str,
+        facts: &crate::facts::Facts,
+    ) -> Result<crate::eval::Decision, crate::eval::EvalError> {
+        crate::eval::reference::decide(&self.checked, name, facts)
+    }
+
     /// The checked IR: environment and decisions, for the compiler and interpreters.
     pub fn checked(&self) -> &check::Checked {
         &self.checked

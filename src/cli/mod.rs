@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod check;
+pub mod eval;
 pub mod forecast;
 pub mod qa;
 pub mod schedule;
@@ -35,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check a rule set; report every problem with its place.
     Check(check::CheckArgs),
+    /// Evaluate a decision for each bundle of a JSON, JSONL or YAML input; JSONL out.
+    Eval(eval::EvalArgs),
     /// Forecast contact volumes per interval with Holt-Winters.
     Forecast(forecast::ForecastArgs),
     /// Choose shifts covering agents required per interval at least cost.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Staff(args) => staff::run(&args),

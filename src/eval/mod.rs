@@ -28,6 +28,49 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// The JSON form of LANGUAGE.md §8: `{"id", "decision", "outputs", "rules"}` plus
+    /// `"no_match": true` when nothing matched. Money is written in its currency's minor
+    /// units, percents as `"70%"`, codes and variants by name, durations and distances as
+    /// their literal text.
+    pub fn to_json(&self, checked: &crate::check::Checked) -> serde_json::Value {
+        let def = checked
+            .names
+            .iter()
+            .position(|n| *n == self.decision)
+            .and_then(|i| checked.decisions.get(i))
+            .and_then(Option::as_ref);
+        let mut outputs = serde_json::Map::new();
+        for (k, (name, v)) in self.outputs.iter().enumerate() {
+            let ty = def.and_then(|d| match d.hit {
+                crate::dsl::ast::HitPolicy::Collect(Some(crate::dsl::ast::Aggregate::Count)) => {
+                    Some(crate::types::Type::Int)
+                }
+                crate::dsl::ast::HitPolicy::Collect(None) => d
+                    .outputs
+                    .get(k)
+                    .map(|o| crate::types::Type::Set(Box::new(o.ty.clone()))),
+                _ => d.outputs.get(k).map(|o| o.ty.clone()),
+            });
+            let j = match (v, ty) {
+                (Some(v), Some(ty)) => crate::facts::value_styled(&ty, v, &checked.env, true),
+                _ => serde_json::Value::Null,
+            };
+            outputs.insert(name.clone(), j);
+        }
+        let mut obj = serde_json::Map::new();
+        obj.insert(
+            "id".into(),
+            self.id.clone().map_or(serde_json::Value::Null, Into::into),
+        );
+        obj.insert("decision".into(), self.decision.clone().into());
+        obj.insert("outputs".into(), serde_json::Value::Object(outputs));
+        obj.insert("rules".into(), self.rules.clone().into());
+        if self.no_match {
+            obj.insert("no_match".into(), true.into());
+        }
+        serde_json::Value::Object(obj)
+    }
+
     /// The value of an output, if set.
     pub fn output(&self, name: &str) -> Option<&Value> {
         self.outputs
@@ -113,7 +156,32 @@ pub enum EvalError {
     },
 }
 
+/// The JSON line of an input that could not be evaluated (LANGUAGE.md §8):
+/// `{"id", "decision", "error": {"code", "message", "path"}}`.
+pub fn error_json(
+    id: Option<&str>,
+    decision: &str,
+    code: &str,
+    message: &str,
+    path: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "decision": decision,
+        "error": { "code": code, "message": message, "path": path },
+    })
+}
+
 impl EvalError {
+    /// The fact path concerned, where there is one (`product`, `context.today`).
+    pub fn path(&self) -> Option<String> {
+        match self {
+            EvalError::MissingRoot { root, .. } => Some(root.clone()),
+            EvalError::MissingContext { field, .. } => Some(format!("context.{field}")),
+            _ => None,
+        }
+    }
+
     /// A stable code for the error (JSON output, `expect_error` in fixtures).
     pub fn code(&self) -> &'static str {
         match self {

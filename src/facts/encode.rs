@@ -46,8 +46,14 @@ fn number(d: Decimal) -> J {
         .unwrap_or_else(|_| J::String(d.to_string()))
 }
 
-/// One value of type `ty`.
+/// One value of type `ty`, as facts are written (money exactly as given).
 pub(super) fn value(ty: &Type, v: &Value, env: &Env) -> J {
+    value_styled(ty, v, env, false)
+}
+
+/// One value of type `ty`; `minor_units` writes money rounded to its currency's minor
+/// unit (`"USD 0.00"`), as results are written (LANGUAGE.md §8).
+pub(crate) fn value_styled(ty: &Type, v: &Value, env: &Env, minor_units: bool) -> J {
     match v {
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::from(*i),
@@ -56,6 +62,7 @@ pub(super) fn value(ty: &Type, v: &Value, env: &Env) -> J {
             Some(x) => J::String(format!("{}%", x.normalize())),
             None => number(*p),
         },
+        Value::Money(m) if minor_units => J::String(m.to_string()),
         Value::Money(m) => J::String(format!("{} {}", m.currency, m.amount)),
         Value::Text(t) | Value::Label(t) => J::String(t.to_string()),
         Value::Date(d) => J::String(d.format("%Y-%m-%d").to_string()),
@@ -89,7 +96,12 @@ pub(super) fn value(ty: &Type, v: &Value, env: &Env) -> J {
                 Type::Set(inner) => inner.as_ref(),
                 _ => &Type::Any,
             };
-            J::Array(items.iter().map(|x| value(inner, x, env)).collect())
+            J::Array(
+                items
+                    .iter()
+                    .map(|x| value_styled(inner, x, env, minor_units))
+                    .collect(),
+            )
         }
         Value::Record(slots) => {
             let mut obj = Map::new();
@@ -97,7 +109,7 @@ pub(super) fn value(ty: &Type, v: &Value, env: &Env) -> J {
                 if let Some(schema) = env.schemas.get(sid.0 as usize) {
                     for (f, slot) in schema.fields.iter().zip(slots.iter()) {
                         if let Some(x) = slot {
-                            obj.insert(f.name.clone(), value(&f.ty, x, env));
+                            obj.insert(f.name.clone(), value_styled(&f.ty, x, env, minor_units));
                         }
                     }
                 }

@@ -29,6 +29,7 @@
 
 mod build;
 mod encode;
+pub(crate) use encode::value_styled;
 mod error;
 mod json;
 mod scalar;

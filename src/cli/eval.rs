@@ -1,0 +1,265 @@
+//! `aftersales eval [RULES] --decision NAME [--input FILE|-] [--today DATE] [--now DATETIME]`
+//!
+//! Input is JSON (one object or an array of objects), JSONL (one object per line) or YAML
+//! (one document, or a sequence), chosen by the file's extension or, on standard input,
+//! by its first line. Output is one JSON line per input record, in input order (LANGUAGE.md
+//! §8); a record that cannot be evaluated gives an error line in its place and the run goes
+//! on. JSONL is streamed: memory stays flat whatever the input's size.
+
+use crate::eval::error_json;
+use crate::facts::Facts;
+use crate::RuleSet;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use clap::Args;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
+/// Arguments of `aftersales eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The rule set: a folder of `.rules` files, or one file.
+    #[arg(default_value = "rules")]
+    pub rules: PathBuf,
+    /// The decision to evaluate.
+    #[arg(long)]
+    pub decision: String,
+    /// The input file (`-` for standard input).
+    #[arg(long, default_value = "-")]
+    pub input: String,
+    /// `context.today` for bundles that do not give it (default: today).
+    #[arg(long, value_parser = parse_date)]
+    pub today: Option<NaiveDate>,
+    /// `context.now` for bundles that do not give it (default: now), RFC 3339.
+    #[arg(long, value_parser = parse_now)]
+    pub now: Option<DateTime<FixedOffset>>,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("expected a date such as 2026-01-31, found `{s}`"))
+}
+
+fn parse_now(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map_err(|_| format!("expected a date-time such as 2026-01-31T08:00:00Z, found `{s}`"))
+}
+
+/// What the input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Json,
+    Jsonl,
+    Yaml,
+}
+
+/// Run `eval`: exit 0 if every record was evaluated, 1 if any was not, 2 for a rule set
+/// that does not load, an unknown decision, or unreadable input.
+pub fn run(args: &EvalArgs) -> u8 {
+    let rules = match RuleSet::load(&args.rules) {
+        Ok(r) => r,
+        Err(diags) => {
+            eprintln!("{diags}");
+            return super::EXIT_USAGE;
+        }
+    };
+    if !rules.has_decision(&args.decision) {
+        let help = crate::diag::suggest(&args.decision, rules.decision_names())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        eprintln!(
+            "error: the rule set has no decision `{}`{help}",
+            args.decision
+        );
+        return super::EXIT_USAGE;
+    }
+    let now = args
+        .now
+        .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+    let mut ctx = Ctx {
+        rules: &rules,
+        decision: &args.decision,
+        now,
+        today: args.today,
+        failed: 0,
+        total: 0,
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = if args.input == "-" {
+        let stdin = std::io::stdin();
+        ctx.stream(BufReader::new(stdin.lock()), None, &mut out)
+    } else {
+        let kind = match std::path::Path::new(&args.input)
+            .extension()
+            .and_then(|e| e.to_str())
+        {
+            Some("jsonl" | "ndjson") => Some(Kind::Jsonl),
+            Some("json") => Some(Kind::Json),
+            Some("yaml" | "yml") => Some(Kind::Yaml),
+            _ => None,
+        };
+        match std::fs::File::open(&args.input) {
+            Ok(f) => ctx.stream(BufReader::new(f), kind, &mut out),
+            Err(e) => Err(format!("cannot read `{}`: {e}", args.input)),
+        }
+    };
+    let _ = out.flush();
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        return super::EXIT_USAGE;
+    }
+    eprintln!(
+        "{} record(s), {} evaluated, {} failed",
+        ctx.total,
+        ctx.total - ctx.failed,
+        ctx.failed
+    );
+    if ctx.failed > 0 {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
+    }
+}
+
+/// The `id` of a raw record, as text.
+fn id_of(v: &serde_json::Value) -> Option<String> {
+    match v.get("id")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+struct Ctx<'a> {
+    rules: &'a RuleSet,
+    decision: &'a str,
+    now: DateTime<FixedOffset>,
+    today: Option<NaiveDate>,
+    failed: usize,
+    total: usize,
+}
+
+impl Ctx<'_> {
+    /// Read records and write one line each. With no known kind, the first non-blank line
+    /// decides: a whole JSON value on it means JSONL; `[`, `{` spanning lines means JSON;
+    /// anything else YAML.
+    fn stream(
+        &mut self,
+        mut input: impl BufRead,
+        kind: Option<Kind>,
+        out: &mut impl Write,
+    ) -> Result<(), String> {
+        let mut first = String::new();
+        loop {
+            first.clear();
+            let n = input
+                .read_line(&mut first)
+                .map_err(|e| format!("cannot read the input: {e}"))?;
+            if n == 0 || !first.trim().is_empty() {
+                break;
+            }
+        }
+        let kind = kind.unwrap_or_else(|| {
+            let t = first.trim();
+            if t.starts_with('{') && serde_json::from_str::<serde_json::Value>(t).is_ok() {
+                Kind::Jsonl
+            } else if t.starts_with('{') || t.starts_with('[') {
+                Kind::Json
+            } else {
+                Kind::Yaml
+            }
+        });
+        match kind {
+            Kind::Jsonl => {
+                let mut line = first;
+                loop {
+                    if !line.trim().is_empty() {
+                        let facts = Facts::from_json_str(self.rules.env(), line.trim());
+                        let raw = line.trim();
+                        self.one(facts, || id_of(&serde_json::from_str(raw).ok()?), out)?;
+                    }
+                    line.clear();
+                    let n = input
+                        .read_line(&mut line)
+                        .map_err(|e| format!("cannot read the input: {e}"))?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                }
+            }
+            Kind::Json | Kind::Yaml => {
+                let mut text = first;
+                input
+                    .read_to_string(&mut text)
+                    .map_err(|e| format!("cannot read the input: {e}"))?;
+                let records: Vec<serde_json::Value> = if kind == Kind::Json {
+                    match serde_json::from_str::<serde_json::Value>(&text) {
+                        Ok(serde_json::Value::Array(items)) => items,
+                        Ok(v) => vec![v],
+                        Err(e) => return Err(format!("the input is not valid JSON: {e}")),
+                    }
+                } else {
+                    match yaml_serde::from_str::<serde_json::Value>(&text) {
+                        Ok(serde_json::Value::Array(items)) => items,
+                        Ok(v) => vec![v],
+                        Err(e) => return Err(format!("the input is not valid YAML: {e}")),
+                    }
+                };
+                for r in records {
+                    let facts = Facts::from_json(self.rules.env(), &r);
+                    self.one(facts, || id_of(&r), out)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Evaluate one record and write its line; `id` recovers the record's `id` when its
+    /// facts do not validate.
+    fn one(
+        &mut self,
+        facts: Result<Facts, crate::facts::FactErrors>,
+        id: impl FnOnce() -> Option<String>,
+        out: &mut impl Write,
+    ) -> Result<(), String> {
+        self.total += 1;
+        let line = match facts {
+            Err(errs) => {
+                self.failed += 1;
+                let (code, path) = errs
+                    .first()
+                    .map(|e| (e.code(), Some(e.path.as_str())))
+                    .unwrap_or(("invalid_facts", None));
+                error_json(
+                    id().as_deref(),
+                    self.decision,
+                    code,
+                    &errs.to_string(),
+                    path,
+                )
+            }
+            Ok(mut f) => {
+                if let Some(t) = self.today {
+                    if !f.bundle_gave_today() {
+                        f.set_today(t);
+                    }
+                }
+                let f = f.with_context_defaults(self.now);
+                match self.rules.decide(self.decision, &f) {
+                    Ok(d) => d.to_json(self.rules.checked()),
+                    Err(e) => {
+                        self.failed += 1;
+                        error_json(
+                            f.id(),
+                            self.decision,
+                            e.code(),
+                            &e.to_string(),
+                            e.path().as_deref(),
+                        )
+                    }
+                }
+            }
+        };
+        writeln!(out, "{line}").map_err(|e| format!("cannot write the output: {e}"))
+    }
+}

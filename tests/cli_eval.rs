@@ -1,0 +1,130 @@
+//! `aftersales eval`: one JSON line per input record, in order, an error line in place of a
+//! record that cannot be evaluated, exit 1 if any failed; the same results from JSONL,
+//! JSON and YAML input and from standard input.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn eval(args: &[&str], stdin: Option<&str>) -> (i32, Vec<serde_json::Value>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftersales"));
+    cmd.current_dir(ROOT)
+        .arg("eval")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write");
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().expect("finishes");
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn check_results(lines: &[serde_json::Value]) {
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["C1", "C2", "C3", "C4"], "input order is kept");
+    assert_eq!(lines[0]["outputs"]["action"], "accept");
+    assert_eq!(lines[0]["rules"], serde_json::json!([]));
+    assert_eq!(lines[1]["outputs"]["action"], "reject");
+    assert_eq!(lines[1]["rules"], serde_json::json!(["late_submission"]));
+    assert_eq!(lines[2]["outputs"]["action"], "review");
+    assert_eq!(lines[2]["decision"], "adjudicate");
+    // the bad record: an error line in its place, naming the path
+    assert_eq!(lines[3]["error"]["code"], "missing_field");
+    assert_eq!(lines[3]["error"]["path"], "product.market");
+    assert!(lines[3]["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("unknown code \"P9999\""));
+}
+
+#[test]
+fn jsonl_json_and_yaml_inputs_give_the_same_lines() {
+    for input in ["claims_with_bad.jsonl", "claims.json", "claims.yaml"] {
+        let path = format!("tests/data/eval/{input}");
+        let (code, lines, err) = eval(
+            &[
+                "--decision",
+                "adjudicate",
+                "--input",
+                &path,
+                "--today",
+                "2026-03-01",
+            ],
+            None,
+        );
+        assert_eq!(code, 1, "{input}: {err}");
+        check_results(&lines);
+        assert!(err.contains("4 record(s), 3 evaluated, 1 failed"), "{err}");
+    }
+}
+
+#[test]
+fn standard_input_is_sniffed() {
+    let text = std::fs::read_to_string(format!("{ROOT}/tests/data/eval/claims_with_bad.jsonl"))
+        .expect("data");
+    let (code, lines, _) = eval(
+        &["rules", "--decision", "adjudicate", "--today", "2026-03-01"],
+        Some(&text),
+    );
+    assert_eq!(code, 1);
+    check_results(&lines);
+}
+
+#[test]
+fn the_bundled_example_evaluates_cleanly() {
+    let (code, lines, err) = eval(
+        &[
+            "--decision",
+            "adjudicate",
+            "--input",
+            "rules/examples/claims.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, err) = eval(
+        &[
+            "--decision",
+            "adjudicat",
+            "--input",
+            "rules/examples/claims.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `adjudicate`?"), "{err}");
+    let (code, _, err) = eval(
+        &["--decision", "adjudicate", "--input", "no/such/file.jsonl"],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+}
