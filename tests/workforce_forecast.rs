@@ -128,9 +128,12 @@ fn reference(y: &[f64], m: usize, kind: Seasonality, p: Smoothing, horizon: usiz
                 l[t] = p.alpha * (y[t] - sp) + (1.0 - p.alpha) * (lp + bp);
                 s[t] = p.gamma * (y[t] - lp - bp) + (1.0 - p.gamma) * sp;
             }
+            // the library divides by max(denominator, TINY) so that a level or seasonal
+            // index that reaches zero or below (extreme smoothing) cannot divide by zero;
+            // the reference does the same
             Seasonality::Multiplicative => {
-                l[t] = p.alpha * (y[t] / sp) + (1.0 - p.alpha) * (lp + bp);
-                s[t] = p.gamma * (y[t] / (lp + bp)) + (1.0 - p.gamma) * sp;
+                l[t] = p.alpha * (y[t] / sp.max(TINY)) + (1.0 - p.alpha) * (lp + bp);
+                s[t] = p.gamma * (y[t] / (lp + bp).max(TINY)) + (1.0 - p.gamma) * sp;
             }
         }
         b[t] = p.beta * (l[t] - lp) + (1.0 - p.beta) * bp;
@@ -146,6 +149,9 @@ fn reference(y: &[f64], m: usize, kind: Seasonality, p: Smoothing, horizon: usiz
         })
         .collect()
 }
+
+/// The library's guard against dividing by a non-positive level or index (`TINY` in forecast.rs).
+const TINY: f64 = 1e-12;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
