@@ -61,3 +61,20 @@ pub fn first_hit_rule_set(n: usize, seed: u64) -> String {
     s.push_str("  otherwise tier = -1, why = \"none\"\n}\n");
     s
 }
+
+/// A JSON bundle for the schema of [`first_hit_rule_set`] (root `item`).
+pub fn item_bundle(seed: u64) -> String {
+    let mut r = Lcg::new(seed);
+    format!(
+        r#"{{"id": "B{seed}", "item": {{"qty": {}, "weight": {}.25, "price": "USD {}.00", "sold": "2025-{:02}-{:02}", "kind": "{}", "fault": "P{}", "note": "N{} note", "mileage": "{} km"}}}}"#,
+        r.below(100),
+        r.below(500),
+        100 + r.below(5000),
+        1 + r.below(12),
+        1 + r.below(28),
+        KINDS[r.below(8) as usize],
+        1000 + r.below(999),
+        r.below(10),
+        10_000 + r.below(90_000),
+    )
+}
