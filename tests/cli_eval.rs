@@ -16,17 +16,18 @@ fn eval(args: &[&str], stdin: Option<&str>) -> (i32, Vec<serde_json::Value>, Str
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("the binary runs");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write");
-    } else {
-        drop(child.stdin.take());
-    }
+    // write standard input from another thread, so that a large input cannot deadlock
+    // against the output filling its pipe
+    let feeder = child.stdin.take().map(|mut pipe| {
+        let text = stdin.unwrap_or("").to_string();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(text.as_bytes());
+        })
+    });
     let out = child.wait_with_output().expect("finishes");
+    if let Some(f) = feeder {
+        f.join().expect("stdin written");
+    }
     let lines = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
@@ -127,4 +128,44 @@ fn usage_errors_exit_2() {
         None,
     );
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn many_records_keep_their_order_across_parallel_batches() {
+    let samples: Vec<serde_json::Value> =
+        std::fs::read_to_string(format!("{ROOT}/tests/data/eval/claims_with_bad.jsonl"))
+            .expect("data")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+    let n = 9_001; // more than two batches of 4,096
+    let mut text = String::new();
+    for i in 0..n {
+        let mut rec = samples[i % samples.len()].clone();
+        rec["id"] = serde_json::Value::String(format!("R{i}"));
+        text.push_str(&rec.to_string());
+        text.push('\n');
+    }
+    let (code, lines, err) = eval(
+        &["--decision", "adjudicate", "--today", "2026-03-01"],
+        Some(&text),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(lines.len(), n);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["id"].as_str(), Some(format!("R{i}").as_str()), "line {i}");
+        assert_eq!(
+            l.get("error").is_some(),
+            i % samples.len() == 3,
+            "line {i}: {l}"
+        );
+    }
+    let failed = (0..n).filter(|i| i % samples.len() == 3).count();
+    assert!(
+        err.contains(&format!(
+            "{n} record(s), {} evaluated, {failed} failed",
+            n - failed
+        )),
+        "{err}"
+    );
 }

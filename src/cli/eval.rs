@@ -11,6 +11,7 @@ use crate::facts::Facts;
 use crate::RuleSet;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use clap::Args;
+use rayon::prelude::*;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
@@ -43,6 +44,9 @@ fn parse_now(s: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(s)
         .map_err(|_| format!("expected a date-time such as 2026-01-31T08:00:00Z, found `{s}`"))
 }
+
+/// Lines of JSONL evaluated together (on all cores) before they are written.
+const BATCH: usize = 4096;
 
 /// What the input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,17 +175,30 @@ impl Ctx<'_> {
         });
         match kind {
             Kind::Jsonl => {
+                // batches of lines, evaluated on all cores, written in input order:
+                // memory stays bounded by the batch whatever the input's size
+                let mut batch: Vec<String> = Vec::with_capacity(BATCH);
                 let mut line = first;
                 loop {
                     if !line.trim().is_empty() {
-                        let facts = Facts::from_json_str(self.rules.env(), line.trim());
-                        let raw = line.trim();
-                        self.one(facts, || id_of(&serde_json::from_str(raw).ok()?), out)?;
+                        batch.push(std::mem::take(&mut line));
                     }
                     line.clear();
                     let n = input
                         .read_line(&mut line)
                         .map_err(|e| format!("cannot read the input: {e}"))?;
+                    if batch.len() >= BATCH || n == 0 {
+                        let results: Vec<(serde_json::Value, bool)> = batch
+                            .par_iter()
+                            .map(|raw| {
+                                let raw = raw.trim();
+                                let facts = Facts::from_json_str(self.rules.env(), raw);
+                                self.record(facts, || id_of(&serde_json::from_str(raw).ok()?))
+                            })
+                            .collect();
+                        self.write(results, out)?;
+                        batch.clear();
+                    }
                     if n == 0 {
                         return Ok(());
                     }
@@ -205,37 +222,51 @@ impl Ctx<'_> {
                         Err(e) => return Err(format!("the input is not valid YAML: {e}")),
                     }
                 };
-                for r in records {
-                    let facts = Facts::from_json(self.rules.env(), &r);
-                    self.one(facts, || id_of(&r), out)?;
-                }
-                Ok(())
+                let results: Vec<(serde_json::Value, bool)> = records
+                    .par_iter()
+                    .map(|r| self.record(Facts::from_json(self.rules.env(), r), || id_of(r)))
+                    .collect();
+                self.write(results, out)
             }
         }
     }
 
-    /// Evaluate one record and write its line; `id` recovers the record's `id` when its
-    /// facts do not validate.
-    fn one(
+    /// Write results in order and count them.
+    fn write(
         &mut self,
-        facts: Result<Facts, crate::facts::FactErrors>,
-        id: impl FnOnce() -> Option<String>,
+        results: Vec<(serde_json::Value, bool)>,
         out: &mut impl Write,
     ) -> Result<(), String> {
-        self.total += 1;
-        let line = match facts {
+        for (line, failed) in results {
+            self.total += 1;
+            self.failed += usize::from(failed);
+            writeln!(out, "{line}").map_err(|e| format!("cannot write the output: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The output line of one record, and whether it failed; `id` recovers the record's
+    /// `id` when its facts do not validate.
+    fn record(
+        &self,
+        facts: Result<Facts, crate::facts::FactErrors>,
+        id: impl FnOnce() -> Option<String>,
+    ) -> (serde_json::Value, bool) {
+        match facts {
             Err(errs) => {
-                self.failed += 1;
                 let (code, path) = errs
                     .first()
                     .map(|e| (e.code(), Some(e.path.as_str())))
                     .unwrap_or(("invalid_facts", None));
-                error_json(
-                    id().as_deref(),
-                    self.decision,
-                    code,
-                    &errs.to_string(),
-                    path,
+                (
+                    error_json(
+                        id().as_deref(),
+                        self.decision,
+                        code,
+                        &errs.to_string(),
+                        path,
+                    ),
+                    true,
                 )
             }
             Ok(mut f) => {
@@ -246,20 +277,19 @@ impl Ctx<'_> {
                 }
                 let f = f.with_context_defaults(self.now);
                 match self.rules.decide(self.decision, &f) {
-                    Ok(d) => d.to_json(self.rules.checked()),
-                    Err(e) => {
-                        self.failed += 1;
+                    Ok(d) => (d.to_json(self.rules.checked()), false),
+                    Err(e) => (
                         error_json(
                             f.id(),
                             self.decision,
                             e.code(),
                             &e.to_string(),
                             e.path().as_deref(),
-                        )
-                    }
+                        ),
+                        true,
+                    ),
                 }
             }
-        };
-        writeln!(out, "{line}").map_err(|e| format!("cannot write the output: {e}"))
+        }
     }
 }
