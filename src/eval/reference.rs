@@ -189,7 +189,8 @@ impl<'a> Interpreter<'a> {
                         let list = lists.into_iter().next().unwrap_or_default();
                         let at = At { rule: "collect" };
                         let span = d.span;
-                        let v = self.aggregate(agg, list, &at, span)?;
+                        let ty = d.outputs.first().map(|o| o.ty.clone());
+                        let v = self.aggregate(agg, list, ty.as_ref(), &at, span)?;
                         let v = match (v, agg) {
                             (None, Aggregate::Sum) => Some(Value::Int(0)),
                             (v, _) => v,
@@ -205,9 +206,21 @@ impl<'a> Interpreter<'a> {
         &self,
         agg: Aggregate,
         list: Vec<Value>,
+        ty: Option<&crate::types::Type>,
         at: &At<'_>,
         span: Span,
     ) -> Result<Option<Value>, EvalError> {
+        // codes order by their text, in the table of the aggregated output
+        let code_text = |c: u32| match ty {
+            Some(crate::types::Type::Code(t)) => self
+                .checked
+                .env
+                .table(*t)
+                .codes
+                .get(c as usize)
+                .map(|d| d.code.clone()),
+            _ => None,
+        };
         let mut acc: Option<Value> = None;
         for v in list {
             acc = Some(match acc {
@@ -216,7 +229,7 @@ impl<'a> Interpreter<'a> {
                     Aggregate::Sum => value_ops::arith(crate::dsl::ast::BinOp::Add, &a, &v)
                         .map_err(|e| self.op_error(e, at, span))?,
                     _ => {
-                        let ord = value_ops::compare(&a, &v, &|c| self.code_text_any(c))
+                        let ord = value_ops::compare(&a, &v, &code_text)
                             .map_err(|e| self.op_error(e, at, span))?;
                         let keep_a = if agg == Aggregate::Min {
                             ord != Ordering::Greater
@@ -233,10 +246,6 @@ impl<'a> Interpreter<'a> {
             });
         }
         Ok(acc)
-    }
-
-    fn code_text_any(&self, _code: u32) -> Option<String> {
-        None
     }
 
     fn assign(
