@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod compile;
 pub mod diag;
 pub mod dsl;
 pub mod eval;
@@ -26,4 +27,4 @@ pub mod types;
 pub mod value;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use ruleset::RuleSet;
+pub use ruleset::{DecisionHandle, RuleSet};

@@ -1,6 +1,7 @@
 //! [`RuleSet`]: a loaded and checked rule set, the library's entry point.
 
 use crate::check;
+use crate::compile::Program;
 use crate::diag::{Diagnostics, SourceMap};
 use crate::dsl::Parsed;
 use crate::types::Env;
@@ -41,7 +42,34 @@ pub struct RuleSet {
     checked: Arc<check::Checked>,
     decisions: Vec<String>,
     warnings: Diagnostics,
+    program: Arc<Program>,
+    /// Tells this rule set's decision handles from another's.
+    serial: u64,
 }
+
+/// A decision of one [`RuleSet`], resolved once by name so that hot loops skip the lookup.
+///
+/// ```
+/// use aftersales::{RuleSet, facts::Facts};
+/// let rules = RuleSet::from_sources([("a.rules".to_string(), r#"
+///     decision vip {
+///       output yes: bool = false
+///       rule big when has customer.lifetime_value and customer.lifetime_value > USD 10000
+///         then yes = true
+///     }"#.to_string())]).unwrap();
+/// let vip = rules.handle("vip").unwrap();
+/// let facts = Facts::from_json_str(rules.env(),
+///     r#"{"customer": {"id": "K1", "lifetime_value": "USD 12000"}}"#).unwrap();
+/// assert_eq!(rules.decide_with(vip, &facts).unwrap().rules, ["big"]);
+/// assert!(rules.handle("vpi").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DecisionHandle {
+    index: u32,
+    serial: u64,
+}
+
+static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
@@ -76,23 +104,71 @@ impl RuleSet {
         if diags.has_errors() {
             return Err(diags);
         }
+        let program = Arc::new(Program::compile(&checked, &sources));
         Ok(RuleSet {
             sources,
             parsed: Arc::new(parsed),
             decisions: checked.names.clone(),
+            program,
             checked: Arc::new(checked),
             warnings: diags,
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
-    /// Evaluate decision `name` for one validated bundle (with the reference interpreter;
-    /// the compiled engine will take its place behind the same call).
+    /// Evaluate decision `name` for one validated bundle, through the compiled decision DAG
+    /// (dependent decisions too, each once per bundle). The answer is the reference
+    /// interpreter's, errors included: property tests hold the two to each other.
     pub fn decide(
         &self,
         name: &str,
         facts: &crate::facts::Facts,
     ) -> Result<crate::eval::Decision, crate::eval::EvalError> {
-        crate::eval::reference::decide(&self.checked, name, facts)
+        let h = self.handle(name)?;
+        self.decide_with(h, facts)
+    }
+
+    /// Resolve a decision by name once, for [`RuleSet::decide_with`]. An unknown name is
+    /// an error that suggests the closest.
+    pub fn handle(&self, name: &str) -> Result<DecisionHandle, crate::eval::EvalError> {
+        match self.decisions.iter().position(|d| d == name) {
+            Some(i) => Ok(DecisionHandle {
+                index: i as u32,
+                serial: self.serial,
+            }),
+            None => Err(crate::eval::EvalError::UnknownDecision(name.to_string())),
+        }
+    }
+
+    /// Evaluate the decision of a handle from [`RuleSet::handle`]. A handle of another rule
+    /// set is refused (`unknown_decision`), never misread.
+    pub fn decide_with(
+        &self,
+        decision: DecisionHandle,
+        facts: &crate::facts::Facts,
+    ) -> Result<crate::eval::Decision, crate::eval::EvalError> {
+        if decision.serial != self.serial {
+            return Err(crate::eval::EvalError::UnknownDecision(format!(
+                "#{} of another rule set",
+                decision.index
+            )));
+        }
+        crate::eval::reference::decide_index(
+            &self.checked,
+            Some(&self.program),
+            decision.index as usize,
+            facts,
+        )
+    }
+
+    /// The compiled decisions.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The sizes of decision `name`'s compiled DAG, if it has one.
+    pub fn dag_stats(&self, name: &str) -> Option<crate::compile::Stats> {
+        self.program.stats_of(&self.checked, name)
     }
 
     /// The checked IR: environment and decisions, for the compiler and interpreters.

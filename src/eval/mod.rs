@@ -4,8 +4,9 @@
 //! in order, as plainly as possible. It is the oracle that the compiled engine (the
 //! decision DAG of DESIGN.md, to come) will be held to by property tests.
 
+mod compiled;
 pub mod reference;
-mod value_ops;
+pub(crate) mod value_ops;
 
 use crate::diag::Span;
 use crate::value::Value;

@@ -23,6 +23,7 @@ use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
 use crate::check::Checked;
+use crate::compile::Program;
 use crate::diag::Span;
 use crate::dsl::ast::{Aggregate, CmpOp, HitPolicy};
 use crate::facts::Facts;
@@ -38,26 +39,43 @@ pub fn decide(checked: &Checked, name: &str, facts: &Facts) -> Result<Decision, 
         .iter()
         .position(|n| n == name)
         .ok_or_else(|| EvalError::UnknownDecision(name.to_string()))?;
+    decide_index(checked, None, i, facts)
+}
+
+/// Evaluate decision number `i`, through the compiled `engine` where given (dependent
+/// decisions too), else rule by rule.
+pub(crate) fn decide_index(
+    checked: &Checked,
+    engine: Option<&Program>,
+    i: usize,
+    facts: &Facts,
+) -> Result<Decision, EvalError> {
     let mut it = Interpreter {
         checked,
         facts,
-        memo: vec![None; checked.names.len()],
+        engine,
+        memo: Vec::new(),
     };
     let mut d = it.decision(i)?;
     d.id = facts.id().map(String::from);
     Ok(d)
 }
 
-struct Interpreter<'a> {
+/// The evaluator of one bundle: expressions by recursion over the IR, decisions rule by
+/// rule or through the compiled engine, dependent decisions memoised.
+pub(crate) struct Interpreter<'a> {
     checked: &'a Checked,
     facts: &'a Facts,
-    /// Decisions already evaluated for this bundle (dependent decisions run once).
+    /// The compiled decisions, when evaluating through them.
+    engine: Option<&'a Program>,
+    /// Decisions already evaluated for this bundle (dependent decisions run once); empty
+    /// until a decision reads another.
     memo: Vec<Option<Result<Arc<Decision>, EvalError>>>,
 }
 
 /// Where an expression is evaluated, for errors.
-struct At<'r> {
-    rule: &'r str,
+pub(crate) struct At<'r> {
+    pub(crate) rule: &'r str,
 }
 
 impl<'a> Interpreter<'a> {
@@ -71,6 +89,9 @@ impl<'a> Interpreter<'a> {
             .as_ref()
             .map(|d| d.outputs.get(output).and_then(|(_, v)| v.clone()))
             .map_err(Clone::clone);
+        if self.memo.is_empty() {
+            self.memo = vec![None; self.checked.names.len()];
+        }
         if let Some(slot) = self.memo.get_mut(decision) {
             *slot = Some(r);
         }
@@ -85,7 +106,20 @@ impl<'a> Interpreter<'a> {
             .get(i)
             .and_then(Option::as_ref)
             .ok_or_else(|| EvalError::NotEvaluable(name.clone()))?;
-        // which rules match, in order
+        let matched = match self.engine.and_then(|e| e.decision(i)) {
+            Some(compiled) => compiled.matched(d, self)?,
+            None => self.scan(d)?,
+        };
+        self.conclude(name, d, &matched)
+    }
+
+    /// The facts being evaluated.
+    pub(crate) fn facts(&self) -> &'a Facts {
+        self.facts
+    }
+
+    /// The rules of `d` that match, in order, tried one by one (the first only for `first`).
+    pub(crate) fn scan(&mut self, d: &'a CheckedDecision) -> Result<Vec<usize>, EvalError> {
         let mut matched = Vec::new();
         for (ri, rule) in d.rules.iter().enumerate() {
             if let Some((from, to)) = rule.effective {
@@ -105,6 +139,16 @@ impl<'a> Interpreter<'a> {
                 }
             }
         }
+        Ok(matched)
+    }
+
+    /// The result of `d` given the rules that matched, in order.
+    fn conclude(
+        &mut self,
+        name: String,
+        d: &'a CheckedDecision,
+        matched: &[usize],
+    ) -> Result<Decision, EvalError> {
         let defaults: Vec<Option<Value>> = d.outputs.iter().map(|o| o.default.clone()).collect();
         let names: Vec<String> = d.outputs.iter().map(|o| o.name.clone()).collect();
         let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Decision {
@@ -151,7 +195,7 @@ impl<'a> Interpreter<'a> {
                 // each output: the list of the values each matching rule gives it
                 let mut lists: Vec<Vec<Value>> = vec![Vec::new(); d.outputs.len()];
                 let mut rules = Vec::new();
-                for ri in &matched {
+                for ri in matched {
                     let rule = &d.rules[*ri];
                     let values = self.assign(&defaults, &rule.then, &At { rule: &rule.id })?;
                     for (list, v) in lists.iter_mut().zip(values) {
@@ -284,7 +328,7 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn truth(&mut self, ir: &Ir, at: &At<'_>) -> Result<bool, EvalError> {
+    pub(crate) fn truth(&mut self, ir: &Ir, at: &At<'_>) -> Result<bool, EvalError> {
         Ok(matches!(self.eval(ir, at)?, Some(Value::Bool(true))))
     }
 

@@ -1,0 +1,785 @@
+//! The compiler: every checked decision becomes a decision DAG (DESIGN.md, "compile").
+//!
+//! Rules are rows; the atomic tests of their conditions (see [`atoms`]) are columns. The
+//! DAG is built column by column in the spirit of Maranget's "Compiling Pattern Matching
+//! to Good Decision Trees" (2008): at each node the column is one the first live row
+//! needs (for `first` decisions) or the one most live rows test, its values are split into
+//! disjoint intervals (ordered fields) or classes of ids (enum variants, codes, booleans),
+//! and each class leads to the node of the rows still alive there. Equal nodes are shared
+//! by hashing the live rows with the tests each still has to pass. Past a node budget, a
+//! node keeps its live rows as a list scanned in order, so the size never explodes and a
+//! decision is never slower than the scan.
+//!
+//! A rule's conjuncts are compiled only up to the first that could fail at evaluation time
+//! (arithmetic, a dependent decision, …); from there on they are the rule's *residual*,
+//! evaluated in order at a leaf, so errors are exactly those of the reference
+//! interpreter. A bundle that could make a compiled test fail (an absent root, money of
+//! another currency) is evaluated by the reference interpreter instead: the guards of
+//! each decision say when.
+//!
+//! ```
+//! use aftersales::RuleSet;
+//! let rules = RuleSet::from_sources([("a.rules".to_string(), r#"
+//!     decision tier {
+//!       output level: int = 0
+//!       rule gold when has customer.tier and customer.tier == "gold" then level = 2
+//!       rule silver when has customer.tier and customer.tier == "silver" then level = 1
+//!     }"#.to_string())]).unwrap();
+//! let stats = rules.dag_stats("tier").unwrap();
+//! assert_eq!(stats.rows, 2);
+//! assert!(stats.nodes >= 3);
+//! ```
+
+pub(crate) mod atoms;
+
+use crate::check::ir::CheckedDecision;
+use crate::check::Checked;
+use crate::diag::SourceMap;
+use crate::dsl::ast::HitPolicy;
+use crate::types::{Env, SchemaId};
+use atoms::{Column, Domain, FieldPath, OrdVal, Prim, Test};
+use std::collections::{BTreeSet, HashMap};
+
+/// Index of a node in a decision's DAG.
+pub(crate) type NodeId = u32;
+
+/// The compiled decisions of a rule set.
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    decisions: Vec<Option<CompiledDecision>>,
+}
+
+/// Sizes of one compiled decision, for benchmarks and for people curious about the DAG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Rules (rows).
+    pub rows: usize,
+    /// Distinct columns tested.
+    pub columns: usize,
+    /// Nodes of the DAG.
+    pub nodes: usize,
+    /// Nodes that scan a list of rows because the node budget ran out.
+    pub scan_nodes: usize,
+    /// Whether the budget ran out.
+    pub budget_hit: bool,
+}
+
+impl Program {
+    /// Compile every checked decision of `checked`. `sources` gives the text of boolean
+    /// tests, so equal tests of different rules share one column.
+    pub fn compile(checked: &Checked, sources: &SourceMap) -> Program {
+        Program::compile_with_budget(checked, sources, Budget::default())
+    }
+
+    /// Compile with an explicit node budget (benchmarks and tests of the budget).
+    pub fn compile_with_budget(checked: &Checked, sources: &SourceMap, budget: Budget) -> Program {
+        let text = |ir: &crate::check::ir::Ir| {
+            sources
+                .file(ir.span.file)
+                .and_then(|f| f.text.get(ir.span.start as usize..ir.span.end as usize))
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{:?}", ir.kind))
+        };
+        let decisions = checked
+            .decisions
+            .iter()
+            .map(|d| {
+                d.as_ref()
+                    .map(|d| CompiledDecision::build(d, &checked.env, &text, budget))
+            })
+            .collect();
+        Program { decisions }
+    }
+
+    /// Evaluate decision `name` of `checked` (the rule set this program was compiled from)
+    /// through the DAG. [`crate::RuleSet::decide`] is the usual way in.
+    pub fn decide(
+        &self,
+        checked: &Checked,
+        name: &str,
+        facts: &crate::facts::Facts,
+    ) -> Result<crate::eval::Decision, crate::eval::EvalError> {
+        let i = checked
+            .names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| crate::eval::EvalError::UnknownDecision(name.to_string()))?;
+        crate::eval::reference::decide_index(checked, Some(self), i, facts)
+    }
+
+    pub(crate) fn decision(&self, i: usize) -> Option<&CompiledDecision> {
+        self.decisions.get(i).and_then(Option::as_ref)
+    }
+
+    /// The sizes of decision `name`'s DAG, if it is compiled.
+    pub fn stats_of(&self, checked: &Checked, name: &str) -> Option<Stats> {
+        let i = checked.names.iter().position(|n| n == name)?;
+        self.decision(i).map(CompiledDecision::stats)
+    }
+}
+
+/// Limits on the size of one decision's DAG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Nodes at most (beyond, nodes scan their rows).
+    pub nodes: usize,
+    /// Live-row entries materialised across all nodes at most (bounds the compile time).
+    pub work: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            nodes: 200_000,
+            work: 8_000_000,
+        }
+    }
+}
+
+/// A guard: a condition on the bundle under which every compiled test is infallible.
+#[derive(Debug, Clone)]
+pub(crate) enum Guard {
+    /// The root must be present.
+    Root(SchemaId),
+    /// The context field must be set.
+    Present(FieldPath),
+    /// `context.today` must be set.
+    Today,
+    /// A present money value must be of this currency.
+    Currency(FieldPath, crate::value::Currency),
+    /// A present distance must convert to kilometres.
+    Distance(FieldPath),
+}
+
+/// A rule as the DAG sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    /// The rule's index in its decision.
+    pub rule: u32,
+    /// Its tests, grouped by column (at most 64 groups).
+    pub tests: Vec<(u32, Vec<Test>)>,
+    /// The index of its first conjunct evaluated as a residual, in order.
+    pub residual_from: usize,
+    /// Whether there is a residual at all.
+    pub has_residual: bool,
+}
+
+/// A node of the DAG.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    /// No row matches.
+    NoMatch,
+    /// `first`: the rows, in order, whose tests all passed: the first whose residual holds
+    /// wins (a row without residual wins outright); if none does, go on at `then`.
+    Try {
+        rows: Box<[u32]>,
+        then: Option<NodeId>,
+    },
+    /// Other hit policies: every row whose tests all passed; their residuals decide.
+    Leaf(Box<[u32]>),
+    /// Budget exhausted: rows with the tests they still have to pass (bit i = group i).
+    Scan(Box<[(u32, u64)]>),
+    /// Split an ordered column at its constants: `children[2i+1]` is the value equal to
+    /// `consts[i]`, `children[2i]` the values strictly between `consts[i-1]` and it.
+    Ord {
+        col: u32,
+        consts: Box<[OrdVal]>,
+        children: Box<[NodeId]>,
+        absent: NodeId,
+    },
+    /// Split a set column: the ids listed, any other id, an absent value.
+    Set {
+        col: u32,
+        ids: Box<[u32]>,
+        children: Box<[NodeId]>,
+        other: NodeId,
+        absent: NodeId,
+    },
+    /// Split on a boolean column.
+    Bool { col: u32, yes: NodeId, no: NodeId },
+}
+
+/// One decision's DAG.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledDecision {
+    pub first: bool,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    pub nodes: Vec<Node>,
+    pub guards: Vec<Guard>,
+    pub budget_hit: bool,
+}
+
+/// A live row: its index and the groups of tests it has still to pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Alive {
+    row: u32,
+    pending: u64,
+}
+
+impl CompiledDecision {
+    fn stats(&self) -> Stats {
+        Stats {
+            rows: self.rows.len(),
+            columns: self.columns.len(),
+            nodes: self.nodes.len(),
+            scan_nodes: self
+                .nodes
+                .iter()
+                .filter(|n| matches!(n, Node::Scan(_)))
+                .count(),
+            budget_hit: self.budget_hit,
+        }
+    }
+
+    fn build(
+        d: &CheckedDecision,
+        env: &Env,
+        text: &dyn Fn(&crate::check::ir::Ir) -> String,
+        budget: Budget,
+    ) -> CompiledDecision {
+        let mut columns: Vec<Column> = Vec::new();
+        let mut col_index: HashMap<String, u32> = HashMap::new();
+        let mut rows = Vec::with_capacity(d.rules.len());
+        let mut guard_paths: Vec<FieldPath> = Vec::new();
+        let mut money: Vec<(FieldPath, crate::value::Currency)> = Vec::new();
+        let mut distance: Vec<FieldPath> = Vec::new();
+        let mut today = false;
+        for (ri, rule) in d.rules.iter().enumerate() {
+            let mut tests: Vec<(u32, Vec<Test>)> = Vec::new();
+            let mut add = |col: Column, test: Test, tests: &mut Vec<(u32, Vec<Test>)>| -> bool {
+                let key = col.key(text);
+                let c = match col_index.get(&key) {
+                    Some(c) => *c,
+                    None => {
+                        let c = columns.len() as u32;
+                        col_index.insert(key, c);
+                        columns.push(col);
+                        c
+                    }
+                };
+                if let Some((_, list)) = tests.iter_mut().find(|(k, _)| *k == c) {
+                    list.push(test);
+                    return true;
+                }
+                if tests.len() >= 64 {
+                    return false;
+                }
+                tests.push((c, vec![test]));
+                true
+            };
+            if let Some((from, to)) = rule.effective {
+                today = true;
+                let day = |d: chrono::NaiveDate| {
+                    OrdVal::Int(i128::from(chrono::Datelike::num_days_from_ce(&d)))
+                };
+                add(
+                    Column::Today,
+                    Test::Ord {
+                        prim: Prim::Range(day(from), day(to)),
+                        negated: false,
+                        absent: false,
+                    },
+                    &mut tests,
+                );
+            }
+            let conj = atoms::conjuncts(&rule.when);
+            let mut residual_from = conj.len();
+            for (k, c) in conj.iter().enumerate() {
+                let Some((col, test)) = atoms::atom(c, env, &rule.id) else {
+                    residual_from = k;
+                    break;
+                };
+                match &col {
+                    Column::Ord {
+                        path,
+                        money: m,
+                        distance: dist,
+                    } => {
+                        guard_paths.push(path.clone());
+                        if let Some(cur) = m {
+                            money.push((path.clone(), *cur));
+                        }
+                        if *dist {
+                            distance.push(path.clone());
+                        }
+                    }
+                    Column::Set { path, .. } => guard_paths.push(path.clone()),
+                    Column::Bool { ir, .. } => atoms::paths(ir, &mut guard_paths),
+                    Column::Today => {}
+                }
+                if !add(col, test, &mut tests) {
+                    residual_from = k;
+                    break;
+                }
+            }
+            rows.push(Row {
+                rule: ri as u32,
+                tests,
+                residual_from,
+                has_residual: residual_from < conj.len(),
+            });
+        }
+        let context = env
+            .schemas
+            .iter()
+            .position(|s| s.name == "context")
+            .map(|i| SchemaId(i as u32));
+        let mut guards: Vec<Guard> = Vec::new();
+        let mut roots: BTreeSet<SchemaId> = BTreeSet::new();
+        for p in &guard_paths {
+            roots.insert(p.root);
+        }
+        guards.extend(roots.into_iter().map(Guard::Root));
+        let mut seen = BTreeSet::new();
+        for p in guard_paths {
+            if Some(p.root) == context && seen.insert(p.fields.clone()) {
+                guards.push(Guard::Present(p));
+            }
+        }
+        if today {
+            guards.push(Guard::Today);
+        }
+        money.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        money.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        guards.extend(money.into_iter().map(|(p, c)| Guard::Currency(p, c)));
+        distance.dedup();
+        guards.extend(distance.into_iter().map(Guard::Distance));
+
+        let first = matches!(d.hit, HitPolicy::First);
+        let mut b = Builder {
+            first,
+            columns: &columns,
+            rows: &rows,
+            env,
+            nodes: Vec::new(),
+            memo: HashMap::new(),
+            work: Vec::new(),
+            budget,
+            spent: 0,
+            budget_hit: false,
+        };
+        let start: Vec<Alive> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Alive {
+                row: i as u32,
+                pending: if r.tests.len() >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << r.tests.len()) - 1
+                },
+            })
+            .collect();
+        b.node_of(start);
+        while let Some((id, state)) = b.work.pop() {
+            let node = b.make(state);
+            if let Some(slot) = b.nodes.get_mut(id as usize) {
+                *slot = node;
+            }
+        }
+        let (nodes, budget_hit) = (b.nodes, b.budget_hit);
+        CompiledDecision {
+            first,
+            columns,
+            rows,
+            nodes,
+            guards,
+            budget_hit,
+        }
+    }
+}
+
+struct Builder<'a> {
+    first: bool,
+    columns: &'a [Column],
+    rows: &'a [Row],
+    env: &'a Env,
+    nodes: Vec<Node>,
+    memo: HashMap<Vec<Alive>, NodeId>,
+    work: Vec<(NodeId, Vec<Alive>)>,
+    budget: Budget,
+    spent: usize,
+    budget_hit: bool,
+}
+
+impl Builder<'_> {
+    /// The node of a state: shared if built (or queued) already.
+    fn node_of(&mut self, state: Vec<Alive>) -> NodeId {
+        if let Some(id) = self.memo.get(&state) {
+            return *id;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node::NoMatch);
+        self.spent += state.len();
+        self.memo.insert(state.clone(), id);
+        self.work.push((id, state));
+        id
+    }
+
+    fn over_budget(&self) -> bool {
+        self.nodes.len() >= self.budget.nodes || self.spent >= self.budget.work
+    }
+
+    fn make(&mut self, state: Vec<Alive>) -> Node {
+        if state.is_empty() {
+            return Node::NoMatch;
+        }
+        if self.first {
+            // the leading rows whose tests have all passed are tried in order
+            let mut done = 0;
+            let mut sure = false;
+            for a in &state {
+                if a.pending != 0 {
+                    break;
+                }
+                done += 1;
+                if !self.rows[a.row as usize].has_residual {
+                    sure = true;
+                    break;
+                }
+            }
+            if done > 0 {
+                let rows: Box<[u32]> = state[..done].iter().map(|a| a.row).collect();
+                let then = if sure {
+                    None
+                } else {
+                    Some(self.node_of(state[done..].to_vec()))
+                };
+                return Node::Try { rows, then };
+            }
+        } else if state.iter().all(|a| a.pending == 0) {
+            return Node::Leaf(state.iter().map(|a| a.row).collect());
+        }
+        if self.over_budget() {
+            self.budget_hit = true;
+            return Node::Scan(state.iter().map(|a| (a.row, a.pending)).collect());
+        }
+        let col = self.choose(&state);
+        match &self.columns[col as usize] {
+            Column::Ord { .. } | Column::Today => self.split_ord(col, &state),
+            Column::Set { domain, .. } => {
+                let domain = *domain;
+                self.split_set(col, domain, &state)
+            }
+            Column::Bool { .. } => {
+                let yes = self.child(col, &state, |t| bool_accepts(t, true));
+                let no = self.child(col, &state, |t| bool_accepts(t, false));
+                Node::Bool { col, yes, no }
+            }
+        }
+    }
+
+    /// The group index of column `col` in row `row`, if it is still pending there.
+    fn group(&self, a: &Alive, col: u32) -> Option<usize> {
+        let row = &self.rows[a.row as usize];
+        let g = row.tests.iter().position(|(c, _)| *c == col)?;
+        (a.pending & (1u64 << g) != 0).then_some(g)
+    }
+
+    /// Maranget's choice: for `first`, a column the first live row needs (the one most live
+    /// rows test); otherwise the column most live rows test.
+    fn choose(&self, state: &[Alive]) -> u32 {
+        let mut count: HashMap<u32, usize> = HashMap::new();
+        for a in state {
+            let row = &self.rows[a.row as usize];
+            for (g, (c, _)) in row.tests.iter().enumerate() {
+                if a.pending & (1u64 << g) != 0 {
+                    *count.entry(*c).or_default() += 1;
+                }
+            }
+        }
+        let candidates: Vec<u32> = match (self.first, state.first()) {
+            (true, Some(a)) => {
+                let row = &self.rows[a.row as usize];
+                row.tests
+                    .iter()
+                    .enumerate()
+                    .filter(|(g, _)| a.pending & (1u64 << g) != 0)
+                    .map(|(_, (c, _))| *c)
+                    .collect()
+            }
+            _ => count.keys().copied().collect(),
+        };
+        candidates
+            .into_iter()
+            .max_by_key(|c| (count.get(c).copied().unwrap_or(0), std::cmp::Reverse(*c)))
+            .unwrap_or(0)
+    }
+
+    /// The child of the rows that accept a value, as `accepts` says for each row's tests on
+    /// `col`; rows not testing `col` stay, with `col` resolved for those that do.
+    fn child(&mut self, col: u32, state: &[Alive], accepts: impl Fn(&[Test]) -> bool) -> NodeId {
+        let mut next = Vec::with_capacity(state.len());
+        for a in state {
+            match self.group(a, col) {
+                None => next.push(*a),
+                Some(g) => {
+                    if accepts(&self.rows[a.row as usize].tests[g].1) {
+                        next.push(Alive {
+                            row: a.row,
+                            pending: a.pending & !(1u64 << g),
+                        });
+                    }
+                }
+            }
+        }
+        self.node_of(next)
+    }
+
+    fn split_ord(&mut self, col: u32, state: &[Alive]) -> Node {
+        // the constants of every live row's tests on the column
+        let mut consts: Vec<OrdVal> = Vec::new();
+        let mut bound: Vec<(usize, usize)> = Vec::new(); // (state index, group)
+        for (k, a) in state.iter().enumerate() {
+            if let Some(g) = self.group(a, col) {
+                bound.push((k, g));
+                for t in &self.rows[a.row as usize].tests[g].1 {
+                    if let Test::Ord { prim, .. } = t {
+                        match prim {
+                            Prim::Cmp(_, c) => consts.push(c.clone()),
+                            Prim::List(items) => consts.extend(items.iter().cloned()),
+                            Prim::Range(a, b) => {
+                                consts.push(a.clone());
+                                consts.push(b.clone());
+                            }
+                            Prim::Any => {}
+                        }
+                    }
+                }
+            }
+        }
+        consts.sort();
+        consts.dedup();
+        let regions = 2 * consts.len() + 1;
+        let rank = |c: &OrdVal| consts.binary_search(c).map_or(0, |i| 2 * i + 1);
+        // each bound row's accepted regions, as sorted disjoint intervals of ranks
+        let mut accepted: Vec<Vec<(usize, usize)>> = Vec::with_capacity(bound.len());
+        for (k, g) in &bound {
+            let tests = &self.rows[state[*k].row as usize].tests[*g].1;
+            let mut acc = vec![(0, regions - 1)];
+            for t in tests {
+                acc = intersect(&acc, &intervals(t, regions, &rank));
+            }
+            accepted.push(acc);
+        }
+        // sweep the regions; build a child only where the set of accepting rows changes
+        let mut starts: Vec<Vec<usize>> = vec![Vec::new(); regions + 1];
+        let mut ends: Vec<Vec<usize>> = vec![Vec::new(); regions + 1];
+        for (b, acc) in accepted.iter().enumerate() {
+            for (lo, hi) in acc {
+                starts[*lo].push(b);
+                ends[hi + 1].push(b);
+            }
+        }
+        let mut active: BTreeSet<usize> = BTreeSet::new();
+        let mut children = Vec::with_capacity(regions);
+        let mut last: Option<NodeId> = None;
+        for r in 0..regions {
+            let changed = !starts[r].is_empty() || !ends[r].is_empty() || last.is_none();
+            for b in &ends[r] {
+                active.remove(b);
+            }
+            for b in &starts[r] {
+                active.insert(*b);
+            }
+            if changed {
+                let id = self.child_of_bound(col, state, &bound, &active);
+                last = Some(id);
+            }
+            children.push(last.unwrap_or(0));
+        }
+        let absent_rows: BTreeSet<usize> = bound
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, g))| {
+                self.rows[state[*k].row as usize].tests[*g]
+                    .1
+                    .iter()
+                    .all(|t| matches!(t, Test::Ord { absent: true, .. }))
+            })
+            .map(|(b, _)| b)
+            .collect();
+        let absent = self.child_of_bound(col, state, &bound, &absent_rows);
+        Node::Ord {
+            col,
+            consts: consts.into(),
+            children: children.into(),
+            absent,
+        }
+    }
+
+    /// The child keeping the rows not testing `col` and the bound rows listed in `keep`.
+    fn child_of_bound(
+        &mut self,
+        col: u32,
+        state: &[Alive],
+        bound: &[(usize, usize)],
+        keep: &BTreeSet<usize>,
+    ) -> NodeId {
+        let mut next = Vec::new();
+        let mut bi = 0;
+        for (k, a) in state.iter().enumerate() {
+            if bi < bound.len() && bound[bi].0 == k {
+                if keep.contains(&bi) {
+                    next.push(Alive {
+                        row: a.row,
+                        pending: a.pending & !(1u64 << bound[bi].1),
+                    });
+                }
+                bi += 1;
+            } else {
+                next.push(*a);
+            }
+        }
+        let _ = col;
+        self.node_of(next)
+    }
+
+    fn split_set(&mut self, col: u32, domain: Domain, state: &[Alive]) -> Node {
+        let size = match domain {
+            Domain::Enum(e) => self
+                .env
+                .enums
+                .get(e as usize)
+                .map_or(0, |d| d.variants.len()),
+            Domain::Code(t) => self
+                .env
+                .tables
+                .get(t.0 as usize)
+                .map_or(0, |t| t.codes.len()),
+            Domain::Bool => 2,
+        };
+        let mut mentioned: Vec<u32> = Vec::new();
+        for a in state {
+            if let Some(g) = self.group(a, col) {
+                for t in &self.rows[a.row as usize].tests[g].1 {
+                    if let Test::Set { ids, .. } = t {
+                        mentioned.extend(ids.iter().copied());
+                    }
+                }
+            }
+        }
+        mentioned.sort_unstable();
+        mentioned.dedup();
+        // small domains are split value by value; large ones on the ids rows mention
+        let ids: Vec<u32> = if size <= 64 {
+            (0..size as u32).collect()
+        } else {
+            mentioned.clone()
+        };
+        let mut children = Vec::with_capacity(ids.len());
+        for id in &ids {
+            children.push(self.child(col, state, |ts| ts.iter().all(|t| set_accepts(t, *id))));
+        }
+        // an id no row mentions: accepted exactly by negated tests
+        let other = match (0..size as u32).find(|i| mentioned.binary_search(i).is_err()) {
+            Some(i) => self.child(col, state, |ts| ts.iter().all(|t| set_accepts(t, i))),
+            None => self.node_of(Vec::new()),
+        };
+        let absent = self.child(col, state, |ts| {
+            ts.iter()
+                .all(|t| matches!(t, Test::Set { absent: true, .. }))
+        });
+        Node::Set {
+            col,
+            ids: ids.into(),
+            children: children.into(),
+            other,
+            absent,
+        }
+    }
+}
+
+pub(crate) fn set_accepts(t: &Test, id: u32) -> bool {
+    match t {
+        Test::Set { ids, negated, .. } => ids.binary_search(&id).is_ok() != *negated,
+        _ => false,
+    }
+}
+
+pub(crate) fn bool_accepts(ts: &[Test], v: bool) -> bool {
+    ts.iter().all(|t| matches!(t, Test::Bool(b) if *b == v))
+}
+
+/// The ranks a test accepts among `regions` (present values only).
+fn intervals(t: &Test, regions: usize, rank: &dyn Fn(&OrdVal) -> usize) -> Vec<(usize, usize)> {
+    use crate::dsl::ast::CmpOp;
+    let Test::Ord { prim, negated, .. } = t else {
+        return Vec::new();
+    };
+    let last = regions - 1;
+    let below = |q: usize| if q == 0 { vec![] } else { vec![(0, q - 1)] };
+    let above = |q: usize| {
+        if q >= last {
+            vec![]
+        } else {
+            vec![(q + 1, last)]
+        }
+    };
+    let mut acc: Vec<(usize, usize)> = match prim {
+        Prim::Cmp(op, c) => {
+            let q = rank(c);
+            match op {
+                CmpOp::Lt => below(q),
+                CmpOp::Le => vec![(0, q)],
+                CmpOp::Gt => above(q),
+                CmpOp::Ge => vec![(q, last)],
+                CmpOp::Eq => vec![(q, q)],
+                CmpOp::Ne => {
+                    let mut v = below(q);
+                    v.extend(above(q));
+                    v
+                }
+            }
+        }
+        Prim::List(items) => {
+            let mut qs: Vec<usize> = items.iter().map(rank).collect();
+            qs.sort_unstable();
+            qs.dedup();
+            qs.into_iter().map(|q| (q, q)).collect()
+        }
+        Prim::Range(a, b) => {
+            let (lo, hi) = (rank(a), rank(b));
+            if lo <= hi {
+                vec![(lo, hi)]
+            } else {
+                vec![]
+            }
+        }
+        Prim::Any => vec![(0, last)],
+    };
+    if *negated {
+        let mut out = Vec::new();
+        let mut next = 0;
+        for (lo, hi) in &acc {
+            if *lo > next {
+                out.push((next, lo - 1));
+            }
+            next = hi + 1;
+        }
+        if next <= last {
+            out.push((next, last));
+        }
+        acc = out;
+    }
+    acc
+}
+
+fn intersect(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let lo = a[i].0.max(b[j].0);
+        let hi = a[i].1.min(b[j].1);
+        if lo <= hi {
+            out.push((lo, hi));
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
