@@ -61,7 +61,7 @@ impl Atom {
             10 => format!(
                 "has claim.odometer and claim.odometer < {} {}",
                 30_000 + 5_000 * p,
-                if p % 2 == 0 { "mi" } else { "km" }
+                if p.is_multiple_of(2) { "mi" } else { "km" }
             ),
             11 => format!("has claim.dealer and claim.dealer matches /^D{}/", p % 3),
             12 => format!("product.model == \"{}\"", MODELS[p % 3]),
