@@ -4,8 +4,11 @@
 //! in order, as plainly as possible. It is the oracle that the compiled engine (the
 //! decision DAG of DESIGN.md, to come) will be held to by property tests.
 
+pub mod explain;
 pub mod reference;
 mod value_ops;
+
+pub use explain::{Explanation, Seen, Step, Test};
 
 use crate::diag::Span;
 use crate::value::Value;
