@@ -171,6 +171,51 @@ impl RuleSet {
         self.program.stats_of(&self.checked, name)
     }
 
+    /// Evaluate decision `name` for one validated bundle and explain the result: the
+    /// tests made along its path, in order, each with its source text, value, the paths
+    /// it read and its place (LANGUAGE.md §5.2; [`crate::eval::explain`] says what a test
+    /// is). The decision is the one [`RuleSet::decide`] gives; on an evaluation error the
+    /// error alone comes back.
+    ///
+    /// ```
+    /// use aftersales::{RuleSet, facts::Facts};
+    /// let rules = RuleSet::from_sources([(
+    ///     "adjudicate.rules".to_string(),
+    ///     r#"codes fault "Fault codes" { P0301 "Cylinder 1 misfire" {} }
+    ///        decision adjudicate {
+    ///          output action: enum { accept, reject, review } = accept
+    ///          rule late when has claim.submitted_date
+    ///                         and claim.submitted_date > claim.repair_date + 30 days
+    ///            then action = reject
+    ///          rule misfire when claim.fault == P0301 then action = review
+    ///        }"#
+    ///         .to_string(),
+    /// )])
+    /// .unwrap();
+    /// let facts = Facts::from_json_str(
+    ///     rules.env(),
+    ///     r#"{"claim": {"id": "C1", "fault": "P0301", "repair_date": "2026-01-10",
+    ///                   "submitted_date": "2026-01-20"}}"#,
+    /// )
+    /// .unwrap();
+    /// let (decision, why) = rules.explain("adjudicate", &facts).unwrap();
+    /// assert_eq!(decision, rules.decide("adjudicate", &facts).unwrap());
+    /// assert_eq!(decision.rules, ["misfire"]);
+    /// let text = why.render("adjudicate", rules.checked(), rules.sources());
+    /// assert_eq!(
+    ///     text.lines().nth(1),
+    ///     Some("adjudicate.rules:5:29  late  claim.submitted_date > claim.repair_date + 30 days  \
+    ///           → false  (claim.submitted_date = 2026-01-20, claim.repair_date = 2026-01-10)")
+    /// );
+    /// ```
+    pub fn explain(
+        &self,
+        name: &str,
+        facts: &crate::facts::Facts,
+    ) -> Result<(crate::eval::Decision, crate::eval::Explanation), crate::eval::EvalError> {
+        crate::eval::reference::decide_explained(&self.checked, name, facts)
+    }
+
     /// The checked IR: environment and decisions, for the compiler and interpreters.
     pub fn checked(&self) -> &check::Checked {
         &self.checked

@@ -79,6 +79,11 @@ fn jsonl_json_and_yaml_inputs_give_the_same_lines() {
         assert_eq!(code, 1, "{input}: {err}");
         check_results(&lines);
         assert!(err.contains("4 record(s), 3 evaluated, 1 failed"), "{err}");
+        // standard error is a pipe here: no progress bar, not a byte of one
+        assert!(
+            !err.contains('\u{1b}') && !err.contains('\r') && !err.contains('█'),
+            "{err:?}"
+        );
     }
 }
 

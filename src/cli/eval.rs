@@ -1,10 +1,13 @@
-//! `aftersales eval [RULES] --decision NAME [--input FILE|-] [--today DATE] [--now DATETIME]`
+//! `aftersales eval [RULES] --decision NAME [--input FILE|-] [--explain] [--today DATE] [--now DATETIME]`
 //!
 //! Input is JSON (one object or an array of objects), JSONL (one object per line) or YAML
 //! (one document, or a sequence), chosen by the file's extension or, on standard input,
 //! by its first line. Output is one JSON line per input record, in input order (LANGUAGE.md
 //! §8); a record that cannot be evaluated gives an error line in its place and the run goes
-//! on. JSONL is streamed: memory stays flat whatever the input's size.
+//! on. JSONL is streamed: memory stays flat whatever the input's size. `--explain` adds
+//! each result's `"explanation"` (LANGUAGE.md §8). A `.jsonl` (`.ndjson`) file read with
+//! standard error on a terminal shows a progress bar there (by bytes read); never when
+//! standard error is not a terminal.
 
 use crate::eval::error_json;
 use crate::facts::Facts;
@@ -27,6 +30,9 @@ pub struct EvalArgs {
     /// The input file (`-` for standard input).
     #[arg(long, default_value = "-")]
     pub input: String,
+    /// Add to each result the tests made along its path (`"explanation"`).
+    #[arg(long)]
+    pub explain: bool,
     /// `context.today` for bundles that do not give it (default: today).
     #[arg(long, value_parser = parse_date)]
     pub today: Option<NaiveDate>,
@@ -84,6 +90,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         decision: &args.decision,
         now,
         today: args.today,
+        explain: args.explain,
         failed: 0,
         total: 0,
     };
@@ -103,7 +110,20 @@ pub fn run(args: &EvalArgs) -> u8 {
             _ => None,
         };
         match std::fs::File::open(&args.input) {
-            Ok(f) => ctx.stream(BufReader::new(f), kind, &mut out),
+            Ok(f) => {
+                let bar = (kind == Some(Kind::Jsonl))
+                    .then(|| progress_bar(&f))
+                    .flatten();
+                let r = ctx.stream(
+                    BufReader::new(Counted::new(f, bar.as_ref())),
+                    kind,
+                    &mut out,
+                );
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                r
+            }
             Err(e) => Err(format!("cannot read `{}`: {e}", args.input)),
         }
     };
@@ -139,8 +159,63 @@ struct Ctx<'a> {
     decision: &'a str,
     now: DateTime<FixedOffset>,
     today: Option<NaiveDate>,
+    explain: bool,
     failed: usize,
     total: usize,
+}
+
+/// A bytes-based progress bar on standard error for a file, only when standard error is
+/// a terminal (never in pipes, so scripts and tests see no bar bytes).
+fn progress_bar(file: &std::fs::File) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let len = file.metadata().ok()?.len();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} ({eta} left)")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// A reader that counts the bytes read and moves a progress bar; the bar is moved once
+/// per 1 MiB read, so the count costs an addition per read call.
+struct Counted<'b, R> {
+    inner: R,
+    bar: Option<&'b indicatif::ProgressBar>,
+    read: u64,
+    shown: u64,
+}
+
+impl<'b, R> Counted<'b, R> {
+    fn new(inner: R, bar: Option<&'b indicatif::ProgressBar>) -> Self {
+        Counted {
+            inner,
+            bar,
+            read: 0,
+            shown: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(bar) = self.bar {
+            self.read += n as u64;
+            if self.read - self.shown >= 1 << 20 || n == 0 {
+                bar.set_position(self.read);
+                self.shown = self.read;
+            }
+        }
+        Ok(n)
+    }
 }
 
 impl Ctx<'_> {
@@ -276,8 +351,24 @@ impl Ctx<'_> {
                     }
                 }
                 let f = f.with_context_defaults(self.now);
-                match self.rules.decide(self.decision, &f) {
-                    Ok(d) => (d.to_json(self.rules.checked()), false),
+                let result = if self.explain {
+                    self.rules.explain(self.decision, &f).map(|(d, why)| {
+                        let mut line = d.to_json(self.rules.checked());
+                        if let serde_json::Value::Object(obj) = &mut line {
+                            obj.insert(
+                                "explanation".into(),
+                                why.to_json(self.rules.checked(), self.rules.sources()),
+                            );
+                        }
+                        line
+                    })
+                } else {
+                    self.rules
+                        .decide(self.decision, &f)
+                        .map(|d| d.to_json(self.rules.checked()))
+                };
+                match result {
+                    Ok(line) => (line, false),
                     Err(e) => (
                         error_json(
                             f.id(),

@@ -5,8 +5,11 @@
 //! decision DAG of DESIGN.md, to come) will be held to by property tests.
 
 mod compiled;
+pub mod explain;
 pub mod reference;
 pub(crate) mod value_ops;
+
+pub use explain::{Explanation, Seen, Step, Test};
 
 use crate::diag::Span;
 use crate::value::Value;

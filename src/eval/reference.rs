@@ -19,6 +19,9 @@
 //! assert_eq!(result.rules, ["late"]);
 //! ```
 
+mod trace;
+
+use super::explain::Explanation;
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
@@ -34,12 +37,51 @@ use std::sync::Arc;
 
 /// Evaluate decision `name` for one bundle.
 pub fn decide(checked: &Checked, name: &str, facts: &Facts) -> Result<Decision, EvalError> {
+    run(checked, name, facts, None).map(|(d, _)| d)
+}
+
+/// Evaluate decision `name` for one bundle and explain the result: every test made along
+/// the way, in order (see [`super::explain`]). The decision is exactly what [`decide`]
+/// gives. On an evaluation error the error alone comes back, as [`decide`] gives it; the
+/// tests made before it are not returned (the error names the rule and span).
+///
+/// ```
+/// use aftersales::{RuleSet, facts::Facts, eval::reference};
+/// let rules = RuleSet::from_sources([("a.rules".to_string(), r#"
+///     codes fault "Fault codes" { P0301 "Cylinder 1 misfire" {} }
+///     decision adjudicate {
+///       output action: enum { accept, reject } = accept
+///       rule late when has claim.submitted_date then action = reject
+///     }"#.to_string())]).unwrap();
+/// let facts = Facts::from_json_str(rules.env(), r#"{"claim": {"id": "C1", "fault": "P0301",
+///     "repair_date": "2026-01-10"}}"#).unwrap();
+/// let (d, why) = reference::decide_explained(rules.checked(), "adjudicate", &facts).unwrap();
+/// assert!(d.rules.is_empty());
+/// assert_eq!(why.steps.len(), 1);
+/// assert!(!why.steps[0].value);
+/// assert_eq!(why.steps[0].text(rules.sources()), "has claim.submitted_date");
+/// ```
+pub fn decide_explained(
+    checked: &Checked,
+    name: &str,
+    facts: &Facts,
+) -> Result<(Decision, Explanation), EvalError> {
+    let (d, trace) = run(checked, name, facts, Some(trace::Trace::default()))?;
+    Ok((d, trace.map(trace::Trace::finish).unwrap_or_default()))
+}
+
+fn run(
+    checked: &Checked,
+    name: &str,
+    facts: &Facts,
+    trace: Option<trace::Trace>,
+) -> Result<(Decision, Option<trace::Trace>), EvalError> {
     let i = checked
         .names
         .iter()
         .position(|n| n == name)
         .ok_or_else(|| EvalError::UnknownDecision(name.to_string()))?;
-    decide_index(checked, None, i, facts)
+    run_index(checked, None, i, facts, trace)
 }
 
 /// Evaluate decision number `i`, through the compiled `engine` where given (dependent
@@ -50,15 +92,26 @@ pub(crate) fn decide_index(
     i: usize,
     facts: &Facts,
 ) -> Result<Decision, EvalError> {
+    run_index(checked, engine, i, facts, None).map(|(d, _)| d)
+}
+
+fn run_index(
+    checked: &Checked,
+    engine: Option<&Program>,
+    i: usize,
+    facts: &Facts,
+    trace: Option<trace::Trace>,
+) -> Result<(Decision, Option<trace::Trace>), EvalError> {
     let mut it = Interpreter {
         checked,
         facts,
         engine,
         memo: Vec::new(),
+        trace,
     };
     let mut d = it.decision(i)?;
     d.id = facts.id().map(String::from);
-    Ok(d)
+    Ok((d, it.trace))
 }
 
 /// The evaluator of one bundle: expressions by recursion over the IR, decisions rule by
@@ -71,6 +124,8 @@ pub(crate) struct Interpreter<'a> {
     /// Decisions already evaluated for this bundle (dependent decisions run once); empty
     /// until a decision reads another.
     memo: Vec<Option<Result<Arc<Decision>, EvalError>>>,
+    /// The explanation being recorded, when asked for one.
+    trace: Option<trace::Trace>,
 }
 
 /// Where an expression is evaluated, for errors.
@@ -128,11 +183,11 @@ impl<'a> Interpreter<'a> {
                     span: rule.span,
                 })?;
                 if today < from || today > to {
+                    self.note_effective(&d.name, rule, today);
                     continue;
                 }
             }
-            let at = At { rule: &rule.id };
-            if self.truth(&rule.when, &at)? {
+            if self.when(&d.name, rule)? {
                 matched.push(ri);
                 if matches!(d.hit, HitPolicy::First) {
                     break;
@@ -332,8 +387,24 @@ impl<'a> Interpreter<'a> {
         Ok(matches!(self.eval(ir, at)?, Some(Value::Bool(true))))
     }
 
-    /// The value of `ir`; `None` for an absent optional value.
+    /// The value of `ir`; `None` for an absent optional value. With the trace on, the
+    /// paths a test reads are recorded.
     fn eval(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
+        if self.trace.is_some()
+            && matches!(
+                ir.kind,
+                IrKind::Field { .. }
+                    | IrKind::Get { .. }
+                    | IrKind::Attr { .. }
+                    | IrKind::Output { .. }
+            )
+        {
+            return self.eval_seen(ir, at);
+        }
+        self.eval_inner(ir, at)
+    }
+
+    fn eval_inner(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
         let env = &self.checked.env;
         let span = ir.span;
         let some = |v: Value| Ok(Some(v));
