@@ -21,6 +21,7 @@ pub mod diag;
 pub mod dsl;
 pub mod eval;
 pub mod facts;
+pub mod fixtures;
 pub mod host;
 mod ruleset;
 pub mod types;

@@ -13,6 +13,7 @@ pub mod forecast;
 pub mod qa;
 pub mod schedule;
 pub mod staff;
+pub mod test;
 pub mod utilization;
 
 /// Exit code: everything went well.
@@ -38,6 +39,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Evaluate a decision for each bundle of a JSON, JSONL or YAML input; JSONL out.
     Eval(eval::EvalArgs),
+    /// Run fixture files (expected results for given facts) against a rule set, for CI.
+    Test(test::TestArgs),
     /// Forecast contact volumes per interval with Holt-Winters.
     Forecast(forecast::ForecastArgs),
     /// Choose shifts covering agents required per interval at least cost.
@@ -61,6 +64,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Staff(args) => staff::run(&args),

@@ -33,7 +33,7 @@ pub(crate) use encode::value_styled;
 mod error;
 mod json;
 mod scalar;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use error::{FactError, FactErrorKind, FactErrors};
 
@@ -348,6 +348,28 @@ impl Facts {
     /// ```
     pub fn to_json(&self, env: &Env) -> serde_json::Value {
         encode::bundle(self, env)
+    }
+}
+
+/// Decode one JSON value as type `ty` with the decoders facts use (money, distances,
+/// dates, enum variants and codes of `env`), reporting problems at `path` (the name shown
+/// in messages, e.g. an output's name). Fixtures read expected outputs with it.
+pub(crate) fn decode_value(
+    env: &Env,
+    ty: &crate::types::Type,
+    v: &serde_json::Value,
+    path: &str,
+) -> Result<Value, FactErrors> {
+    let mut b = Builder::new(env);
+    let p = Path::Root { name: path, sid: 0 };
+    match b.value(ty, v, &p, 0) {
+        Some(x) if !b.has_errors() => Ok(x),
+        _ if b.has_errors() => Err(FactErrors::new(b.into_errors())),
+        _ => Err(FactErrors::one(FactError::new(
+            K::WrongType,
+            path,
+            format!("expected {}", build::expected(ty, env)),
+        ))),
     }
 }
 

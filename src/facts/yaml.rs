@@ -14,7 +14,12 @@ use std::str::FromStr;
 
 /// Parse YAML text; the error is `yaml_serde`'s message, with line and column.
 pub(crate) fn parse(text: &str) -> Result<J, String> {
-    let first: J = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
+    parse_located(text).map_err(|e| e.to_string())
+}
+
+/// Parse YAML text; the error is `yaml_serde`'s, whose `location()` gives line and column.
+pub(crate) fn parse_located(text: &str) -> Result<J, yaml_serde::Error> {
+    let first: J = yaml_serde::from_str(text)?;
     if !needs_exact_pass(&first) {
         return Ok(first);
     }
