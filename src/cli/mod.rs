@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub mod check;
 pub mod eval;
 pub mod forecast;
+pub mod import;
 pub mod qa;
 pub mod schedule;
 pub mod staff;
@@ -38,6 +39,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Evaluate a decision for each bundle of a JSON, JSONL or YAML input; JSONL out.
     Eval(eval::EvalArgs),
+    /// Turn external data into rule files (NHTSA recalls into `recall` items).
+    Import(import::ImportArgs),
     /// Forecast contact volumes per interval with Holt-Winters.
     Forecast(forecast::ForecastArgs),
     /// Choose shifts covering agents required per interval at least cost.
@@ -61,6 +64,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Staff(args) => staff::run(&args),
