@@ -373,3 +373,66 @@ fn io_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+mod generated_rules_always_load {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One flat-file line: fields from the shapes NHTSA uses, text fields anything
+    /// without a tab or a line break (quotes, backslashes, control characters, emoji).
+    fn line() -> impl Strategy<Value = String> {
+        let text = "[^\t\n\r]{0,40}";
+        let date = "((19[5-9][0-9]|20[0-2][0-9])(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8]))?";
+        (
+            (
+                1u32..1000,
+                "(0[0-9]V00[1-3]000|A[0-9])",
+                text,
+                text,
+                "(9999|19[89][0-9]|20[0-2][0-9]|)",
+            ),
+            (text, date, date, "(|571)", "(|1[0-2]0)"),
+            ("[^\t\n\r]{0,300}", "[^\t\n\r]{0,300}", text),
+        )
+            .prop_map(
+                |(
+                    (id, camp, make, model, year),
+                    (comp, from, to, rp, fmvss),
+                    (defect, remedy, notes),
+                )| {
+                    let id = id.to_string();
+                    let mut f: Vec<&str> = vec![""; 24];
+                    (f[0], f[1], f[2], f[3], f[4]) = (&id, &camp, &make, &model, &year);
+                    (f[6], f[8], f[9], f[17], f[18]) = (&comp, &from, &to, &rp, &fmvss);
+                    (f[19], f[21], f[22]) = (&defect, &remedy, &notes);
+                    f.join("\t")
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn whatever_the_text_the_import_loads_clean(lines in proptest::collection::vec(line(), 1..8)) {
+            let file = parse_flat_file(&lines.join("\n"));
+            for p in &file.problems {
+                prop_assert!(
+                    matches!(p, RecordError::Missing { .. } | RecordError::DateOrder { .. }),
+                    "{p:?}"
+                );
+            }
+            let campaigns = group_campaigns(&file.records);
+            let text = write_rules(&campaigns, "generated\n\u{7}.txt");
+            let loaded = RuleSet::from_sources(with_bundled_rules(&text));
+            prop_assert!(loaded.is_ok(), "{}\n{text}", loaded.err().map(|e| e.to_string()).unwrap_or_default());
+        }
+
+        #[test]
+        fn any_bytes_read_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let file = parse_flat_bytes(&bytes);
+            let text = write_rules(&group_campaigns(&file.records), "x");
+            prop_assert!(RuleSet::from_sources([("x.rules".to_string(), text)]).is_ok());
+        }
+    }
+}
