@@ -13,7 +13,10 @@ use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aftersales");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const SAMPLE: &str = "/work/shared/data/nhtsa/FLAT_RCL_sample.txt";
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/nhtsa/FLAT_RCL_sample.txt"
+);
 
 fn sample() -> String {
     std::fs::read_to_string(SAMPLE).expect("the NHTSA sample is readable")
