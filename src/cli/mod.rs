@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub mod check;
 pub mod eval;
 pub mod forecast;
+pub mod import;
 pub mod qa;
 pub mod schedule;
 pub mod staff;
@@ -41,6 +42,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Run fixture files (expected results for given facts) against a rule set, for CI.
     Test(test::TestArgs),
+    /// Turn external data into rule files (NHTSA recalls into `recall` items).
+    Import(import::ImportArgs),
     /// Forecast contact volumes per interval with Holt-Winters.
     Forecast(forecast::ForecastArgs),
     /// Choose shifts covering agents required per interval at least cost.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Staff(args) => staff::run(&args),

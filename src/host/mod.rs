@@ -1,4 +1,6 @@
 //! Host modules: capabilities that live beside the rules engine in the same
-//! crate (workforce planning, contact lifecycles, complaint analytics, quality).
+//! crate (workforce planning, contact lifecycles, complaint analytics, quality,
+//! importing recall campaigns).
 
+pub mod recalls;
 pub mod workforce;
