@@ -337,23 +337,27 @@ proptest! {
         check_equal(&rules, &bundles)?;
     }
 
-    /// With a tiny node budget the DAG falls back to scanned leaves; answers stay the same.
+    /// With a tiny node budget the DAG gives way to a bit-vector leaf, or a scanned list of
+    /// rows; answers stay the same.
     #[test]
     fn budget_leaves_equal_reference(s in spec(), bundles in prop::collection::vec(bundle(), 8)) {
         let text = s.text();
         let rules = RuleSet::from_sources([("p.rules".to_string(), text.clone())])
             .map_err(|e| TestCaseError::fail(format!("{text}\n{e}")))?;
-        let program = Program::compile_with_budget(
-            rules.checked(),
-            rules.sources(),
-            Budget { nodes: 3, work: 1_000 },
-        );
-        for b in &bundles {
-            let facts = Facts::from_json_str(rules.env(), b)
-                .map_err(|e| TestCaseError::fail(format!("bundle {b}: {e}")))?;
-            let compiled = program.decide(rules.checked(), "d", &facts);
-            let reference = reference::decide(rules.checked(), "d", &facts);
-            prop_assert_eq!(&compiled, &reference, "bundle {}", b);
+        for bit_leaves in [true, false] {
+            let program = Program::compile_with_budget(
+                rules.checked(),
+                rules.sources(),
+                Budget { nodes: 1, work: 1_000, bit_leaves },
+            );
+            prop_assert!(program.stats_of(rules.checked(), "d").is_some_and(|s| s.budget_hit));
+            for b in &bundles {
+                let facts = Facts::from_json_str(rules.env(), b)
+                    .map_err(|e| TestCaseError::fail(format!("bundle {b}: {e}")))?;
+                let compiled = program.decide(rules.checked(), "d", &facts);
+                let reference = reference::decide(rules.checked(), "d", &facts);
+                prop_assert_eq!(&compiled, &reference, "bundle {} bit_leaves {}", b, bit_leaves);
+            }
         }
     }
 }

@@ -78,3 +78,40 @@ pub fn item_bundle(seed: u64) -> String {
         10_000 + r.below(90_000),
     )
 }
+
+/// An adversarial rule set for the node budget: `n` first-hit rules, each testing 3 of 16
+/// int fields against independent random ranges, so that no column separates the rules
+/// well and a full decision tree would be exponential.
+pub fn adversarial_rule_set(n: usize, seed: u64) -> String {
+    let mut r = Lcg::new(seed);
+    let mut s = String::with_capacity(n * 120 + 512);
+    s.push_str("schema cell {\n");
+    for f in 0..16 {
+        s.push_str(&format!("  f{f}: int\n"));
+    }
+    s.push_str("}\ndecision grid hit first {\n  output hit: int = 0\n");
+    for i in 0..n {
+        let mut conds = Vec::new();
+        for _ in 0..3 {
+            let f = r.below(16);
+            let lo = r.below(1000);
+            let hi = lo + 1 + r.below(300);
+            conds.push(format!("cell.f{f} >= {lo} and cell.f{f} < {hi}"));
+        }
+        s.push_str(&format!(
+            "  rule r{i} when {} then hit = {i}\n",
+            conds.join(" and ")
+        ));
+    }
+    s.push_str("  otherwise hit = -1\n}\n");
+    s
+}
+
+/// A bundle for [`adversarial_rule_set`] (root `cell`).
+pub fn grid_bundle(seed: u64) -> String {
+    let mut r = Lcg::new(seed ^ 0x5555);
+    let fields: Vec<String> = (0..16)
+        .map(|f| format!("\"f{f}\": {}", r.below(1300)))
+        .collect();
+    format!(r#"{{"id": "G{seed}", "cell": {{{}}}}}"#, fields.join(", "))
+}

@@ -125,16 +125,43 @@ pub struct Budget {
     pub nodes: usize,
     /// Live-row entries materialised across all nodes at most (bounds the compile time).
     pub work: usize,
+    /// Whether a decision whose DAG passes the budget gets a bit-vector leaf (else a plain
+    /// scanned list of its rows).
+    pub bit_leaves: bool,
 }
 
 impl Default for Budget {
     fn default() -> Budget {
         Budget {
-            nodes: 200_000,
-            work: 8_000_000,
+            nodes: 0,
+            work: 0,
+            bit_leaves: true,
         }
     }
 }
+
+impl Budget {
+    /// The budget for a decision of `rows` rules: zero fields mean "scaled to the size"
+    /// (4,096 nodes plus 8 per rule; 200,000 live-row entries plus 64 per rule).
+    fn for_rows(self, rows: usize) -> Budget {
+        Budget {
+            nodes: if self.nodes == 0 {
+                4_096 + 8 * rows
+            } else {
+                self.nodes
+            },
+            work: if self.work == 0 {
+                200_000 + 64 * rows
+            } else {
+                self.work
+            },
+            bit_leaves: self.bit_leaves,
+        }
+    }
+}
+
+/// The most memory the bit-vector leaf of one decision may take, in 64-bit words (64 MiB).
+const BIT_WORDS_CAP: usize = 8 << 20;
 
 /// A guard: a condition on the bundle under which every compiled test is infallible.
 #[derive(Debug, Clone)]
@@ -179,6 +206,10 @@ pub(crate) enum Node {
     Leaf(Box<[u32]>),
     /// Budget exhausted: rows with the tests they still have to pass (bit i = group i).
     Scan(Box<[(u32, u64)]>),
+    /// Budget exhausted, rows filtered by bit vectors (Lakshman–Stiliadis): each column's
+    /// value selects the bit vector of the rows that accept it; the rows left, in order,
+    /// are the candidates whose residuals decide.
+    Bits(Box<BitLeaf>),
     /// Split an ordered column at its constants: `children[2i+1]` is the value equal to
     /// `consts[i]`, `children[2i]` the values strictly between `consts[i-1]` and it.
     Ord {
@@ -197,6 +228,43 @@ pub(crate) enum Node {
     },
     /// Split on a boolean column.
     Bool { col: u32, yes: NodeId, no: NodeId },
+}
+
+/// A bit-vector leaf: its rows, and for each column the rows accepting each of its values.
+#[derive(Debug, Clone)]
+pub(crate) struct BitLeaf {
+    /// The rows, in order; bit `j` of a vector is `rows[j]`.
+    pub rows: Box<[u32]>,
+    /// 64-bit words per vector.
+    pub words: usize,
+    /// Every row's bit.
+    pub all: Box<[u64]>,
+    /// The columns, boolean ones last.
+    pub cols: Box<[BitCol]>,
+}
+
+/// One column of a [`BitLeaf`].
+#[derive(Debug, Clone)]
+pub(crate) struct BitCol {
+    pub col: u32,
+    /// The rows that test the column (others accept any value).
+    pub tested: Box<[u64]>,
+    /// How a value selects its vector.
+    pub split: BitSplit,
+    /// The vectors, `words` each, in the order `split` numbers them.
+    pub bits: Box<[u64]>,
+}
+
+/// How a value selects the vector of a [`BitCol`].
+#[derive(Debug, Clone)]
+pub(crate) enum BitSplit {
+    /// Region `r` among the constants (as in [`Node::Ord`]) selects vector `r`; an absent
+    /// value the last.
+    Ord(Box<[OrdVal]>),
+    /// Listed id `ids[k]` selects vector `k`, any other id `ids.len()`, absent the last.
+    Set(Box<[u32]>),
+    /// `false` selects vector 0, `true` vector 1.
+    Bool,
 }
 
 /// One decision's DAG.
@@ -226,7 +294,7 @@ impl CompiledDecision {
             scan_nodes: self
                 .nodes
                 .iter()
-                .filter(|n| matches!(n, Node::Scan(_)))
+                .filter(|n| matches!(n, Node::Scan(_) | Node::Bits(_)))
                 .count(),
             budget_hit: self.budget_hit,
         }
@@ -347,6 +415,7 @@ impl CompiledDecision {
         guards.extend(distance.into_iter().map(Guard::Distance));
 
         let first = matches!(d.hit, HitPolicy::First);
+        let budget = budget.for_rows(rows.len());
         let mut b = Builder {
             first,
             columns: &columns,
@@ -371,14 +440,36 @@ impl CompiledDecision {
                 },
             })
             .collect();
-        b.node_of(start);
-        while let Some((id, state)) = b.work.pop() {
+        b.node_of(start.clone());
+        // breadth first, so that a budget runs out evenly rather than on the last subtrees
+        let mut next = 0;
+        while next < b.work.len() {
+            let (id, state) = std::mem::take(&mut b.work[next]);
+            next += 1;
+            if b.over_budget() {
+                b.budget_hit = true;
+                break;
+            }
             let node = b.make(state);
             if let Some(slot) = b.nodes.get_mut(id as usize) {
                 *slot = node;
             }
         }
-        let (nodes, budget_hit) = (b.nodes, b.budget_hit);
+        let (mut nodes, budget_hit) = (b.nodes, b.budget_hit);
+        if budget_hit {
+            // a DAG cut short: one bit-vector leaf over every row serves better, if it fits
+            let leaf = if budget.bit_leaves {
+                bit_leaf(&start, &rows, &columns, env)
+            } else {
+                None
+            };
+            nodes = match leaf {
+                Some(leaf) => vec![Node::Bits(Box::new(leaf))],
+                None => vec![Node::Scan(
+                    start.iter().map(|a| (a.row, a.pending)).collect(),
+                )],
+            };
+        }
         CompiledDecision {
             first,
             columns,
@@ -450,10 +541,6 @@ impl Builder<'_> {
             }
         } else if state.iter().all(|a| a.pending == 0) {
             return Node::Leaf(state.iter().map(|a| a.row).collect());
-        }
-        if self.over_budget() {
-            self.budget_hit = true;
-            return Node::Scan(state.iter().map(|a| (a.row, a.pending)).collect());
         }
         let col = self.choose(&state);
         match &self.columns[col as usize] {
@@ -782,4 +869,216 @@ fn intersect(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> 
         }
     }
     out
+}
+
+/// The bit-vector leaf over `state`, or `None` if its vectors would pass [`BIT_WORDS_CAP`].
+fn bit_leaf(state: &[Alive], rows: &[Row], columns: &[Column], env: &Env) -> Option<BitLeaf> {
+    let k = state.len();
+    let words = k.div_ceil(64).max(1);
+    let set_bit = |v: &mut [u64], j: usize| {
+        if let Some(w) = v.get_mut(j / 64) {
+            *w |= 1u64 << (j % 64);
+        }
+    };
+    let mut all = vec![0u64; words];
+    for j in 0..k {
+        set_bit(&mut all, j);
+    }
+    // the columns still to test, boolean ones last (they cost an evaluation each)
+    let mut used: Vec<u32> = Vec::new();
+    for a in state {
+        let row = rows.get(a.row as usize)?;
+        for (g, (c, _)) in row.tests.iter().enumerate() {
+            if a.pending & (1u64 << g) != 0 {
+                used.push(*c);
+            }
+        }
+    }
+    used.sort_unstable();
+    used.dedup();
+    used.sort_by_key(|c| matches!(columns.get(*c as usize), Some(Column::Bool { .. })));
+    let mut total = 0usize;
+    let mut cols = Vec::with_capacity(used.len());
+    for c in used {
+        // (leaf bit, tests) of each row still testing the column
+        let mut bound: Vec<(usize, &[Test])> = Vec::new();
+        let mut tested = vec![0u64; words];
+        for (j, a) in state.iter().enumerate() {
+            let row = rows.get(a.row as usize)?;
+            if let Some(g) = row.tests.iter().position(|(col, _)| *col == c) {
+                if a.pending & (1u64 << g) != 0 {
+                    bound.push((j, row.tests.get(g)?.1.as_slice()));
+                    set_bit(&mut tested, j);
+                }
+            }
+        }
+        let free: Vec<u64> = all.iter().zip(&tested).map(|(a, t)| a & !t).collect();
+        let (split, bits) = match columns.get(c as usize)? {
+            Column::Ord { .. } | Column::Today => {
+                let mut consts: Vec<OrdVal> = Vec::new();
+                for (_, tests) in &bound {
+                    for t in tests.iter() {
+                        if let Test::Ord { prim, .. } = t {
+                            match prim {
+                                Prim::Cmp(_, v) => consts.push(v.clone()),
+                                Prim::List(items) => consts.extend(items.iter().cloned()),
+                                Prim::Range(a, b) => {
+                                    consts.push(a.clone());
+                                    consts.push(b.clone());
+                                }
+                                Prim::Any => {}
+                            }
+                        }
+                    }
+                }
+                consts.sort();
+                consts.dedup();
+                let regions = 2 * consts.len() + 1;
+                total = total.checked_add((regions + 1).checked_mul(words)?)?;
+                if total > BIT_WORDS_CAP {
+                    return None;
+                }
+                let rank = |v: &OrdVal| consts.binary_search(v).map_or(0, |i| 2 * i + 1);
+                let mut starts: Vec<Vec<usize>> = vec![Vec::new(); regions + 1];
+                let mut ends: Vec<Vec<usize>> = vec![Vec::new(); regions + 1];
+                let mut absent = free.clone();
+                for (j, tests) in &bound {
+                    let mut acc = vec![(0, regions - 1)];
+                    for t in tests.iter() {
+                        acc = intersect(&acc, &intervals(t, regions, &rank));
+                    }
+                    for (lo, hi) in acc {
+                        starts.get_mut(lo)?.push(*j);
+                        ends.get_mut(hi + 1)?.push(*j);
+                    }
+                    if tests
+                        .iter()
+                        .all(|t| matches!(t, Test::Ord { absent: true, .. }))
+                    {
+                        set_bit(&mut absent, *j);
+                    }
+                }
+                let mut bits = Vec::with_capacity((regions + 1) * words);
+                let mut cur = free.clone();
+                for r in 0..regions {
+                    for j in ends.get(r)? {
+                        if let Some(w) = cur.get_mut(j / 64) {
+                            *w &= !(1u64 << (j % 64));
+                        }
+                    }
+                    for j in starts.get(r)? {
+                        set_bit(&mut cur, *j);
+                    }
+                    bits.extend_from_slice(&cur);
+                }
+                bits.extend_from_slice(&absent);
+                (BitSplit::Ord(consts.into()), bits)
+            }
+            Column::Set { domain, .. } => {
+                let size = match domain {
+                    Domain::Enum(e) => env.enums.get(*e as usize).map_or(0, |d| d.variants.len()),
+                    Domain::Code(t) => env.tables.get(t.0 as usize).map_or(0, |t| t.codes.len()),
+                    Domain::Bool => 2,
+                };
+                let mut ids: Vec<u32> = Vec::new();
+                for (_, tests) in &bound {
+                    for t in tests.iter() {
+                        if let Test::Set { ids: i, .. } = t {
+                            ids.extend(i.iter().copied());
+                        }
+                    }
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                let vectors = ids.len() + 2;
+                total = total.checked_add(vectors.checked_mul(words)?)?;
+                if total > BIT_WORDS_CAP {
+                    return None;
+                }
+                let mut bits = Vec::with_capacity(vectors * words);
+                for _ in 0..ids.len() + 1 {
+                    bits.extend_from_slice(&free);
+                }
+                bits.extend_from_slice(&free);
+                let other = (0..size as u32).find(|i| ids.binary_search(i).is_err());
+                for (j, tests) in &bound {
+                    let mut mark = |vector: usize| {
+                        if let Some(w) = bits.get_mut(vector * words + j / 64) {
+                            *w |= 1u64 << (j % 64);
+                        }
+                    };
+                    match tests {
+                        [Test::Set {
+                            ids: listed,
+                            negated: false,
+                            ..
+                        }] => {
+                            for id in listed.iter() {
+                                if let Ok(v) = ids.binary_search(id) {
+                                    mark(v);
+                                }
+                            }
+                        }
+                        _ => {
+                            for (v, id) in ids.iter().enumerate() {
+                                if tests.iter().all(|t| set_accepts(t, *id)) {
+                                    mark(v);
+                                }
+                            }
+                        }
+                    }
+                    if let Some(o) = other {
+                        if tests.iter().all(|t| set_accepts(t, o)) {
+                            mark(ids.len());
+                        }
+                    }
+                    if tests
+                        .iter()
+                        .all(|t| matches!(t, Test::Set { absent: true, .. }))
+                    {
+                        mark(ids.len() + 1);
+                    }
+                }
+                (BitSplit::Set(ids.into()), bits)
+            }
+            Column::Bool { .. } => {
+                total = total.checked_add(2 * words)?;
+                let mut bits = free.clone();
+                bits.extend_from_slice(&free);
+                for (j, tests) in &bound {
+                    for (v, value) in [false, true].into_iter().enumerate() {
+                        if bool_accepts(tests, value) {
+                            if let Some(w) = bits.get_mut(v * words + j / 64) {
+                                *w |= 1u64 << (j % 64);
+                            }
+                        }
+                    }
+                }
+                (BitSplit::Bool, bits)
+            }
+        };
+        cols.push(BitCol {
+            col: c,
+            tested: tested.into(),
+            split,
+            bits: bits.into(),
+        });
+    }
+    // the most selective columns first (the fewest rows accepted by an average vector), so
+    // that the mask thins out early; boolean columns stay last
+    let density = |c: &BitCol| {
+        let vectors = (c.bits.len() / words).max(1);
+        let ones: u64 = c.bits.iter().map(|w| u64::from(w.count_ones())).sum();
+        ones as f64 / vectors as f64
+    };
+    cols.sort_by(|a, b| {
+        let key = |c: &BitCol| matches!(columns.get(c.col as usize), Some(Column::Bool { .. }));
+        key(a).cmp(&key(b)).then(density(a).total_cmp(&density(b)))
+    });
+    Some(BitLeaf {
+        rows: state.iter().map(|a| a.row).collect(),
+        words,
+        all: all.into(),
+        cols: cols.into(),
+    })
 }

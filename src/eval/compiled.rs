@@ -8,7 +8,7 @@ use super::reference::{At, Interpreter};
 use super::EvalError;
 use crate::check::ir::CheckedDecision;
 use crate::compile::atoms::{self, Column, FieldPath, OrdVal, Prim, Probe, Test};
-use crate::compile::{bool_accepts, set_accepts, CompiledDecision, Guard, Node};
+use crate::compile::{bool_accepts, set_accepts, BitLeaf, BitSplit, CompiledDecision, Guard, Node};
 use crate::dsl::ast::CmpOp;
 use crate::facts::Facts;
 use crate::value::Value;
@@ -213,6 +213,7 @@ impl CompiledDecision {
                     return Ok(Some(out));
                 }
                 Node::Scan(rows) => return self.scan_rows(rows, d, it),
+                Node::Bits(leaf) => return self.bit_rows(leaf, d, it),
                 Node::Ord {
                     col,
                     consts,
@@ -257,6 +258,75 @@ impl CompiledDecision {
 
     fn rule_of(&self, row: u32) -> usize {
         self.rows.get(row as usize).map_or(0, |r| r.rule as usize)
+    }
+
+    /// The rows of a bit-vector leaf that accept the bundle's values, then their residuals
+    /// in order.
+    fn bit_rows<'a>(
+        &self,
+        leaf: &BitLeaf,
+        d: &'a CheckedDecision,
+        it: &mut Interpreter<'a>,
+    ) -> Result<Option<Vec<usize>>, EvalError> {
+        let facts = it.facts();
+        let words = leaf.words;
+        let mut mask: Vec<u64> = leaf.all.to_vec();
+        // the words of the mask still nonzero: once the mask thins out, only they are read
+        let mut live: Vec<usize> = (0..words).collect();
+        for bc in leaf.cols.iter() {
+            // a column no candidate tests is not read (boolean ones are not evaluated)
+            if !live.iter().any(|w| {
+                mask.get(*w).copied().unwrap_or(0) & bc.tested.get(*w).copied().unwrap_or(0) != 0
+            }) {
+                continue;
+            }
+            let vector = match (&bc.split, self.see(bc.col, facts, d, it)) {
+                (BitSplit::Ord(consts), Some(Seen::Ord(p))) => match p {
+                    None => 2 * consts.len() + 1,
+                    Some(p) => match region(&p, consts) {
+                        Some(r) => r,
+                        None => return Ok(None),
+                    },
+                },
+                (BitSplit::Set(ids), Some(Seen::Set(v))) => match v {
+                    None => ids.len() + 1,
+                    Some(id) => ids.binary_search(&id).unwrap_or(ids.len()),
+                },
+                (BitSplit::Bool, Some(Seen::Bool(b))) => usize::from(b),
+                _ => return Ok(None),
+            };
+            let Some(bits) = bc.bits.get(vector * words..(vector + 1) * words) else {
+                return Ok(None);
+            };
+            live.retain(|w| match (mask.get_mut(*w), bits.get(*w)) {
+                (Some(m), Some(b)) => {
+                    *m &= b;
+                    *m != 0
+                }
+                _ => false,
+            });
+            if live.is_empty() {
+                return Ok(Some(Vec::new()));
+            }
+        }
+        let mut out = Vec::new();
+        for w in live {
+            let mut word = mask.get(w).copied().unwrap_or(0);
+            while word != 0 {
+                let j = w * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let Some(row) = leaf.rows.get(j) else {
+                    return Ok(None);
+                };
+                if self.residual(*row, d, it)? {
+                    out.push(self.rule_of(*row));
+                    if self.first {
+                        return Ok(Some(out));
+                    }
+                }
+            }
+        }
+        Ok(Some(out))
     }
 
     /// The rows of a budget leaf, each tested on what it still has to pass, in order.

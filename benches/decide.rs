@@ -1,0 +1,98 @@
+//! The compiled engine: `RuleSet::decide` through the decision DAG on the generated
+//! first-hit decision of 100, 1,000 and 10,000 rules over 8 fields of mixed types (the same
+//! rule sets and bundles as `benches/eval.rs`, whose `reference_decide` is the baseline);
+//! loading (parse + check + compile) 10,000 rules; and an adversarial rule set of many
+//! independent ranges over many fields, where the node budget must keep the DAG bounded.
+
+use aftersales::facts::Facts;
+use aftersales::RuleSet;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use std::hint::black_box;
+
+mod common;
+
+fn bundles(rules: &RuleSet, make: fn(u64) -> String) -> Vec<Facts> {
+    (0..64)
+        .map(|s| Facts::from_json_str(rules.env(), &make(s)).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+fn decide(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decide");
+    for n in [100usize, 1_000, 10_000] {
+        let rules =
+            RuleSet::from_sources([("bench.rules".to_string(), common::first_hit_rule_set(n, 7))])
+                .unwrap_or_else(|e| panic!("{e}"));
+        let bundles = bundles(&rules, common::item_bundle);
+        let tier = rules.handle("tier").unwrap_or_else(|e| panic!("{e}"));
+        // the compiled answer is the reference answer on every bundle
+        for f in &bundles {
+            let compiled = rules.decide_with(tier, f);
+            let reference = aftersales::eval::reference::decide(rules.checked(), "tier", f);
+            assert_eq!(compiled, reference);
+        }
+        if let Some(s) = rules.dag_stats("tier") {
+            eprintln!("decide/{n}: {s:?}");
+        }
+        let mut i = 0usize;
+        group.bench_with_input(BenchmarkId::from_parameter(n), &bundles, |b, bundles| {
+            b.iter(|| {
+                i = (i + 1) % bundles.len();
+                rules.decide_with(black_box(tier), black_box(&bundles[i]))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load");
+    group.sample_size(10);
+    for n in [1_000usize, 10_000] {
+        let text = common::first_hit_rule_set(n, 7);
+        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+            b.iter_with_large_drop(|| {
+                RuleSet::from_sources([("bench.rules".to_string(), text.clone())])
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn adversarial(c: &mut Criterion) {
+    let mut group = c.benchmark_group("adversarial");
+    group.sample_size(10);
+    for n in [1_000usize, 10_000] {
+        let text = common::adversarial_rule_set(n, 11);
+        let rules = RuleSet::from_sources([("adv.rules".to_string(), text.clone())])
+            .unwrap_or_else(|e| panic!("{e}"));
+        if let Some(s) = rules.dag_stats("grid") {
+            eprintln!("adversarial/{n}: {s:?}");
+        }
+        let bundles = bundles(&rules, common::grid_bundle);
+        let grid = rules.handle("grid").unwrap_or_else(|e| panic!("{e}"));
+        for f in &bundles {
+            let compiled = rules.decide_with(grid, f);
+            let reference = aftersales::eval::reference::decide(rules.checked(), "grid", f);
+            assert_eq!(compiled, reference);
+        }
+        let mut i = 0usize;
+        group.bench_with_input(BenchmarkId::new("decide", n), &bundles, |b, bundles| {
+            b.iter(|| {
+                i = (i + 1) % bundles.len();
+                rules.decide_with(black_box(grid), black_box(&bundles[i]))
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("load", n), &text, |b, text| {
+            b.iter_with_large_drop(|| {
+                RuleSet::from_sources([("adv.rules".to_string(), text.clone())])
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decide, load, adversarial);
+criterion_main!(benches);
