@@ -372,6 +372,13 @@ impl<'a> Checker<'a> {
         None
     }
 
+    /// The IR of a path any step of which may be absent, without a guard: for clauses
+    /// whose evaluation reports an absent value (a warranty's `term … from PATH`).
+    pub fn lenient_path(&mut self, p: &Path) -> Option<Ir> {
+        self.resolve(p, None, &Guards::default(), true)
+            .map(|(ir, _)| ir)
+    }
+
     /// The IR of the path a `has` tests, and whether its last step is optional.
     fn path_for_has(&mut self, p: &Path) -> Option<(Ir, bool)> {
         self.resolve(p, None, &Guards::default(), true)

@@ -4,6 +4,7 @@
 //! in order, as plainly as possible. It is the oracle that the compiled engine (the
 //! decision DAG of DESIGN.md, to come) will be held to by property tests.
 
+pub(crate) mod items;
 pub mod reference;
 mod value_ops;
 
@@ -33,26 +34,14 @@ impl Decision {
     /// units, percents as `"70%"`, codes and variants by name, durations and distances as
     /// their literal text.
     pub fn to_json(&self, checked: &crate::check::Checked) -> serde_json::Value {
-        let def = checked
-            .names
-            .iter()
-            .position(|n| *n == self.decision)
-            .and_then(|i| checked.decisions.get(i))
-            .and_then(Option::as_ref);
+        let types = checked
+            .index(&self.decision)
+            .and_then(|i| checked.output_types(i));
         let mut outputs = serde_json::Map::new();
         for (k, (name, v)) in self.outputs.iter().enumerate() {
-            let ty = def.and_then(|d| match d.hit {
-                crate::dsl::ast::HitPolicy::Collect(Some(crate::dsl::ast::Aggregate::Count)) => {
-                    Some(crate::types::Type::Int)
-                }
-                crate::dsl::ast::HitPolicy::Collect(None) => d
-                    .outputs
-                    .get(k)
-                    .map(|o| crate::types::Type::Set(Box::new(o.ty.clone()))),
-                _ => d.outputs.get(k).map(|o| o.ty.clone()),
-            });
+            let ty = types.as_ref().and_then(|t| t.get(k)).map(|(_, t)| t);
             let j = match (v, ty) {
-                (Some(v), Some(ty)) => crate::facts::value_styled(&ty, v, &checked.env, true),
+                (Some(v), Some(ty)) => crate::facts::value_styled(ty, v, &checked.env, true),
                 _ => serde_json::Value::Null,
             };
             outputs.insert(name.clone(), j);
@@ -98,6 +87,17 @@ pub enum EvalError {
         /// The rule reading it (or `otherwise`).
         rule: String,
         /// Where.
+        span: Span,
+    },
+    /// A fact the decision needs is absent: an optional field (a claim's odometer against
+    /// a policy with a distance term, the date a term counts `from`).
+    #[error("`{path}` is not given, and `{rule}` needs it")]
+    MissingField {
+        /// The fact's path (`claim.odometer`).
+        path: String,
+        /// The item or rule that needs it.
+        rule: String,
+        /// Where it is needed.
         span: Span,
     },
     /// `context.today` or `context.now` is needed and not set.
@@ -177,6 +177,7 @@ impl EvalError {
     pub fn path(&self) -> Option<String> {
         match self {
             EvalError::MissingRoot { root, .. } => Some(root.clone()),
+            EvalError::MissingField { path, .. } => Some(path.clone()),
             EvalError::MissingContext { field, .. } => Some(format!("context.{field}")),
             _ => None,
         }
@@ -188,6 +189,7 @@ impl EvalError {
             EvalError::UnknownDecision(_) => "unknown_decision",
             EvalError::NotEvaluable(_) => "not_evaluable",
             EvalError::MissingRoot { .. } => "missing_root",
+            EvalError::MissingField { .. } => "missing_field",
             EvalError::MissingContext { .. } => "missing_context",
             EvalError::DivisionByZero { .. } => "division_by_zero",
             EvalError::CurrencyMix { .. } => "currency_mix",

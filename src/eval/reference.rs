@@ -55,6 +55,18 @@ struct Interpreter<'a> {
     memo: Vec<Option<Result<Arc<Decision>, EvalError>>>,
 }
 
+impl super::items::ExprEval for Interpreter<'_> {
+    fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError> {
+        Interpreter::eval(self, ir, &At { rule })
+    }
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        self.facts.today()
+    }
+    fn now(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        self.facts.now()
+    }
+}
+
 /// Where an expression is evaluated, for errors.
 struct At<'r> {
     rule: &'r str,
@@ -79,12 +91,15 @@ impl<'a> Interpreter<'a> {
 
     fn decision(&mut self, i: usize) -> Result<Decision, EvalError> {
         let name = self.checked.names.get(i).cloned().unwrap_or_default();
-        let d: &'a CheckedDecision = self
-            .checked
-            .decisions
-            .get(i)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| EvalError::NotEvaluable(name.clone()))?;
+        let Some(d): Option<&'a CheckedDecision> =
+            self.checked.decisions.get(i).and_then(Option::as_ref)
+        else {
+            // a decision lowered from items that need more than rules
+            return match self.checked.items.get(i).and_then(Option::as_ref) {
+                Some(item) => super::items::eval_item(self.checked, i, item, self),
+                None => Err(EvalError::NotEvaluable(name)),
+            };
+        };
         // which rules match, in order
         let mut matched = Vec::new();
         for (ri, rule) in d.rules.iter().enumerate() {

@@ -1,0 +1,314 @@
+//! Evaluation of the decisions lowered from domain items that need more than rules
+//! tried in order ([`ItemDecision`]): `coverage` (§5.3), `recovery` (§5.4), `recalls`
+//! (§5.8), `reports` and `opportunities` (§5.9).
+//!
+//! It is written against [`ExprEval`], so that any evaluator of the checked IR (the
+//! reference interpreter, the compiled engine) drives it: the evaluator gives the values
+//! of the items' expressions, this module does what the items mean with them.
+
+use super::value_ops::{self, OpError};
+use super::{Decision, EvalError};
+use crate::check::ir::{CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind};
+use crate::check::Checked;
+use crate::diag::Span;
+use crate::dsl::ast::BinOp;
+use crate::value::{Currency, Money, Value};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// What an evaluator of the checked IR offers to the items: the value of an expression,
+/// and the evaluation context.
+#[allow(dead_code)] // `today` and `now` are for the items still to come
+pub(crate) trait ExprEval {
+    /// Value of an expression (`None` = absent optional), errors naming `rule`.
+    fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError>;
+    /// `context.today`, if set.
+    fn today(&self) -> Option<NaiveDate>;
+    /// `context.now`, if set.
+    fn now(&self) -> Option<DateTime<FixedOffset>>;
+}
+
+/// Evaluate the lowered decision `item` (decision `index` of `checked`) for one bundle.
+pub(crate) fn eval_item(
+    checked: &Checked,
+    index: usize,
+    item: &ItemDecision,
+    ev: &mut dyn ExprEval,
+) -> Result<Decision, EvalError> {
+    debug_assert_eq!(checked.names.get(index), Some(&item.name));
+    let (values, rules) = match &item.kind {
+        ItemKind::Coverage(c) => coverage(checked, c, ev)?,
+        _ => return Err(EvalError::NotEvaluable(item.name.clone())),
+    };
+    Ok(Decision {
+        id: None,
+        decision: item.name.clone(),
+        outputs: item
+            .outputs
+            .iter()
+            .map(|o| o.name.clone())
+            .zip(values)
+            .collect(),
+        rules,
+        no_match: false,
+    })
+}
+
+/// Outputs in declaration order, and the rules (items) whose outputs were used.
+type Outcome = (Vec<Option<Value>>, Vec<String>);
+
+fn truth(ev: &mut dyn ExprEval, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
+    Ok(matches!(ev.eval(ir, rule)?, Some(Value::Bool(true))))
+}
+
+/// An operation's error, naming the item and the place.
+fn op_error(e: OpError, rule: &str, span: Span) -> EvalError {
+    let rule = rule.to_string();
+    match e {
+        OpError::DivisionByZero => EvalError::DivisionByZero { rule, span },
+        OpError::CurrencyMix(left, right) => EvalError::CurrencyMix {
+            left,
+            right,
+            rule,
+            span,
+        },
+        OpError::Overflow(what) => EvalError::Overflow { what, rule, span },
+        OpError::NeedsCalendar => EvalError::NeedsCalendar { rule, span },
+        OpError::Type => EvalError::Overflow {
+            what: "operands",
+            rule,
+            span,
+        },
+    }
+}
+
+fn overflow(what: &'static str, rule: &str, span: Span) -> EvalError {
+    EvalError::Overflow {
+        what,
+        rule: rule.to_string(),
+        span,
+    }
+}
+
+fn currency_mix(a: Currency, b: Currency, rule: &str, span: Span) -> EvalError {
+    EvalError::CurrencyMix {
+        left: a.to_string(),
+        right: b.to_string(),
+        rule: rule.to_string(),
+        span,
+    }
+}
+
+/// `amount` rounded half-even to the minor unit of `currency`.
+fn round_minor(amount: Decimal, currency: Currency) -> Decimal {
+    amount.round_dp_with_strategy(
+        currency.minor_units(),
+        RoundingStrategy::MidpointNearestEven,
+    )
+}
+
+/// The claim's cost components (a missing one is `None`), all in one currency; the
+/// currency is `None` when the claim has none of them.
+fn costs(
+    ev: &mut dyn ExprEval,
+    irs: &[Ir; 4],
+    rule: &str,
+    span: Span,
+) -> Result<([Option<Decimal>; 4], Option<Currency>), EvalError> {
+    let mut out = [None; 4];
+    let mut currency: Option<Currency> = None;
+    for (slot, ir) in out.iter_mut().zip(irs) {
+        if let Some(Value::Money(m)) = ev.eval(ir, rule)? {
+            match currency {
+                Some(c) if c != m.currency => return Err(currency_mix(c, m.currency, rule, span)),
+                _ => currency = Some(m.currency),
+            }
+            *slot = Some(m.amount);
+        }
+    }
+    Ok((out, currency))
+}
+
+// ---------------------------------------------------------------------------------------
+// coverage (§5.3)
+
+/// Index of each reason in the enum of `coverage.reason.reason` (`check::lower::REASONS`).
+const NOT_ELIGIBLE: u32 = 0;
+const NOT_COVERED: u32 = 1;
+const EXCLUDED: u32 = 2;
+const EXPIRED_TIME: u32 = 3;
+const EXPIRED_DISTANCE: u32 = 4;
+
+/// Whether policy `w` covers the claim: `Ok(end)` with the first day its time term no
+/// longer covers, or `Err(reason)`. The tests are made in the order of the reasons, and
+/// stop at the first that fails, so a policy the claim is not eligible for never reads
+/// the odometer.
+fn policy(
+    ev: &mut dyn ExprEval,
+    claim: &ClaimFields,
+    w: &CheckedWarranty,
+) -> Result<Result<NaiveDate, u32>, EvalError> {
+    let id = w.id.as_str();
+    if let Some(when) = &w.when {
+        if !truth(ev, when, id)? {
+            return Ok(Err(NOT_ELIGIBLE));
+        }
+    }
+    if let Some(covers) = &w.covers {
+        if !truth(ev, covers, id)? {
+            return Ok(Err(NOT_COVERED));
+        }
+    }
+    if let Some(excludes) = &w.excludes {
+        if truth(ev, excludes, id)? {
+            return Ok(Err(EXCLUDED));
+        }
+    }
+    let term = &w.term;
+    let Some(start) = ev.eval(&term.from, id)? else {
+        return Err(EvalError::MissingField {
+            path: term.from_path.clone(),
+            rule: w.id.clone(),
+            span: term.from.span,
+        });
+    };
+    let Some(duration) = ev.eval(&term.duration, id)? else {
+        return Err(overflow("term", id, term.duration.span));
+    };
+    let end = match value_ops::arith(BinOp::Add, &start, &duration) {
+        Ok(Value::Date(d)) => d,
+        Ok(_) => return Err(overflow("term", id, term.span)),
+        Err(e) => return Err(op_error(e, id, term.span)),
+    };
+    let failure = match ev.eval(&claim.failure_date, id)? {
+        Some(d) => Some(d),
+        None => ev.eval(&claim.repair_date, id)?,
+    };
+    let Some(Value::Date(failure)) = failure else {
+        return Err(EvalError::MissingField {
+            path: "claim.repair_date".into(),
+            rule: w.id.clone(),
+            span: claim.repair_date.span,
+        });
+    };
+    if failure >= end {
+        return Ok(Err(EXPIRED_TIME));
+    }
+    if let Some(limit) = &term.distance {
+        let Some(odometer) = ev.eval(&claim.odometer, id)? else {
+            return Err(EvalError::MissingField {
+                path: "claim.odometer".into(),
+                rule: w.id.clone(),
+                span: limit.span,
+            });
+        };
+        let Some(limit) = ev.eval(limit, id)? else {
+            return Err(overflow("distance term", id, limit.span));
+        };
+        let ord = value_ops::compare(&odometer, &limit, &|_| None)
+            .map_err(|e| op_error(e, id, term.span))?;
+        if ord != Ordering::Less {
+            return Ok(Err(EXPIRED_DISTANCE));
+        }
+    }
+    Ok(Ok(end))
+}
+
+fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    let mut reasons = Vec::new();
+    let mut covering: Option<(&CheckedWarranty, NaiveDate)> = None;
+    for w in &c.policies {
+        match policy(ev, &c.claim, w)? {
+            Ok(end) => {
+                covering.get_or_insert((w, end));
+            }
+            Err(reason) => reasons.push(Value::Record(Arc::from(vec![
+                Some(Value::Enum(w.variant)),
+                Some(Value::Enum(reason)),
+            ]))),
+        }
+    }
+    let reasons = Some(Value::Set(reasons.into()));
+    let Some((w, end)) = covering else {
+        let none = vec![None; 8];
+        let mut values = none;
+        values[0] = Some(Value::Bool(false));
+        values[5] = reasons;
+        return Ok((values, Vec::new()));
+    };
+    let id = w.id.as_str();
+    let deductible = match &w.deductible {
+        Some(ir) => ev.eval(ir, id)?,
+        None => None,
+    };
+    let claim_type = match &w.claim_type {
+        Some(ir) => ev.eval(ir, id)?,
+        None => None,
+    };
+    let expires_on = end
+        .pred_opt()
+        .ok_or_else(|| overflow("date", id, w.term.span))?;
+    let pays = Value::Record(w.pays.iter().map(|p| Some(Value::Percent(*p))).collect());
+    let amount = amount(checked, ev, &c.claim, w, deductible.as_ref())?;
+    Ok((
+        vec![
+            Some(Value::Bool(true)),
+            Some(Value::Enum(w.variant)),
+            deductible,
+            claim_type,
+            Some(Value::Date(expires_on)),
+            reasons,
+            Some(pays),
+            amount.map(Value::Money),
+        ],
+        vec![w.id.clone()],
+    ))
+}
+
+/// What the covering policy pays: each cost component times its share, rounded half-even
+/// to the minor unit, added up, less the deductible, never below zero.
+fn amount(
+    checked: &Checked,
+    ev: &mut dyn ExprEval,
+    claim: &ClaimFields,
+    w: &CheckedWarranty,
+    deductible: Option<&Value>,
+) -> Result<Option<Money>, EvalError> {
+    let id = w.id.as_str();
+    let (costs, currency) = costs(ev, &claim.costs, id, w.span)?;
+    let deductible = match deductible {
+        Some(Value::Money(m)) => Some(m),
+        _ => None,
+    };
+    let span = w.deductible.as_ref().map_or(w.span, |d| d.span);
+    let currency = match (currency, deductible) {
+        (Some(c), Some(d)) if c != d.currency => return Err(currency_mix(c, d.currency, id, span)),
+        (Some(c), _) => c,
+        (None, Some(d)) => d.currency,
+        (None, None) => match checked.env.units.currency {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+    };
+    let mut total = Decimal::ZERO;
+    for (cost, share) in costs.iter().zip(w.pays) {
+        let Some(cost) = cost else { continue };
+        let part = cost
+            .checked_mul(share)
+            .ok_or_else(|| overflow("money", id, w.span))?;
+        total = total
+            .checked_add(round_minor(part, currency))
+            .ok_or_else(|| overflow("money", id, w.span))?;
+    }
+    if let Some(d) = deductible {
+        total = total
+            .checked_sub(d.amount)
+            .ok_or_else(|| overflow("money", id, span))?;
+    }
+    Ok(Some(Money {
+        currency,
+        amount: round_minor(total.max(Decimal::ZERO), currency),
+    }))
+}

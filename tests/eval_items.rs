@@ -1,0 +1,490 @@
+//! The decisions lowered from domain items (LANGUAGE.md §5.3–§5.9), evaluated by the
+//! reference interpreter: every output, every reason, every boundary, every error, with
+//! expectations computed by hand in the comments.
+
+use aftersales::eval::{reference, EvalError};
+use aftersales::facts::Facts;
+use aftersales::RuleSet;
+use serde_json::{json, Value as J};
+
+const CODES: &str = r#"
+units { currency USD distance mi }
+codes fault "f" {
+  attributes { system: enum { engine, transmission, emissions, electrical, body } }
+  P0300 "misfire" { system: engine }
+  P0201..P0204 "injector" { system: engine }
+  P0420 "catalyst" { system: emissions }
+  P0700 "transmission" { system: transmission }
+  P0A80 "hybrid battery" { system: electrical }
+  B1000 "body module" { system: body }
+}
+codes claim_type "ct" { WR "warranty" {}  RC "recall" {}  GW "goodwill" {} }
+codes labor_op "ops" { attributes { standard_hours: decimal } "36-1100" "ICCU" { standard_hours: 2.4 } }
+codes return_reason "rr" { DOA "dead" {}  REMORSE "mind" {}  DEFECT "defect" {} }
+"#;
+
+fn rules(src: &str) -> RuleSet {
+    RuleSet::from_sources([("t.rules".to_string(), format!("{CODES}\n{src}"))])
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn facts(rs: &RuleSet, json: &J) -> Facts {
+    Facts::from_json_str(rs.env(), &json.to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The result's JSON (LANGUAGE.md §8), or the error.
+fn decide(rs: &RuleSet, decision: &str, bundle: &J) -> Result<J, EvalError> {
+    let f = facts(rs, bundle);
+    reference::decide(rs.checked(), decision, &f).map(|d| d.to_json(rs.checked()))
+}
+
+fn outputs(rs: &RuleSet, decision: &str, bundle: &J) -> J {
+    match decide(rs, decision, bundle) {
+        Ok(j) => j["outputs"].clone(),
+        Err(e) => panic!("{decision}: {e}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// coverage (§5.3)
+
+const WARRANTIES: &str = r#"
+warranty basic "Basic" {
+  term 36 months or 36_000 mi
+  covers all
+  excludes claim.fault.system == emissions
+  deductible USD 0
+  claim_type WR
+}
+warranty powertrain "Powertrain" {
+  when product.owner == original
+  term 60 months or 160_934.4 km          # exactly 100,000 mi
+  covers claim.fault.system in [engine, transmission]
+  excludes claim.fault == P0300
+  deductible USD 100
+  claim_type WR
+  pays parts 100%, labor 50%
+}
+warranty battery "Hybrid battery" {
+  term 8 years from product.build_date
+  covers claim.fault == P0A80
+  claim_type GW
+}
+"#;
+
+/// A claim on a product in service since 2020-02-29 (so that 60 months end on
+/// 2025-02-28 and 36 months on 2023-02-28, clamped).
+fn claim(owner: &str, fault: &str, repair: &str, odometer: Option<&str>, extra: J) -> J {
+    let mut c = json!({"id": "C", "fault": fault, "repair_date": repair});
+    if let Some(o) = odometer {
+        c["odometer"] = json!(o);
+    }
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        c[k] = v.clone();
+    }
+    json!({
+        "id": "B1",
+        "product": {"serial": "S", "model": "M", "in_service_date": "2020-02-29", "owner": owner},
+        "claim": c,
+    })
+}
+
+#[test]
+fn the_first_covering_policy_gives_every_output_and_the_others_say_why_not() {
+    let rs = rules(WARRANTIES);
+    // 2021-06-01: inside basic (ends 2023-02-28) and powertrain; battery not covered
+    let b = claim(
+        "original",
+        "P0201",
+        "2021-06-01",
+        Some("20000 mi"),
+        json!({
+            "parts": "USD 200.00", "labor": "USD 150.25"
+        }),
+    );
+    let j = decide(&rs, "coverage", &b).unwrap();
+    assert_eq!(
+        j,
+        json!({
+            "id": "B1", "decision": "coverage",
+            "outputs": {
+                "covered": true, "warranty": "basic", "deductible": "USD 0.00",
+                "claim_type": "WR", "expires_on": "2023-02-27",
+                "reasons": [{"warranty": "battery", "reason": "not_covered"}],
+                "pays": {"parts": "100%", "labor": "100%", "handling": "100%", "sublet": "100%"},
+                // basic pays everything: 200.00 + 150.25, no deductible
+                "amount": "USD 350.25",
+            },
+            "rules": ["basic"],
+        })
+    );
+}
+
+#[test]
+fn shares_and_the_deductible_make_the_amount_never_below_zero() {
+    let rs = rules(WARRANTIES);
+    // 2024-01-10: basic expired (2023-02-28), powertrain covers
+    let b = claim(
+        "original",
+        "P0201",
+        "2024-01-10",
+        Some("50000 mi"),
+        json!({
+            "parts": "USD 200.00", "labor": "USD 150.25", "sublet": "USD 10.00"
+        }),
+    );
+    let o = outputs(&rs, "coverage", &b);
+    assert_eq!(o["warranty"], "powertrain");
+    assert_eq!(o["deductible"], "USD 100.00");
+    assert_eq!(o["expires_on"], "2025-02-27");
+    assert_eq!(
+        o["pays"],
+        json!({"parts": "100%", "labor": "50%", "handling": "100%", "sublet": "100%"})
+    );
+    // 200.00 + 75.125 → 75.12 (half-even) + 10.00 = 285.12, less 100 = 185.12
+    assert_eq!(o["amount"], "USD 185.12");
+    assert_eq!(
+        o["reasons"],
+        json!([
+            {"warranty": "basic", "reason": "expired_time"},
+            {"warranty": "battery", "reason": "not_covered"},
+        ])
+    );
+    // 60.00 − 100 is below zero: nothing
+    let b = claim(
+        "original",
+        "P0201",
+        "2024-01-10",
+        Some("50000 mi"),
+        json!({"parts": "USD 60"}),
+    );
+    assert_eq!(outputs(&rs, "coverage", &b)["amount"], "USD 0.00");
+    // no cost at all: zero, in the deductible's currency
+    let b = claim(
+        "original",
+        "P0201",
+        "2024-01-10",
+        Some("50000 mi"),
+        json!({}),
+    );
+    assert_eq!(outputs(&rs, "coverage", &b)["amount"], "USD 0.00");
+}
+
+#[test]
+fn every_reason_in_order_when_nothing_covers() {
+    let rs = rules(WARRANTIES);
+    let reasons = |b: &J| {
+        let o = outputs(&rs, "coverage", b);
+        assert_eq!(o["covered"], false, "{o}");
+        for k in [
+            "warranty",
+            "deductible",
+            "claim_type",
+            "expires_on",
+            "pays",
+            "amount",
+        ] {
+            assert_eq!(o[k], J::Null, "{k} of {o}");
+        }
+        o["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r["warranty"].as_str().unwrap(),
+                    r["reason"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // an emissions fault of a subsequent owner, in term: excluded, not eligible, not covered
+    let b = claim(
+        "subsequent",
+        "P0420",
+        "2021-01-01",
+        Some("100 mi"),
+        json!({}),
+    );
+    assert_eq!(
+        reasons(&b),
+        [
+            "basic:excluded",
+            "powertrain:not_eligible",
+            "battery:not_covered"
+        ]
+    );
+    // P0300 is a powertrain exclusion; basic is past its distance
+    let b = claim(
+        "original",
+        "P0300",
+        "2021-01-01",
+        Some("36000 mi"),
+        json!({}),
+    );
+    assert_eq!(
+        reasons(&b),
+        [
+            "basic:expired_distance",
+            "powertrain:excluded",
+            "battery:not_covered"
+        ]
+    );
+    // a body fault after 2025-02-28: basic expired, powertrain does not cover bodies
+    let b = claim("original", "B1000", "2025-03-01", Some("100 mi"), json!({}));
+    assert_eq!(
+        reasons(&b),
+        [
+            "basic:expired_time",
+            "powertrain:not_covered",
+            "battery:not_covered"
+        ]
+    );
+    // an engine fault after 100,000 mi: powertrain is past its distance
+    let b = claim(
+        "original",
+        "P0201",
+        "2024-01-01",
+        Some("100000 mi"),
+        json!({}),
+    );
+    assert_eq!(
+        reasons(&b),
+        [
+            "basic:expired_time",
+            "powertrain:expired_distance",
+            "battery:not_covered"
+        ]
+    );
+}
+
+#[test]
+fn the_last_covered_day_and_the_first_uncovered_one() {
+    let rs = rules(WARRANTIES);
+    let warranty = |repair: &str, failure: Option<&str>| {
+        let extra = failure.map_or(json!({}), |f| json!({"failure_date": f}));
+        let o = outputs(
+            &rs,
+            "coverage",
+            &claim("original", "P0201", repair, Some("100 mi"), extra),
+        );
+        (o["warranty"].clone(), o["expires_on"].clone())
+    };
+    // 2020-02-29 + 36 months = 2023-02-28 (clamped): the 27th is the last day of basic
+    assert_eq!(
+        warranty("2023-02-27", None),
+        (json!("basic"), json!("2023-02-27"))
+    );
+    assert_eq!(
+        warranty("2023-02-28", None),
+        (json!("powertrain"), json!("2025-02-27"))
+    );
+    // + 60 months = 2025-02-28
+    assert_eq!(
+        warranty("2025-02-27", None),
+        (json!("powertrain"), json!("2025-02-27"))
+    );
+    assert_eq!(warranty("2025-02-28", None), (J::Null, J::Null));
+    // the failure date counts where there is one, not the repair date
+    assert_eq!(
+        warranty("2023-03-15", Some("2023-02-27")),
+        (json!("basic"), json!("2023-02-27"))
+    );
+    assert_eq!(
+        warranty("2023-02-01", Some("2023-02-28")).0,
+        json!("powertrain")
+    );
+}
+
+#[test]
+fn distance_limits_are_exclusive_and_exact_across_miles_and_kilometres() {
+    let rs = rules(WARRANTIES);
+    let warranty = |odometer: &str| {
+        outputs(
+            &rs,
+            "coverage",
+            &claim("original", "P0201", "2024-01-01", Some(odometer), json!({})),
+        )["warranty"]
+            .clone()
+    };
+    // powertrain: 160,934.4 km, exactly 100,000 mi
+    assert_eq!(warranty("99999.9 mi"), "powertrain");
+    assert_eq!(
+        warranty("100000 mi"),
+        J::Null,
+        "exactly at the limit is outside"
+    );
+    assert_eq!(warranty("160934.3 km"), "powertrain");
+    assert_eq!(warranty("160934.4 km"), J::Null);
+    // basic: 36,000 mi = 57,936.384 km
+    let basic = |odometer: &str| {
+        outputs(
+            &rs,
+            "coverage",
+            &claim("original", "B1000", "2021-01-01", Some(odometer), json!({})),
+        )["warranty"]
+            .clone()
+    };
+    assert_eq!(basic("57936.383 km"), "basic");
+    assert_eq!(basic("57936.384 km"), J::Null);
+    assert_eq!(basic("35999.999 mi"), "basic");
+}
+
+#[test]
+fn a_missing_odometer_is_an_error_naming_the_policy_only_where_the_distance_counts() {
+    let rs = rules(WARRANTIES);
+    let b = claim("original", "P0201", "2021-01-01", None, json!({}));
+    let e = decide(&rs, "coverage", &b).unwrap_err();
+    assert_eq!(e.code(), "missing_field");
+    assert_eq!(e.path().as_deref(), Some("claim.odometer"));
+    assert!(
+        matches!(&e, EvalError::MissingField { rule, .. } if rule == "basic"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "`claim.odometer` is not given, and `basic` needs it"
+    );
+    // a body fault of a subsequent owner after basic's time: basic expired in time,
+    // powertrain not eligible, battery not covering: no policy reads the odometer
+    let b = claim("subsequent", "B1000", "2024-01-01", None, json!({}));
+    assert_eq!(outputs(&rs, "coverage", &b)["covered"], false);
+}
+
+#[test]
+fn from_counts_the_term_from_another_date_and_its_absence_is_named() {
+    let rs = rules(WARRANTIES);
+    let with_build = |build: Option<&str>, repair: &str| {
+        let mut b = claim("original", "P0A80", repair, Some("90000 mi"), json!({}));
+        if let Some(d) = build {
+            b["product"]["build_date"] = json!(d);
+        }
+        decide(&rs, "coverage", &b)
+    };
+    // built 2019-06-30: 8 years end 2027-06-30
+    let o = &with_build(Some("2019-06-30"), "2027-06-29").unwrap()["outputs"];
+    assert_eq!(
+        (&o["warranty"], &o["expires_on"]),
+        (&json!("battery"), &json!("2027-06-29"))
+    );
+    assert_eq!(o["deductible"], J::Null, "no deductible written");
+    assert_eq!(o["claim_type"], "GW");
+    let o = &with_build(Some("2019-06-30"), "2027-06-30").unwrap()["outputs"];
+    assert_eq!(
+        o["reasons"][2],
+        json!({"warranty": "battery", "reason": "expired_time"})
+    );
+    let e = with_build(None, "2027-06-29").unwrap_err();
+    assert_eq!(
+        (e.code(), e.path().as_deref()),
+        ("missing_field", Some("product.build_date"))
+    );
+    assert!(matches!(&e, EvalError::MissingField { rule, .. } if rule == "battery"));
+}
+
+#[test]
+fn exact_terms_and_terms_without_distance() {
+    let rs = rules(r#"warranty goodwill "Goodwill" { term 90 days  covers all }"#);
+    let b = |repair: &str| {
+        json!({"product": {"serial": "S", "model": "M", "in_service_date": "2026-01-01", "owner": "fleet"},
+               "claim": {"id": "C", "fault": "B1000", "repair_date": repair}})
+    };
+    // 2026-01-01 + 90 days = 2026-04-01: the 31st of March is the last day
+    let o = outputs(&rs, "coverage", &b("2026-03-31"));
+    assert_eq!(
+        (&o["covered"], &o["expires_on"]),
+        (&json!(true), &json!("2026-03-31"))
+    );
+    assert_eq!(o["amount"], "USD 0.00", "no costs, the units' currency");
+    assert_eq!(
+        outputs(&rs, "coverage", &b("2026-04-01"))["reasons"],
+        json!([{"warranty": "goodwill", "reason": "expired_time"}])
+    );
+}
+
+#[test]
+fn costs_in_two_currencies_are_an_error_naming_the_policy() {
+    let rs = rules(WARRANTIES);
+    let b = claim(
+        "original",
+        "P0201",
+        "2021-01-01",
+        Some("100 mi"),
+        json!({
+            "parts": "USD 10", "labor": "EUR 5"
+        }),
+    );
+    let e = decide(&rs, "coverage", &b).unwrap_err();
+    assert_eq!(e.code(), "currency_mix");
+    assert!(
+        matches!(&e, EvalError::CurrencyMix { rule, .. } if rule == "basic"),
+        "{e:?}"
+    );
+    // a deductible in another currency than the costs
+    let b = claim(
+        "original",
+        "P0201",
+        "2024-01-01",
+        Some("100 mi"),
+        json!({"parts": "EUR 500"}),
+    );
+    let e = decide(&rs, "coverage", &b).unwrap_err();
+    assert!(
+        matches!(&e, EvalError::CurrencyMix { rule, left, right, .. }
+            if rule == "powertrain" && left == "EUR" && right == "USD"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_bundle_without_the_product_names_the_root_and_the_policy() {
+    let rs = rules(WARRANTIES);
+    let b =
+        json!({"claim": {"id": "C", "fault": "P0201", "repair_date": "2021-01-01", "odometer": 5}});
+    let e = decide(&rs, "coverage", &b).unwrap_err();
+    assert!(
+        matches!(&e, EvalError::MissingRoot { root, rule, .. } if root == "product" && rule == "basic"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn other_decisions_read_coverage() {
+    let rs = rules(&format!(
+        r#"{WARRANTIES}
+        decision adjudicate {{
+          output action: enum {{ accept, reject }} = accept
+          output note: text = ""
+          rule not_covered when not coverage.covered then action = reject
+          rule short when has coverage.expires_on and coverage.expires_on < claim.repair_date + 30 days
+            then note = "expires soon"
+          rule reasons when len(coverage.reasons) == 2 and has coverage.amount
+                            and coverage.amount > USD 100 and has coverage.pays and coverage.pays.labor < 100%
+            then note = "powertrain pays part"
+        }}"#
+    ));
+    let o = outputs(
+        &rs,
+        "adjudicate",
+        &claim("original", "B1000", "2025-03-01", Some("1 mi"), json!({})),
+    );
+    assert_eq!(o["action"], "reject");
+    let o = outputs(
+        &rs,
+        "adjudicate",
+        &claim("original", "B1000", "2023-02-10", Some("1 mi"), json!({})),
+    );
+    assert_eq!(o, json!({"action": "accept", "note": "expires soon"}));
+    let b = claim(
+        "original",
+        "P0201",
+        "2024-01-10",
+        Some("1 mi"),
+        json!({"parts": "USD 500"}),
+    );
+    assert_eq!(
+        outputs(&rs, "adjudicate", &b)["note"],
+        "powertrain pays part"
+    );
+}
