@@ -96,18 +96,22 @@ fn standard_input_is_sniffed() {
 
 #[test]
 fn the_bundled_example_evaluates_cleanly() {
-    let (code, lines, err) = eval(
-        &[
-            "--decision",
-            "adjudicate",
-            "--input",
-            "rules/examples/claims.jsonl",
-        ],
-        None,
-    );
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(lines.len(), 3);
-    assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
+    for decision in ["adjudicate", "coverage", "recovery"] {
+        let (code, lines, err) = eval(
+            &[
+                "--decision",
+                decision,
+                "--input",
+                "rules/examples/claims.jsonl",
+                "--today",
+                "2026-03-01",
+            ],
+            None,
+        );
+        assert_eq!(code, 0, "{decision}: {err}");
+        assert_eq!(lines.len(), 6);
+        assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
+    }
 }
 
 #[test]

@@ -488,3 +488,232 @@ fn other_decisions_read_coverage() {
         "powertrain pays part"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// recovery (§5.4)
+
+const SPLITS: &str = r#"
+split default "Manufacturer pays" { remainder oem }
+split injectors "Injectors" {
+  when has claim.causal_part and claim.causal_part matches /^INJ-/ and claim.fault in P0201..P0204
+  party bosch pays parts 100%, labor 70%, handling 0% cap USD 1500
+  remainder oem
+}
+split shared "Shared" {
+  when claim.fault == P0700
+  party acme pays parts 50%, labor 50%, handling 50%, sublet 50%
+  party zf pays parts 25%, labor 25%, sublet 50% cap USD 100.005
+  remainder dealer
+}
+"#;
+
+fn recovery_claim(fault: &str, part: Option<&str>, costs: J) -> J {
+    let mut c = json!({"id": "C", "fault": fault, "repair_date": "2026-01-10"});
+    if let Some(p) = part {
+        c["causal_part"] = json!(p);
+    }
+    for (k, v) in costs.as_object().into_iter().flatten() {
+        c[k] = v.clone();
+    }
+    json!({"id": "R1", "claim": c})
+}
+
+fn alloc(party: &str, parts: &str, labor: &str, handling: &str, sublet: &str, total: &str) -> J {
+    let m = |x: &str| J::String(format!("USD {x}"));
+    json!({"party": party, "parts": m(parts), "labor": m(labor), "handling": m(handling),
+           "sublet": m(sublet), "total": m(total)})
+}
+
+#[test]
+fn the_first_matching_split_allocates_with_the_remainder_last() {
+    let rs = rules(SPLITS);
+    let b = recovery_claim(
+        "P0202",
+        Some("INJ-4471"),
+        json!({
+            "parts": "USD 412.80", "labor": "USD 180.00", "handling": "USD 25.00"
+        }),
+    );
+    let j = decide(&rs, "recovery", &b).unwrap();
+    assert_eq!(
+        j,
+        json!({
+            "id": "R1", "decision": "recovery",
+            "outputs": {
+                "split": "injectors",
+                "allocations": [
+                    // labor: 180.00 × 70% = 126.00
+                    alloc("bosch", "412.80", "126.00", "0.00", "0.00", "538.80"),
+                    alloc("oem", "0.00", "54.00", "25.00", "0.00", "79.00"),
+                ],
+            },
+            "rules": ["injectors"],
+        })
+    );
+}
+
+#[test]
+fn a_cap_reduces_parts_first_and_the_remainder_gets_what_is_taken_off() {
+    let rs = rules(SPLITS);
+    // bosch: parts 1400.00 + labor 300 × 70% = 210.00 → 1610.00, 110.00 over the cap:
+    // parts 1290.00, labor 210.00; oem gets the 110.00 of parts and 90.00 of labor
+    let b = recovery_claim(
+        "P0201",
+        Some("INJ-1"),
+        json!({"parts": "USD 1400", "labor": "USD 300"}),
+    );
+    assert_eq!(
+        outputs(&rs, "recovery", &b)["allocations"],
+        json!([
+            alloc("bosch", "1290.00", "210.00", "0.00", "0.00", "1500.00"),
+            alloc("oem", "110.00", "90.00", "0.00", "0.00", "200.00"),
+        ])
+    );
+    // over the cap by more than the parts: labor is reduced next
+    let b = recovery_claim(
+        "P0201",
+        Some("INJ-1"),
+        json!({"parts": "USD 100", "labor": "USD 3000"}),
+    );
+    // bosch: 100.00 + 2100.00 = 2200.00, 700.00 over: parts 0.00, labor 1500.00
+    assert_eq!(
+        outputs(&rs, "recovery", &b)["allocations"],
+        json!([
+            alloc("bosch", "0.00", "1500.00", "0.00", "0.00", "1500.00"),
+            alloc("oem", "100.00", "1500.00", "0.00", "0.00", "1600.00"),
+        ])
+    );
+}
+
+#[test]
+fn shares_round_half_even_and_add_up_to_the_cent() {
+    let rs = rules(SPLITS);
+    // P0700: acme 50% of everything, zf 25% of parts and labor, 50% of sublet, capped at
+    // 100.00 (USD 100.005 cut down to the cent)
+    let b = recovery_claim(
+        "P0700",
+        None,
+        json!({
+            "parts": "USD 0.25", "labor": "USD 0.30", "handling": "USD 0.03", "sublet": "USD 0.01"
+        }),
+    );
+    // parts 0.25: acme 0.125 → 0.12, zf 0.0625 → 0.06, dealer 0.07
+    // labor 0.30: acme 0.15, zf 0.075 → 0.08 (half-even), dealer 0.07
+    // handling 0.03: acme 0.015 → 0.02, dealer 0.01
+    // sublet 0.01: acme 0.005 → 0.00, zf 0.005 → 0.00, dealer 0.01
+    assert_eq!(
+        outputs(&rs, "recovery", &b)["allocations"],
+        json!([
+            alloc("acme", "0.12", "0.15", "0.02", "0.00", "0.29"),
+            alloc("zf", "0.06", "0.08", "0.00", "0.00", "0.14"),
+            alloc("dealer", "0.07", "0.07", "0.01", "0.01", "0.16"),
+        ])
+    );
+    // the cap, cut down to 100.00; a component given with more digits than cents is
+    // rounded first: sublet 1000.005 → 1000.00
+    let b = recovery_claim("P0700", None, json!({"sublet": "USD 1000.005"}));
+    assert_eq!(
+        outputs(&rs, "recovery", &b)["allocations"],
+        json!([
+            alloc("acme", "0.00", "0.00", "0.00", "500.00", "500.00"),
+            alloc("zf", "0.00", "0.00", "0.00", "100.00", "100.00"),
+            alloc("dealer", "0.00", "0.00", "0.00", "400.00", "400.00"),
+        ])
+    );
+}
+
+#[test]
+fn default_is_the_fallback_wherever_it_is_declared_and_missing_costs_are_zero() {
+    let rs = rules(SPLITS);
+    // `split default` comes first in the file but is tried last
+    let b = recovery_claim("P0300", None, json!({"labor": "USD 80"}));
+    let j = decide(&rs, "recovery", &b).unwrap();
+    assert_eq!(j["outputs"]["split"], "default");
+    assert_eq!(j["rules"], json!(["default"]));
+    assert_eq!(
+        j["outputs"]["allocations"],
+        json!([alloc("oem", "0.00", "80.00", "0.00", "0.00", "80.00")])
+    );
+    // an injector fault without a causal part is no injector split
+    let b = recovery_claim("P0201", None, json!({}));
+    assert_eq!(outputs(&rs, "recovery", &b)["split"], "default");
+}
+
+#[test]
+fn without_default_a_claim_no_split_matches_is_a_no_match() {
+    let rs = rules(r#"split only { when claim.fault == P0700 remainder oem }"#);
+    let j = decide(&rs, "recovery", &recovery_claim("P0300", None, json!({}))).unwrap();
+    assert_eq!(
+        j,
+        json!({"id": "R1", "decision": "recovery",
+               "outputs": {"split": null, "allocations": []}, "rules": [], "no_match": true})
+    );
+}
+
+#[test]
+fn currencies_must_agree_between_components_and_caps() {
+    let rs = rules(SPLITS);
+    let b = recovery_claim(
+        "P0202",
+        Some("INJ-1"),
+        json!({"parts": "USD 10", "labor": "EUR 10"}),
+    );
+    let e = decide(&rs, "recovery", &b).unwrap_err();
+    assert_eq!(e.code(), "currency_mix");
+    assert!(
+        matches!(&e, EvalError::CurrencyMix { rule, .. } if rule == "injectors"),
+        "{e:?}"
+    );
+    // a claim in EUR against a cap in USD
+    let b = recovery_claim("P0202", Some("INJ-1"), json!({"parts": "EUR 10"}));
+    let e = decide(&rs, "recovery", &b).unwrap_err();
+    assert!(
+        matches!(&e, EvalError::CurrencyMix { rule, left, right, .. }
+            if rule == "injectors" && left == "EUR" && right == "USD"),
+        "{e:?}"
+    );
+    // without a cap, any one currency goes, in its own minor unit
+    let b = recovery_claim(
+        "P0300",
+        None,
+        json!({"parts": "JPY 1500", "labor": "JPY 2.5"}),
+    );
+    assert_eq!(
+        outputs(&rs, "recovery", &b)["allocations"][0]["total"],
+        "JPY 1502",
+        "2.5 yen rounds half-even to 2"
+    );
+}
+
+#[test]
+fn caps_may_be_computed_and_credits_stay_with_the_remainder() {
+    // the split's `when` guards its caps
+    let rs = rules(
+        r#"split half { when has claim.parts
+                        party supplier pays parts 100%, labor 100% cap claim.parts * 50%
+                        remainder oem }
+           split default { party supplier pays labor 100%  remainder oem }"#,
+    );
+    // cap 100.00 of 200.00 parts + 50.00 labor = 250.00: parts cut by 150.00
+    let b = recovery_claim(
+        "P0300",
+        None,
+        json!({"parts": "USD 200", "labor": "USD 50"}),
+    );
+    assert_eq!(
+        outputs(&rs, "recovery", &b)["allocations"],
+        json!([
+            alloc("supplier", "50.00", "50.00", "0.00", "0.00", "100.00"),
+            alloc("oem", "150.00", "0.00", "0.00", "0.00", "150.00"),
+        ])
+    );
+    // a credit goes to the remainder
+    let b = recovery_claim("P0300", None, json!({"labor": "USD -20"}));
+    assert_eq!(
+        outputs(&rs, "recovery", &b)["allocations"],
+        json!([
+            alloc("supplier", "0.00", "0.00", "0.00", "0.00", "0.00"),
+            alloc("oem", "0.00", "-20.00", "0.00", "0.00", "-20.00"),
+        ])
+    );
+}

@@ -10,7 +10,7 @@
 //! A decision is lowered only when every item of it checked; otherwise its errors are
 //! reported and the rule set does not load.
 
-use super::expr::Guards;
+use super::expr::{guards_when_true, Guards};
 use super::ir::{self, Ir, IrKind};
 use super::{suggest_help, DecisionSig, ItemChecker};
 use crate::diag::{Code, Diagnostic, Span};
@@ -117,22 +117,32 @@ impl ItemChecker<'_> {
         let g = Guards::default();
         let variant = self.lowering.next(D);
         let mut ok = true;
+        // the tests run in order and stop at the first that fails: what `when` and
+        // `covers` establish holds in the clauses after them
+        let mut g = g;
         let when = match &w.when {
             Some(e) => keep(&mut ok, self.bool_expr(D, e, &g)),
             None => None,
         };
-        let term = match &w.term {
-            Some(t) => keep(&mut ok, self.term(t)),
-            None => {
-                ok = false; // reported by the parser
-                None
-            }
-        };
+        if let Some(e) = &w.when {
+            guards_when_true(e, &mut g);
+        }
         let covers = match &w.covers {
-            Some(ast::Covers::Expr(e)) => keep(&mut ok, self.bool_expr(D, e, &g)),
+            Some(ast::Covers::Expr(e)) => {
+                let ir = keep(&mut ok, self.bool_expr(D, e, &g));
+                guards_when_true(e, &mut g);
+                ir
+            }
             Some(ast::Covers::All(_)) => None,
             None => {
                 ok = false;
+                None
+            }
+        };
+        let term = match &w.term {
+            Some(t) => keep(&mut ok, self.term(t, &g)),
+            None => {
+                ok = false; // reported by the parser
                 None
             }
         };
@@ -169,11 +179,10 @@ impl ItemChecker<'_> {
         }
     }
 
-    fn term(&mut self, t: &ast::Term) -> Option<ir::CheckedTerm> {
+    fn term(&mut self, t: &ast::Term, g: &Guards) -> Option<ir::CheckedTerm> {
         const D: &str = "coverage";
-        let g = Guards::default();
         let mut ok = true;
-        let duration = self.with(Some(D), |c| c.check(&t.duration, None, &g));
+        let duration = self.with(Some(D), |c| c.check(&t.duration, None, g));
         let duration = match duration {
             Some(ir) => match ir.ty {
                 Type::Duration(DurationKind::Calendar | DurationKind::Exact) => {
@@ -195,7 +204,7 @@ impl ItemChecker<'_> {
         let duration = keep(&mut ok, duration);
         let distance = match &t.distance {
             Some(x) => {
-                let ir = self.typed(D, x, &Type::Distance, &g, "the distance term");
+                let ir = self.typed(D, x, &Type::Distance, g, "the distance term");
                 if ir.is_some() {
                     self.positive(x, "the distance term");
                 }
@@ -318,6 +327,11 @@ impl ItemChecker<'_> {
             Some(e) => keep(&mut ok, self.bool_expr(D, e, &g)),
             None => None,
         };
+        // what `when` establishes holds in the caps
+        let mut g = g;
+        if let Some(e) = &s.when {
+            guards_when_true(e, &mut g);
+        }
         let mut totals: HashMap<String, (Decimal, Span)> = HashMap::new();
         let mut parties = Vec::with_capacity(s.parties.len());
         for p in &s.parties {
@@ -408,6 +422,10 @@ impl ItemChecker<'_> {
             Some(e) => keep(&mut ok, self.bool_expr(D, e, &g)),
             None => None,
         };
+        let mut g = g;
+        if let Some(e) = &r.when {
+            guards_when_true(e, &mut g);
+        }
         let calendar = match &r.calendar {
             Some(c) => keep(&mut ok, self.calendar_ref(c)),
             None => None,
@@ -470,6 +488,10 @@ impl ItemChecker<'_> {
             Some(e) => keep(&mut ok, self.bool_expr(D, e, &g)),
             None => None,
         };
+        let mut g = g;
+        if let Some(e) = &o.when {
+            guards_when_true(e, &mut g);
+        }
         let value = match &o.value {
             Some(v) => keep(&mut ok, self.typed(D, v, &Type::Money, &g, "`value`")),
             None => None,
@@ -502,6 +524,10 @@ impl ItemChecker<'_> {
             ast::SegmentWhen::Always => Some(konst(Value::Bool(true), Type::Bool, s.name.span)),
             ast::SegmentWhen::Otherwise(_) => None,
         };
+        let mut g = g;
+        if let ast::SegmentWhen::When(e) = &s.when {
+            guards_when_true(e, &mut g);
+        }
         let mut then = Vec::new();
         let mut set = |name: &str, ir: Ir| {
             if let Some(oi) = sig.outputs.iter().position(|o| o.name == name) {

@@ -8,7 +8,9 @@
 
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
-use crate::check::ir::{CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind};
+use crate::check::ir::{
+    CheckedSplit, CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery,
+};
 use crate::check::Checked;
 use crate::diag::Span;
 use crate::dsl::ast::BinOp;
@@ -38,8 +40,13 @@ pub(crate) fn eval_item(
     ev: &mut dyn ExprEval,
 ) -> Result<Decision, EvalError> {
     debug_assert_eq!(checked.names.get(index), Some(&item.name));
-    let (values, rules) = match &item.kind {
+    let Outcome {
+        values,
+        rules,
+        no_match,
+    } = match &item.kind {
         ItemKind::Coverage(c) => coverage(checked, c, ev)?,
+        ItemKind::Recovery(r) => recovery(checked, r, ev)?,
         _ => return Err(EvalError::NotEvaluable(item.name.clone())),
     };
     Ok(Decision {
@@ -52,12 +59,29 @@ pub(crate) fn eval_item(
             .zip(values)
             .collect(),
         rules,
-        no_match: false,
+        no_match,
     })
 }
 
-/// Outputs in declaration order, and the rules (items) whose outputs were used.
-type Outcome = (Vec<Option<Value>>, Vec<String>);
+/// What a lowered decision gives.
+struct Outcome {
+    /// Its outputs, in declaration order.
+    values: Vec<Option<Value>>,
+    /// The items whose outputs were used.
+    rules: Vec<String>,
+    /// Whether no item applied (and nothing stands in for one).
+    no_match: bool,
+}
+
+impl Outcome {
+    fn new(values: Vec<Option<Value>>, rules: Vec<String>) -> Outcome {
+        Outcome {
+            values,
+            rules,
+            no_match: false,
+        }
+    }
+}
 
 fn truth(ev: &mut dyn ExprEval, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
     Ok(matches!(ev.eval(ir, rule)?, Some(Value::Bool(true))))
@@ -236,7 +260,7 @@ fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Ou
         let mut values = none;
         values[0] = Some(Value::Bool(false));
         values[5] = reasons;
-        return Ok((values, Vec::new()));
+        return Ok(Outcome::new(values, Vec::new()));
     };
     let id = w.id.as_str();
     let deductible = match &w.deductible {
@@ -252,7 +276,7 @@ fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Ou
         .ok_or_else(|| overflow("date", id, w.term.span))?;
     let pays = Value::Record(w.pays.iter().map(|p| Some(Value::Percent(*p))).collect());
     let amount = amount(checked, ev, &c.claim, w, deductible.as_ref())?;
-    Ok((
+    Ok(Outcome::new(
         vec![
             Some(Value::Bool(true)),
             Some(Value::Enum(w.variant)),
@@ -311,4 +335,141 @@ fn amount(
         currency,
         amount: round_minor(total.max(Decimal::ZERO), currency),
     }))
+}
+
+// ---------------------------------------------------------------------------------------
+// recovery (§5.4)
+
+/// The currency of allocations when the claim has no cost component and the rule set no
+/// `units` currency: ISO 4217's "no currency".
+const NO_CURRENCY: &str = "XXX";
+
+fn recovery(checked: &Checked, r: &Recovery, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    // the first split that applies; `default` is last
+    let mut chosen = None;
+    for s in &r.splits {
+        let applies = match &s.when {
+            Some(w) => truth(ev, w, &s.id)?,
+            None => true,
+        };
+        if applies {
+            chosen = Some(s);
+            break;
+        }
+    }
+    let Some(s) = chosen else {
+        return Ok(Outcome {
+            values: vec![None, Some(Value::Set(Arc::from([])))],
+            rules: Vec::new(),
+            no_match: true,
+        });
+    };
+    let allocations = allocate(checked, ev, &r.costs, s)?
+        .into_iter()
+        .map(|(party, row)| {
+            let mut fields = vec![Some(Value::Label(Arc::from(party)))];
+            fields.extend(row.iter().map(|m| Some(Value::Money(m.clone()))));
+            Value::Record(fields.into())
+        })
+        .collect::<Vec<_>>();
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Enum(s.variant)),
+            Some(Value::Set(allocations.into())),
+        ],
+        vec![s.id.clone()],
+    ))
+}
+
+/// Each party's share of each cost component (parts, labor, handling, sublet) and its
+/// total, the parties in the order written and the remainder last.
+///
+/// Amounts are in the currency's minor unit throughout: the claim's components are
+/// rounded half-even to it first, each share of a component too; a party never gets more
+/// of a component than the parties before it left; a cap is cut down to the minor unit,
+/// and what a party pays over it is taken off its parts, then labor, handling, sublet, and
+/// left to the remainder, which gets what is left of each component. So the allocations
+/// add up to the claim's components to the cent, none is negative, none is over its cap.
+pub(crate) fn allocate<'s>(
+    checked: &Checked,
+    ev: &mut dyn ExprEval,
+    costs_ir: &[Ir; 4],
+    s: &'s CheckedSplit,
+) -> Result<Vec<(&'s str, [Money; 5])>, EvalError> {
+    let id = s.id.as_str();
+    let (costs, claim_currency) = costs(ev, costs_ir, id, s.span)?;
+    let mut caps = Vec::with_capacity(s.parties.len());
+    for p in &s.parties {
+        caps.push(match &p.cap {
+            Some(ir) => match ev.eval(ir, id)? {
+                Some(Value::Money(cap)) => Some((cap, ir.span)),
+                _ => None,
+            },
+            None => None,
+        });
+    }
+    let currency = claim_currency
+        .or(checked.env.units.currency)
+        .or_else(|| caps.iter().flatten().map(|(m, _)| m.currency).next())
+        .or_else(|| Currency::new(NO_CURRENCY))
+        .ok_or_else(|| overflow("currency", id, s.span))?;
+    let over = || overflow("money", id, s.span);
+    let amounts = costs.map(|c| round_minor(c.unwrap_or(Decimal::ZERO), currency));
+    let mut left = amounts;
+    let mut rows: Vec<(&str, [Decimal; 4])> = Vec::with_capacity(s.parties.len() + 1);
+    for (p, cap) in s.parties.iter().zip(caps) {
+        let mut row = [Decimal::ZERO; 4];
+        for c in 0..4 {
+            let share = amounts[c].checked_mul(p.shares[c]).ok_or_else(over)?;
+            let share = round_minor(share, currency).max(Decimal::ZERO);
+            // a credit (a negative component) stays wholly with the remainder
+            row[c] = share.min(left[c]).max(Decimal::ZERO);
+            left[c] -= row[c];
+        }
+        let cap = match cap {
+            Some((cap, span)) => {
+                if claim_currency.is_some() && cap.currency != currency {
+                    return Err(currency_mix(currency, cap.currency, id, span));
+                }
+                // cut down to the minor unit, so that the party is never over it
+                Some(
+                    cap.amount
+                        .max(Decimal::ZERO)
+                        .round_dp_with_strategy(currency.minor_units(), RoundingStrategy::ToZero),
+                )
+            }
+            None => None,
+        };
+        if let Some(cap) = cap {
+            let total = row
+                .iter()
+                .try_fold(Decimal::ZERO, |a, b| a.checked_add(*b))
+                .ok_or_else(over)?;
+            let mut excess = total - cap;
+            for c in 0..4 {
+                if excess <= Decimal::ZERO {
+                    break;
+                }
+                let cut = excess.min(row[c]);
+                row[c] -= cut;
+                left[c] += cut;
+                excess -= cut;
+            }
+        }
+        rows.push((p.name.as_str(), row));
+    }
+    rows.push((s.remainder.as_str(), left));
+    rows.into_iter()
+        .map(|(party, row)| {
+            let total = row
+                .iter()
+                .try_fold(Decimal::ZERO, |a, b| a.checked_add(*b))
+                .ok_or_else(over)?;
+            let m = |amount| Money { currency, amount };
+            Ok((
+                party,
+                [m(row[0]), m(row[1]), m(row[2]), m(row[3]), m(total)],
+            ))
+        })
+        .collect()
 }
