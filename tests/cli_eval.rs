@@ -96,7 +96,7 @@ fn standard_input_is_sniffed() {
 
 #[test]
 fn the_bundled_example_evaluates_cleanly() {
-    for decision in ["adjudicate", "coverage", "recovery"] {
+    for decision in ["adjudicate", "coverage", "recovery", "recalls"] {
         let (code, lines, err) = eval(
             &[
                 "--decision",

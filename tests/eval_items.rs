@@ -717,3 +717,83 @@ fn caps_may_be_computed_and_credits_stay_with_the_remainder() {
         ])
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// recalls (§5.8)
+
+const RECALLS: &str = r#"
+recall R24V123 "Charging control unit" {
+  affects product.model in ["IONIQ 5", "IONIQ 6"]
+          and has product.build_date and product.build_date in 2021-11-01..2023-03-15
+  component "ICCU"  severity safety  remedy "Replace the ICCU" labor_op "36-1100"
+  claim_type RC  announced 2024-12-05
+}
+recall "02V288000" "Every product of the model" { affects product.model == "IONIQ 6" }
+recall campaign_all "No affects: every product" { severity quality }
+"#;
+
+fn product(model: &str, build: Option<&str>) -> J {
+    let mut p = json!({"serial": "S", "model": model, "in_service_date": "2023-05-01", "owner": "original"});
+    if let Some(b) = build {
+        p["build_date"] = json!(b);
+    }
+    json!({"id": "P1", "product": p})
+}
+
+#[test]
+fn recalls_lists_every_recall_that_affects_the_product_in_order() {
+    let rs = rules(RECALLS);
+    let j = decide(&rs, "recalls", &product("IONIQ 6", Some("2023-03-15"))).unwrap();
+    assert_eq!(
+        j,
+        json!({"id": "P1", "decision": "recalls",
+               "outputs": {"ids": ["R24V123", "02V288000", "campaign_all"], "any": true},
+               "rules": ["R24V123", "02V288000", "campaign_all"]})
+    );
+    // built the day after the range, or with no build date: not R24V123
+    let o = outputs(&rs, "recalls", &product("IONIQ 5", Some("2023-03-16")));
+    assert_eq!(o, json!({"ids": ["campaign_all"], "any": true}));
+    let o = outputs(&rs, "recalls", &product("IONIQ 5", None));
+    assert_eq!(o["ids"], json!(["campaign_all"]));
+    assert_eq!(
+        outputs(&rs, "recalls", &product("IONIQ 5", Some("2021-11-01")))["ids"],
+        json!(["R24V123", "campaign_all"])
+    );
+}
+
+#[test]
+fn no_recall_is_any_false_not_a_no_match() {
+    let rs = rules(r#"recall R1 "r" { affects product.model == "KONA" }"#);
+    let j = decide(&rs, "recalls", &product("IONIQ 5", None)).unwrap();
+    assert_eq!(j["outputs"], json!({"ids": [], "any": false}));
+    assert_eq!((j["rules"].clone(), j.get("no_match")), (json!([]), None));
+}
+
+#[test]
+fn claims_test_for_an_open_recall_by_id_or_any() {
+    let rs = rules(&format!(
+        r#"{RECALLS}
+        decision claim_kind {{
+          output kind: enum {{ warranty, recall, campaign }} = warranty
+          rule iccu when recalls.ids contains R24V123 then kind = recall
+          rule nhtsa when recalls.ids contains "02V288000" then kind = campaign
+        }}"#
+    ));
+    let kind = |model: &str, build: Option<&str>| {
+        outputs(&rs, "claim_kind", &product(model, build))["kind"].clone()
+    };
+    assert_eq!(kind("IONIQ 5", Some("2022-01-01")), "recall");
+    assert_eq!(kind("IONIQ 6", Some("2024-01-01")), "campaign");
+    assert_eq!(kind("KONA", None), "warranty");
+}
+
+#[test]
+fn a_recall_reading_an_absent_root_is_an_error_naming_it() {
+    let rs = rules(RECALLS);
+    let b = json!({"claim": {"id": "C", "fault": "P0300", "repair_date": "2026-01-01"}});
+    let e = decide(&rs, "recalls", &b).unwrap_err();
+    assert!(
+        matches!(&e, EvalError::MissingRoot { root, rule, .. } if root == "product" && rule == "R24V123"),
+        "{e:?}"
+    );
+}

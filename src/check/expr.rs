@@ -309,6 +309,8 @@ impl<'a> Checker<'a> {
             ),
             Literal::Text(t) => match expected {
                 Some(Type::Code(table)) => self.code_literal(t, *table, span),
+                // a name written as a string (`recalls.ids contains "02V288000"`)
+                Some(Type::Label) => konst(Value::Label(Arc::from(t.as_str())), Type::Label),
                 _ => konst(Value::Text(Arc::from(t.as_str())), Type::Text),
             },
             Literal::Code(c) => match expected {

@@ -9,7 +9,8 @@
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{
-    CheckedSplit, CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery,
+    CheckedRecall, CheckedSplit, CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision,
+    ItemKind, Recovery,
 };
 use crate::check::Checked;
 use crate::diag::Span;
@@ -47,6 +48,7 @@ pub(crate) fn eval_item(
     } = match &item.kind {
         ItemKind::Coverage(c) => coverage(checked, c, ev)?,
         ItemKind::Recovery(r) => recovery(checked, r, ev)?,
+        ItemKind::Recalls(list) => recalls(list, ev)?,
         _ => return Err(EvalError::NotEvaluable(item.name.clone())),
     };
     Ok(Decision {
@@ -472,4 +474,33 @@ pub(crate) fn allocate<'s>(
             ))
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// recalls (§5.8)
+
+fn label(s: &str) -> Value {
+    Value::Label(Arc::from(s))
+}
+
+/// Every recall whose `affects` holds (a recall without `affects` affects every product),
+/// in declaration order: `ids` and `any`.
+fn recalls(list: &[CheckedRecall], ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    let mut ids = Vec::new();
+    for r in list {
+        let affects = match &r.affects {
+            Some(a) => truth(ev, a, &r.id)?,
+            None => true,
+        };
+        if affects {
+            ids.push(r.id.clone());
+        }
+    }
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Bool(!ids.is_empty())),
+        ],
+        ids,
+    ))
 }
