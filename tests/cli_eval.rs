@@ -96,20 +96,28 @@ fn standard_input_is_sniffed() {
 
 #[test]
 fn the_bundled_example_evaluates_cleanly() {
-    for decision in ["adjudicate", "coverage", "recovery", "recalls"] {
+    for (decision, input, n) in [
+        ("adjudicate", "claims", 6),
+        ("coverage", "claims", 6),
+        ("recovery", "claims", 6),
+        ("recalls", "claims", 6),
+        ("return_authorization", "returns", 3),
+        ("disposition", "returns", 3),
+    ] {
+        let input = format!("rules/examples/{input}.jsonl");
         let (code, lines, err) = eval(
             &[
                 "--decision",
                 decision,
                 "--input",
-                "rules/examples/claims.jsonl",
+                &input,
                 "--today",
                 "2026-03-01",
             ],
             None,
         );
         assert_eq!(code, 0, "{decision}: {err}");
-        assert_eq!(lines.len(), 6);
+        assert_eq!(lines.len(), n);
         assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
     }
 }

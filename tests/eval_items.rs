@@ -797,3 +797,198 @@ fn a_recall_reading_an_absent_root_is_an_error_naming_it() {
         "{e:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// returns and disposition (§5.7): plain decisions
+
+const RETURNS: &str = r#"
+returns {
+  rule doa when return.reason == DOA and days_between(return.delivered_on, context.today) <= 14
+    then authorize replace
+  rule remorse when return.condition == unopened and days_between(return.delivered_on, context.today) <= 30
+    then authorize refund restocking 0%
+  rule opened when return.condition == like_new and days_between(return.delivered_on, context.today) <= 30
+    then authorize credit restocking 15%
+  rule late_defect when return.reason == DEFECT then deny
+  otherwise deny "Outside the return window"
+}
+disposition {
+  rule cells when has return.product_category and return.product_category == "battery"
+                  and return.condition == damaged then scrap
+  rule defective when return.condition == defective then return_to_supplier
+  rule resell when return.condition == unopened then restock
+  rule refresh when return.condition == like_new then refurbish
+  otherwise salvage
+}
+"#;
+
+fn ret(reason: &str, condition: &str, delivered: &str, category: Option<&str>) -> J {
+    let mut r =
+        json!({"id": "RT1", "reason": reason, "condition": condition, "delivered_on": delivered});
+    if let Some(c) = category {
+        r["product_category"] = json!(c);
+    }
+    json!({"id": "RT1", "context": {"today": "2026-03-01"}, "return": r})
+}
+
+#[test]
+fn returns_authorize_or_deny_and_record_the_reason_code() {
+    let rs = rules(RETURNS);
+    // delivered 2026-02-15: 14 days before 2026-03-01, the last day of the DOA window
+    let j = decide(
+        &rs,
+        "return_authorization",
+        &ret("DOA", "used", "2026-02-15", None),
+    )
+    .unwrap();
+    assert_eq!(
+        j,
+        json!({"id": "RT1", "decision": "return_authorization",
+               "outputs": {"decision": "authorize", "remedy": "replace", "restocking": "0%",
+                           "reason": null, "return_reason": "DOA"},
+               "rules": ["doa"]})
+    );
+    // 15 days: outside the DOA window; used, so no other rule: the window is closed
+    let o = outputs(
+        &rs,
+        "return_authorization",
+        &ret("DOA", "used", "2026-02-14", None),
+    );
+    assert_eq!(
+        o,
+        json!({"decision": "deny", "remedy": null, "restocking": null,
+               "reason": "Outside the return window", "return_reason": "DOA"})
+    );
+    let o = outputs(
+        &rs,
+        "return_authorization",
+        &ret("REMORSE", "unopened", "2026-01-30", None),
+    );
+    assert_eq!(
+        (&o["remedy"], &o["restocking"]),
+        (&json!("refund"), &json!("0%"))
+    );
+    let o = outputs(
+        &rs,
+        "return_authorization",
+        &ret("REMORSE", "like_new", "2026-02-20", None),
+    );
+    assert_eq!(
+        (
+            &o["decision"],
+            &o["remedy"],
+            &o["restocking"],
+            &o["return_reason"]
+        ),
+        (
+            &json!("authorize"),
+            &json!("credit"),
+            &json!("15%"),
+            &json!("REMORSE")
+        )
+    );
+    // `deny` without a reason
+    let j = decide(
+        &rs,
+        "return_authorization",
+        &ret("DEFECT", "used", "2025-01-01", None),
+    )
+    .unwrap();
+    assert_eq!(j["outputs"]["decision"], "deny");
+    assert_eq!(j["outputs"]["reason"], J::Null);
+    assert_eq!(j["rules"], json!(["late_defect"]));
+}
+
+#[test]
+fn dispositions_in_order() {
+    let rs = rules(RETURNS);
+    let d = |reason: &str, condition: &str, category: Option<&str>| {
+        let j = decide(
+            &rs,
+            "disposition",
+            &ret(reason, condition, "2026-02-01", category),
+        )
+        .unwrap();
+        (
+            j["outputs"]["disposition"].as_str().unwrap().to_string(),
+            j["outputs"]["return_reason"].as_str().unwrap().to_string(),
+            j["rules"].clone(),
+        )
+    };
+    assert_eq!(
+        d("DEFECT", "damaged", Some("battery")),
+        ("scrap".into(), "DEFECT".into(), json!(["cells"]))
+    );
+    assert_eq!(d("DEFECT", "damaged", Some("audio")).0, "salvage");
+    assert_eq!(
+        d("DEFECT", "damaged", None),
+        ("salvage".into(), "DEFECT".into(), json!([]))
+    );
+    assert_eq!(d("DOA", "defective", None).0, "return_to_supplier");
+    assert_eq!(d("REMORSE", "unopened", None).0, "restock");
+    assert_eq!(d("REMORSE", "like_new", None).0, "refurbish");
+}
+
+#[test]
+fn returns_without_otherwise_can_be_a_no_match_and_need_the_date() {
+    let rs = rules(
+        r#"returns { rule doa when return.reason == DOA then authorize repair }
+           decision refund_due {
+             output due: bool = false
+             rule r when has return_authorization.decision
+                         and return_authorization.decision == authorize
+                         and has return_authorization.restocking
+                         and return_authorization.restocking < 10%
+               then due = true
+           }"#,
+    );
+    let j = decide(
+        &rs,
+        "return_authorization",
+        &ret("REMORSE", "used", "2026-02-01", None),
+    )
+    .unwrap();
+    assert_eq!(j["no_match"], true);
+    assert_eq!(j["outputs"]["return_reason"], J::Null);
+    assert_eq!(
+        outputs(&rs, "refund_due", &ret("DOA", "used", "2026-02-01", None))["due"],
+        true
+    );
+    assert_eq!(
+        outputs(
+            &rs,
+            "refund_due",
+            &ret("REMORSE", "used", "2026-02-01", None)
+        )["due"],
+        false
+    );
+    // a window needs context.today
+    let rs = rules(RETURNS);
+    let mut b = ret("DOA", "used", "2026-02-15", None);
+    b.as_object_mut().unwrap().remove("context");
+    let e = decide(&rs, "return_authorization", &b).unwrap_err();
+    assert_eq!(
+        (e.code(), e.path().as_deref()),
+        ("missing_context", Some("context.today"))
+    );
+}
+
+#[test]
+fn with_otherwise_the_decision_and_reason_code_need_no_guard() {
+    // `return_authorization.decision` is always set when `returns` has an `otherwise`;
+    // without one it is optional and must be guarded (E0207)
+    let reader = r#"decision d { output x: bool = false
+        rule r when return_authorization.decision == deny and return_authorization.return_reason == DOA
+          then x = true }"#;
+    let rs = rules(&format!("{RETURNS}\n{reader}"));
+    assert_eq!(
+        outputs(&rs, "d", &ret("DOA", "used", "2025-01-01", None))["x"],
+        true
+    );
+    let err = RuleSet::from_sources([(
+        "t.rules".to_string(),
+        format!("{CODES}\nreturns {{ rule r when return.reason == DOA then authorize refund }}\n{reader}"),
+    )])
+    .unwrap_err();
+    assert_eq!(err.as_slice()[0].code.as_str(), "E0207", "{err}");
+}
