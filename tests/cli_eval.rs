@@ -103,6 +103,8 @@ fn the_bundled_example_evaluates_cleanly() {
         ("recalls", "claims", 6),
         ("return_authorization", "returns", 3),
         ("disposition", "returns", 3),
+        ("segment", "contacts", 3),
+        ("routing", "contacts", 3),
     ] {
         let input = format!("rules/examples/{input}.jsonl");
         let (code, lines, err) = eval(

@@ -992,3 +992,99 @@ fn with_otherwise_the_decision_and_reason_code_need_no_guard() {
     .unwrap_err();
     assert_eq!(err.as_slice()[0].code.as_str(), "E0207", "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// segment (§5.6): a plain first-hit decision
+
+const SEGMENTS: &str = r#"
+calendar us_office { timezone "America/New_York"  hours mon..fri 08:00-18:00 }
+segment platinum when has customer.lifetime_value and customer.lifetime_value >= USD 10000 {
+  first_response 1h  resolve 1 business day  escalate_after 30 min
+  channels [phone, chat, email]  calendar us_office
+}
+segment gold when has customer.tier and customer.tier == "gold" {
+  first_response 4h  resolve 2 business days
+}
+segment standard otherwise { first_response 24h  resolve 5 business days  channels [email, web] }
+"#;
+
+fn customer(value: Option<&str>, tier: Option<&str>) -> J {
+    let mut c = json!({"id": "K1"});
+    if let Some(v) = value {
+        c["lifetime_value"] = json!(v);
+    }
+    if let Some(t) = tier {
+        c["tier"] = json!(t);
+    }
+    json!({"id": "K1", "customer": c})
+}
+
+#[test]
+fn segments_are_tried_in_order_and_give_their_service_levels() {
+    let rs = rules(SEGMENTS);
+    let j = decide(&rs, "segment", &customer(Some("USD 10000"), Some("gold"))).unwrap();
+    assert_eq!(
+        j,
+        json!({"id": "K1", "decision": "segment",
+               "outputs": {"name": "platinum", "first_response": "1h", "resolve": "1 business day",
+                           "escalate_after": "30 min", "channels": ["phone", "chat", "email"],
+                           "calendar": "us_office"},
+               "rules": ["platinum"]})
+    );
+    let o = outputs(&rs, "segment", &customer(Some("USD 9999.99"), Some("gold")));
+    assert_eq!(
+        o,
+        json!({"name": "gold", "first_response": "4h", "resolve": "2 business days",
+               "escalate_after": null, "channels": null, "calendar": null})
+    );
+    let j = decide(&rs, "segment", &customer(None, None)).unwrap();
+    assert_eq!(j["outputs"]["name"], "standard");
+    assert_eq!(j["outputs"]["channels"], json!(["email", "web"]));
+    assert_eq!(j["rules"], json!([]), "otherwise applied");
+    let e = decide(&rs, "segment", &json!({"id": "X"})).unwrap_err();
+    assert!(
+        matches!(&e, EvalError::MissingRoot { root, rule, .. } if root == "customer" && rule == "platinum"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn other_decisions_read_the_segment_and_its_business_time() {
+    let rs = rules(&format!(
+        r#"{SEGMENTS}
+        decision callback {{
+          output call: bool = false
+          rule fast when segment.name != standard and has segment.resolve
+                         and segment.resolve <= 1 business day
+            then call = true
+        }}"#
+    ));
+    let call = |v: Option<&str>| outputs(&rs, "callback", &customer(v, None))["call"].clone();
+    assert_eq!(call(Some("USD 20000")), true);
+    assert_eq!(call(None), false);
+}
+
+#[test]
+fn a_segment_without_when_always_applies_and_one_otherwise_is_allowed() {
+    let rs = rules(
+        r#"segment vip when has customer.tier and customer.tier == "vip" { first_response 1h }
+           segment everyone { first_response 8h }
+           segment never otherwise { first_response 48h }"#,
+    );
+    let j = decide(&rs, "segment", &customer(None, None)).unwrap();
+    assert_eq!(
+        (&j["outputs"]["name"], &j["rules"]),
+        (&json!("everyone"), &json!(["everyone"]))
+    );
+    let err = RuleSet::from_sources([(
+        "t.rules".to_string(),
+        "segment a otherwise { first_response 1h }\nsegment b otherwise { first_response 2h }"
+            .to_string(),
+    )])
+    .unwrap_err();
+    assert_eq!(err.as_slice()[0].code.as_str(), "E0103", "{err}");
+    assert!(
+        err.to_string().contains("second `otherwise` segment"),
+        "{err}"
+    );
+}

@@ -45,6 +45,29 @@ pub(crate) fn record(env: &mut Env, name: &str, fields: &[(&str, Type)]) -> Type
     Type::Record(env.add_schema(s))
 }
 
+/// The kind of a service-level output of `segment`: business time when every segment
+/// that gives it writes business time (`resolve 1 business day`), else exact.
+pub(crate) fn sla_kind<'e>(values: impl Iterator<Item = &'e Expr>) -> DurationKind {
+    let mut any = false;
+    for e in values {
+        any = true;
+        if !matches!(
+            &e.kind,
+            ExprKind::Literal(Literal::Quantity {
+                unit: ast::Unit::BusinessDay | ast::Unit::BusinessHour,
+                ..
+            })
+        ) {
+            return DurationKind::Exact;
+        }
+    }
+    if any {
+        DurationKind::Business
+    } else {
+        DurationKind::Exact
+    }
+}
+
 /// What the items of each lowered decision have given so far.
 #[derive(Debug, Default)]
 pub(super) struct Lowering {

@@ -462,15 +462,21 @@ impl Decisions {
                 .schema_id("contact")
                 .and_then(|c| env.schema(c).field("channel").map(|f| f.ty.clone()))
                 .unwrap_or(Type::Label);
+            let kind = |get: &dyn Fn(&ast::SegmentDecl) -> Option<&Expr>| {
+                Type::Duration(lower::sla_kind(items.iter().filter_map(|i| match i {
+                    Item::Segment(s) => get(s),
+                    _ => None,
+                })))
+            };
             d.add(DecisionSig {
                 name: "segment".into(),
                 span,
                 assign: Vec::new(),
                 outputs: vec![
                     out("name", s, !has_otherwise),
-                    out("first_response", Type::Duration(DurationKind::Exact), true),
-                    out("resolve", Type::Duration(DurationKind::Exact), true),
-                    out("escalate_after", Type::Duration(DurationKind::Exact), true),
+                    out("first_response", kind(&|s| s.first_response.as_ref()), true),
+                    out("resolve", kind(&|s| s.resolve.as_ref()), true),
+                    out("escalate_after", kind(&|s| s.escalate_after.as_ref()), true),
                     out("channels", Type::Set(Box::new(channel)), true),
                     out("calendar", Type::Label, true),
                 ],
