@@ -105,6 +105,8 @@ fn the_bundled_example_evaluates_cleanly() {
         ("disposition", "returns", 3),
         ("segment", "contacts", 3),
         ("routing", "contacts", 3),
+        ("reports", "notices", 2),
+        ("opportunities", "opportunities", 2),
     ] {
         let input = format!("rules/examples/{input}.jsonl");
         let (code, lines, err) = eval(

@@ -1088,3 +1088,141 @@ fn a_segment_without_when_always_applies_and_one_otherwise_is_allowed() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// reports and opportunities (§5.9)
+
+const REPORTS: &str = r#"
+extend product { market: enum { us, eu, other } }
+calendar us_federal {
+  timezone "America/New_York"
+  hours mon..fri 09:00-17:00
+  holidays [2026-11-26, 2026-12-25]
+}
+report nhtsa_573 "NHTSA Part 573" {
+  when recall_notice.severity == safety and product.market == us
+  due 5 business days after recall_notice.determined_on calendar us_federal
+}
+report eu_gpsr "EU notification" {
+  when product.market == eu
+  due 30 days after recall_notice.determined_on
+}
+report quarterly "Quarterly summary" { due 2026-12-31 }
+report annual "Annual review" { when recall_notice.severity == quality due 1 year after recall_notice.determined_on }
+report note "A note without a deadline" { when recall_notice.severity == compliance }
+"#;
+
+fn notice(severity: &str, market: &str, determined: &str) -> J {
+    json!({"id": "N1",
+           "product": {"serial": "S", "model": "M", "in_service_date": "2023-01-01", "owner": "original", "market": market},
+           "recall_notice": {"id": "N1", "severity": severity, "determined_on": determined}})
+}
+
+#[test]
+fn reports_list_every_due_report_with_its_deadline() {
+    let rs = rules(REPORTS);
+    // Fri 2026-11-20 + 5 business days: 23, 24, 25, (26 is a holiday) 27, 30
+    let j = decide(&rs, "reports", &notice("safety", "us", "2026-11-20")).unwrap();
+    assert_eq!(
+        j,
+        json!({"id": "N1", "decision": "reports",
+               "outputs": {"ids": ["nhtsa_573", "quarterly"], "any": true,
+                           "due": ["2026-11-30", "2026-12-31"]},
+               "rules": ["nhtsa_573", "quarterly"]})
+    );
+    // a Saturday: the first business day strictly after is Monday
+    assert_eq!(
+        outputs(&rs, "reports", &notice("safety", "us", "2026-12-19"))["due"],
+        json!(["2026-12-28", "2026-12-31"]),
+        "21, 22, 23, 24, (25) 28"
+    );
+    // exact days, and calendar years (clamped at the end of February)
+    assert_eq!(
+        outputs(&rs, "reports", &notice("safety", "eu", "2026-01-15"))["due"],
+        json!(["2026-02-14", "2026-12-31"])
+    );
+    assert_eq!(
+        outputs(&rs, "reports", &notice("quality", "other", "2028-02-29"))["due"],
+        json!(["2026-12-31", "2029-02-28"])
+    );
+    // a report without a deadline is listed, and adds no date
+    let o = outputs(&rs, "reports", &notice("compliance", "other", "2026-01-15"));
+    assert_eq!(
+        o,
+        json!({"ids": ["quarterly", "note"], "any": true, "due": ["2026-12-31"]})
+    );
+}
+
+#[test]
+fn business_time_without_a_calendar_is_an_error_naming_the_report() {
+    let rs = rules(r#"report r "r" { due 2 business days after recall_notice.determined_on }"#);
+    let b =
+        json!({"recall_notice": {"id": "N", "severity": "safety", "determined_on": "2026-01-05"}});
+    let e = decide(&rs, "reports", &b).unwrap_err();
+    assert!(
+        matches!(&e, EvalError::NeedsCalendar { rule, .. } if rule == "r"),
+        "{e:?}"
+    );
+    assert_eq!(e.code(), "needs_calendar");
+}
+
+const OPPORTUNITIES: &str = r#"
+warranty basic "Basic" { term 36 months covers all }
+segment platinum when has customer.lifetime_value and customer.lifetime_value >= USD 10000 { first_response 1h }
+segment standard otherwise { first_response 24h }
+opportunity extended_warranty "Offer extended warranty" {
+  when has coverage.expires_on and coverage.expires_on - context.today <= 90 days
+       and segment.name != standard
+  team aftermarket_sales  value USD 400
+}
+opportunity accessories "Accessories" {
+  when has claim.parts and claim.parts > USD 1000
+  team parts_sales  value claim.parts * 10%
+}
+opportunity survey "Satisfaction survey" { team care }
+"#;
+
+fn shopper(value: Option<&str>, in_service: &str, parts: Option<&str>) -> J {
+    let mut c = json!({"id": "C", "fault": "P0300", "repair_date": "2026-02-20"});
+    if let Some(p) = parts {
+        c["parts"] = json!(p);
+    }
+    let mut k = json!({"id": "K"});
+    if let Some(v) = value {
+        k["lifetime_value"] = json!(v);
+    }
+    json!({"id": "O1", "context": {"today": "2026-03-01"}, "customer": k, "claim": c,
+           "product": {"serial": "S", "model": "M", "in_service_date": in_service, "owner": "original"}})
+}
+
+#[test]
+fn opportunities_list_team_and_value_of_each_that_applies() {
+    let rs = rules(OPPORTUNITIES);
+    // in service 2023-05-30: basic expires 2026-05-29, 89 days after 2026-03-01
+    let j = decide(
+        &rs,
+        "opportunities",
+        &shopper(Some("USD 10000"), "2023-05-30", Some("USD 1200")),
+    )
+    .unwrap();
+    assert_eq!(
+        j,
+        json!({"id": "O1", "decision": "opportunities",
+               "outputs": {"ids": ["extended_warranty", "accessories", "survey"], "any": true,
+                           "team": ["aftermarket_sales", "parts_sales", "care"],
+                           "value": ["USD 400.00", "USD 120.00"]},
+               "rules": ["extended_warranty", "accessories", "survey"]})
+    );
+    // 2023-06-01: 92 days to go; a standard customer; no parts
+    let o = outputs(
+        &rs,
+        "opportunities",
+        &shopper(Some("USD 10000"), "2023-06-01", None),
+    );
+    assert_eq!(
+        o,
+        json!({"ids": ["survey"], "any": true, "team": ["care"], "value": []})
+    );
+    let o = outputs(&rs, "opportunities", &shopper(None, "2023-05-30", None));
+    assert_eq!(o["ids"], json!(["survey"]));
+}

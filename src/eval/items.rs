@@ -6,16 +6,17 @@
 //! reference interpreter, the compiled engine) drives it: the evaluator gives the values
 //! of the items' expressions, this module does what the items mean with them.
 
+use super::business;
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{
-    CheckedRecall, CheckedSplit, CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision,
-    ItemKind, Recovery,
+    CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit, CheckedWarranty,
+    ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery,
 };
 use crate::check::Checked;
 use crate::diag::Span;
 use crate::dsl::ast::BinOp;
-use crate::value::{Currency, Money, Value};
+use crate::value::{Currency, Duration, Money, Value};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::cmp::Ordering;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 
 /// What an evaluator of the checked IR offers to the items: the value of an expression,
 /// and the evaluation context.
-#[allow(dead_code)] // `today` and `now` are for the items still to come
+#[allow(dead_code)] // `today` and `now`: for the routes' due instants, next
 pub(crate) trait ExprEval {
     /// Value of an expression (`None` = absent optional), errors naming `rule`.
     fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError>;
@@ -49,7 +50,8 @@ pub(crate) fn eval_item(
         ItemKind::Coverage(c) => coverage(checked, c, ev)?,
         ItemKind::Recovery(r) => recovery(checked, r, ev)?,
         ItemKind::Recalls(list) => recalls(list, ev)?,
-        _ => return Err(EvalError::NotEvaluable(item.name.clone())),
+        ItemKind::Reports(list) => reports(checked, list, ev)?,
+        ItemKind::Opportunities(list) => opportunities(list, ev)?,
     };
     Ok(Decision {
         id: None,
@@ -500,6 +502,119 @@ fn recalls(list: &[CheckedRecall], ev: &mut dyn ExprEval) -> Result<Outcome, Eva
         vec![
             Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
             Some(Value::Bool(!ids.is_empty())),
+        ],
+        ids,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// reports and opportunities (§5.9)
+
+/// Whether an item's condition holds (none: always).
+fn applies(ev: &mut dyn ExprEval, when: Option<&Ir>, id: &str) -> Result<bool, EvalError> {
+    match when {
+        Some(w) => truth(ev, w, id),
+        None => Ok(true),
+    }
+}
+
+/// Every report whose `when` holds, in declaration order: `ids`, `any`, and `due`, the
+/// deadline of each (a report without one adds no deadline).
+fn reports(
+    checked: &Checked,
+    list: &[CheckedReport],
+    ev: &mut dyn ExprEval,
+) -> Result<Outcome, EvalError> {
+    let mut ids = Vec::new();
+    let mut due = Vec::new();
+    for r in list {
+        if !applies(ev, r.when.as_ref(), &r.id)? {
+            continue;
+        }
+        ids.push(r.id.clone());
+        if let Some(d) = &r.due {
+            due.extend(deadline(checked, ev, d, &r.id)?.map(Value::Date));
+        }
+    }
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Bool(!ids.is_empty())),
+            Some(Value::Set(due.into())),
+        ],
+        ids,
+    ))
+}
+
+/// A report's deadline: `due DATE`, or `due D after DATE` (business time on the report's
+/// calendar). `None` where the date it counts from is absent.
+fn deadline(
+    checked: &Checked,
+    ev: &mut dyn ExprEval,
+    due: &CheckedDue,
+    id: &str,
+) -> Result<Option<NaiveDate>, EvalError> {
+    let (offset, after, calendar) = match due {
+        CheckedDue::On(date) => {
+            return Ok(match ev.eval(date, id)? {
+                Some(Value::Date(d)) => Some(d),
+                _ => None,
+            })
+        }
+        CheckedDue::After {
+            offset,
+            after,
+            calendar,
+        } => (offset, after, calendar),
+    };
+    let Some(start) = ev.eval(after, id)? else {
+        return Ok(None);
+    };
+    let Some(delay) = ev.eval(offset, id)? else {
+        return Ok(None);
+    };
+    match (&start, &delay) {
+        (Value::Date(d), Value::Duration(Duration::BusinessDays(n))) => {
+            let Some(cal) = calendar.and_then(|c| checked.calendars.get(c as usize)) else {
+                return Err(EvalError::NeedsCalendar {
+                    rule: id.to_string(),
+                    span: offset.span,
+                });
+            };
+            business::days_after(cal, *d, *n)
+                .map(Some)
+                .ok_or_else(|| overflow("date", id, offset.span))
+        }
+        _ => match value_ops::arith(BinOp::Add, &start, &delay) {
+            Ok(Value::Date(d)) => Ok(Some(d)),
+            Ok(_) => Err(overflow("date", id, offset.span)),
+            Err(e) => Err(op_error(e, id, offset.span)),
+        },
+    }
+}
+
+/// Every opportunity whose `when` holds, in declaration order: `ids`, `any`, and the
+/// `team` and `value` of each (one that has none adds nothing to that list).
+fn opportunities(list: &[CheckedOpportunity], ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    let mut ids = Vec::new();
+    let mut teams = Vec::new();
+    let mut values = Vec::new();
+    for o in list {
+        if !applies(ev, o.when.as_ref(), &o.id)? {
+            continue;
+        }
+        ids.push(o.id.clone());
+        teams.extend(o.team.as_deref().map(label));
+        if let Some(v) = &o.value {
+            values.extend(ev.eval(v, &o.id)?);
+        }
+    }
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Bool(!ids.is_empty())),
+            Some(Value::Set(teams.into())),
+            Some(Value::Set(values.into())),
         ],
         ids,
     ))

@@ -4,6 +4,7 @@
 //! in order, as plainly as possible. It is the oracle that the compiled engine (the
 //! decision DAG of DESIGN.md, to come) will be held to by property tests.
 
+mod business;
 pub(crate) mod items;
 pub mod reference;
 mod value_ops;
