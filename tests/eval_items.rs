@@ -1226,3 +1226,134 @@ fn opportunities_list_team_and_value_of_each_that_applies() {
     let o = outputs(&rs, "opportunities", &shopper(None, "2023-05-30", None));
     assert_eq!(o["ids"], json!(["survey"]));
 }
+
+// ---------------------------------------------------------------------------------------
+// routes: skills, service levels from the segment, due instants (§5.5, §5.6)
+
+const ROUTES: &str = r#"
+codes complaint_category "c" { SAFETY "safety" {}  BILLING "billing" {} }
+calendar office { timezone "America/New_York"  hours mon..fri 08:00-12:00, 13:00-18:00  holidays [2026-03-10] }
+calendar chat_hours { timezone "Europe/Berlin"  hours mon..sun 00:00-24:00 }
+queue safety_desk "Safety" { calendar office  skills [safety, triage] }
+queue general "General" { skills [general] }
+segment platinum when has customer.lifetime_value and customer.lifetime_value >= USD 10000 {
+  first_response 1h  resolve 1 business day  calendar office
+}
+segment standard otherwise { first_response 24h  resolve 3 business days  escalate_after 2 business hours }
+channel chat { calendar chat_hours }
+route complaint {
+  rule safety when has contact.category and contact.category == SAFETY
+    then queue = safety_desk, priority = p1, first_response = 4 business hours, escalate_after = 2h,
+         skills = [safety]
+  otherwise queue = general, priority = p3
+}
+route inquiry { rule never when contact.text == "never" then queue = general }
+"#;
+
+fn contact(kind: &str, channel: &str, category: Option<&str>, at: &str, value: Option<&str>) -> J {
+    let mut c =
+        json!({"id": "K", "kind": kind, "channel": channel, "text": "hello", "received_at": at});
+    if let Some(cat) = category {
+        c["category"] = json!(cat);
+    }
+    let mut k = json!({"id": "CU"});
+    if let Some(v) = value {
+        k["lifetime_value"] = json!(v);
+    }
+    json!({"id": "K", "contact": c, "customer": k})
+}
+
+#[test]
+fn a_route_gives_due_instants_on_the_queues_calendar() {
+    let rs = rules(ROUTES);
+    // Mon 2026-03-09 17:00 New York: 4 business hours = 1 h Monday, Tuesday is a holiday,
+    // then 3 h on Wednesday from 08:00 → 11:00; resolve (platinum) 1 business day →
+    // Wednesday 17:00; escalate after 2 exact hours → 19:00
+    let b = contact(
+        "complaint",
+        "phone",
+        Some("SAFETY"),
+        "2026-03-09T17:00:00-04:00",
+        Some("USD 50000"),
+    );
+    let j = decide(&rs, "complaint", &b).unwrap();
+    assert_eq!(
+        j["outputs"],
+        json!({"queue": "safety_desk", "priority": "p1", "skills": ["safety"],
+               "first_response": "4 business hours", "resolve": "1 business day",
+               "escalate_after": "2h", "escalate_to": null, "flags": null,
+               "first_response_due": "2026-03-11T11:00:00-04:00",
+               "resolve_due": "2026-03-11T17:00:00-04:00",
+               "escalate_at": "2026-03-09T19:00:00-04:00"})
+    );
+    assert_eq!(j["rules"], json!(["safety"]));
+    // `routing` picks the route by contact.kind and gives the same
+    let r = decide(&rs, "routing", &b).unwrap();
+    assert_eq!(
+        (&r["outputs"], &r["rules"]),
+        (&j["outputs"], &json!(["complaint"]))
+    );
+}
+
+#[test]
+fn service_levels_not_given_come_from_the_segment_and_skills_from_the_queue() {
+    let rs = rules(ROUTES);
+    // a standard customer: first response 24 h exact, resolve 3 business days and
+    // escalation 2 business hours; the general queue has no calendar, the standard segment
+    // neither, the phone channel neither
+    let b = contact(
+        "complaint",
+        "phone",
+        None,
+        "2026-03-06T10:00:00-05:00",
+        None,
+    );
+    let e = decide(&rs, "complaint", &b).unwrap_err();
+    assert!(
+        matches!(&e, EvalError::NeedsCalendar { rule, .. } if rule == "complaint"),
+        "{e:?}"
+    );
+    // by chat: the channel's calendar, open all day every day in Berlin
+    let b = contact("complaint", "chat", None, "2026-03-06T10:00:00-05:00", None);
+    let o = outputs(&rs, "complaint", &b);
+    assert_eq!(
+        o,
+        json!({"queue": "general", "priority": "p3", "skills": ["general"],
+               "first_response": "1 day", "resolve": "3 business days",
+               "escalate_after": "2 business hours", "escalate_to": null, "flags": null,
+               "first_response_due": "2026-03-07T10:00:00-05:00",
+               // 16:00 in Berlin, three days later
+               "resolve_due": "2026-03-09T16:00:00+01:00",
+               "escalate_at": "2026-03-06T18:00:00+01:00"})
+    );
+    // a platinum customer: the segment's calendar
+    let b = contact(
+        "complaint",
+        "phone",
+        None,
+        "2026-03-06T17:30:00-05:00",
+        Some("USD 10000"),
+    );
+    let o = outputs(&rs, "complaint", &b);
+    assert_eq!(
+        (&o["first_response_due"], &o["resolve_due"]),
+        (
+            &json!("2026-03-06T18:30:00-05:00"),
+            &json!("2026-03-09T17:30:00-04:00")
+        )
+    );
+}
+
+#[test]
+fn a_route_that_matches_nothing_is_a_no_match_without_due_instants() {
+    let rs = rules(ROUTES);
+    let b = contact("inquiry", "phone", None, "2026-03-06T10:00:00-05:00", None);
+    let j = decide(&rs, "inquiry", &b).unwrap();
+    assert_eq!(j["no_match"], true);
+    assert!(
+        j["outputs"].as_object().unwrap().values().all(J::is_null),
+        "{j}"
+    );
+    let r = decide(&rs, "routing", &b).unwrap();
+    assert_eq!(r["outputs"]["queue"], J::Null);
+}

@@ -240,6 +240,53 @@ pub enum ItemKind {
     Reports(Vec<CheckedReport>),
     /// `opportunities`: every opportunity that applies, with team and value.
     Opportunities(Vec<CheckedOpportunity>),
+    /// A route (`route NAME`): its rules are the plain decision at the same index of
+    /// [`super::Checked::decisions`]; this completes their outputs.
+    Route(RouteSla),
+}
+
+/// What completes a route's outputs once its rules have given theirs (LANGUAGE.md §5.5,
+/// §5.6): `skills` from the queue, a service level not given from the customer's segment,
+/// and the instants `first_response_due`, `resolve_due`, `escalate_at` from
+/// `contact.received_at`, business time on the queue's calendar, else the segment's, else
+/// the channel's.
+#[derive(Debug, Clone)]
+pub struct RouteSla {
+    /// `contact.received_at`.
+    pub received_at: Ir,
+    /// `contact.channel`.
+    pub channel: Ir,
+    /// The outputs of decision `segment`, when there is one.
+    pub segment: Option<SegmentOutputs>,
+    /// Each queue, in the order of the variants of output `queue`.
+    pub queues: Vec<QueueDef>,
+    /// The calendar of each channel, in the order of the variants of `contact.channel`
+    /// (index in [`super::Checked::calendars`]).
+    pub channel_calendars: Vec<Option<u32>>,
+}
+
+/// Reads of the outputs of decision `segment`.
+#[derive(Debug, Clone)]
+pub struct SegmentOutputs {
+    /// `segment.first_response`
+    pub first_response: Ir,
+    /// `segment.resolve`
+    pub resolve: Ir,
+    /// `segment.escalate_after`
+    pub escalate_after: Ir,
+    /// `segment.calendar`
+    pub calendar: Ir,
+}
+
+/// A queue (`queue NAME { calendar, skills }`).
+#[derive(Debug, Clone)]
+pub struct QueueDef {
+    /// Its name.
+    pub name: String,
+    /// Its calendar (index in [`super::Checked::calendars`]).
+    pub calendar: Option<u32>,
+    /// The skills it needs.
+    pub skills: Vec<String>,
 }
 
 /// The claim fields the lowered decisions read (LANGUAGE.md §3), as IR.

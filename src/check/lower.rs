@@ -80,6 +80,10 @@ pub(super) struct Lowering {
     segment_otherwise: Option<(Vec<(u16, Ir)>, Span)>,
     /// The routes, in declaration order.
     pub(super) routes: Vec<String>,
+    /// The queues, in declaration order.
+    pub(super) queues: Vec<ir::QueueDef>,
+    /// Each channel with a calendar, and its calendar.
+    pub(super) channels: Vec<(String, u32)>,
     /// Items seen of each decision (an item's enum variant is the count before it).
     seen: HashMap<&'static str, u32>,
     /// Decisions with an item that did not check.
@@ -884,11 +888,80 @@ impl ItemChecker<'_> {
                 });
             }
         }
+        for name in &lowering.routes {
+            let Some(di) = self.decisions.index(name) else {
+                continue;
+            };
+            if self.checked[di].is_none() {
+                continue; // its rules did not check
+            }
+            let sig = self.decisions.get(di);
+            if let Some(sla) = self.route_sla(&lowering, sig.span) {
+                self.items[di] = Some(ir::ItemDecision {
+                    name: name.clone(),
+                    span: sig.span,
+                    outputs: plain_outputs(sig),
+                    kind: ir::ItemKind::Route(sla),
+                });
+                if let Some(si) = self.decisions.index("segment") {
+                    self.reads[di].push((si, sig.span));
+                }
+            }
+        }
         if let Some(routing) = self.routing(&lowering.routes) {
             if let Some(di) = self.decisions.index("routing") {
                 self.checked[di] = Some(routing);
             }
         }
+    }
+
+    /// What completes the outputs of a route.
+    fn route_sla(&self, lowering: &Lowering, span: Span) -> Option<ir::RouteSla> {
+        let received_at = field(self.env, "contact", "received_at", span)?;
+        let channel = field(self.env, "contact", "channel", span)?;
+        let segment = self.decisions.index("segment").map(|si| {
+            let sig = self.decisions.get(si);
+            let read = |name: &str| {
+                let oi = sig.outputs.iter().position(|o| o.name == name).unwrap_or(0);
+                Ir {
+                    kind: IrKind::Output {
+                        decision: si as u32,
+                        output: oi as u16,
+                    },
+                    ty: sig.outputs[oi].ty.clone(),
+                    span,
+                }
+            };
+            ir::SegmentOutputs {
+                first_response: read("first_response"),
+                resolve: read("resolve"),
+                escalate_after: read("escalate_after"),
+                calendar: read("calendar"),
+            }
+        });
+        let channel_calendars = match &channel.ty {
+            Type::Enum(id) => self
+                .env
+                .enum_def(*id)
+                .variants
+                .iter()
+                .map(|v| {
+                    lowering
+                        .channels
+                        .iter()
+                        .find(|(c, _)| c == v)
+                        .map(|(_, k)| *k)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(ir::RouteSla {
+            received_at,
+            channel,
+            segment,
+            queues: lowering.queues.clone(),
+            channel_calendars,
+        })
     }
 
     /// A calendar by name, reported when unknown; its index.

@@ -127,7 +127,10 @@ pub struct Checked {
     /// `disposition`, `segment`, `routing`). `None` for the others.
     pub decisions: Vec<Option<ir::CheckedDecision>>,
     /// The IR of each decision lowered from items that need more than rules (aligned with
-    /// `names`): `coverage`, `recovery`, `recalls`, `reports`, `opportunities`.
+    /// `names`): `coverage`, `recovery`, `recalls`, `reports`, `opportunities`, and each
+    /// route, whose rules are in `decisions` and whose item completes their outputs. An
+    /// evaluator evaluates decision `i` with `eval::items` when `items[i]` is set (which may
+    /// ask it for the rules of `decisions[i]`), else as the plain decision `decisions[i]`.
     pub items: Vec<Option<ir::ItemDecision>>,
     /// The business-hours calendars, in declaration order.
     pub calendars: Vec<ir::CheckedCalendar>,
@@ -648,9 +651,12 @@ impl ItemChecker<'_> {
             Item::Warranty(w) => self.warranty(w),
             Item::Split(s) => self.split(s),
             Item::Queue(q) => {
-                if let Some(c) = &q.calendar {
-                    self.calendar_ref(c);
-                }
+                let calendar = q.calendar.as_ref().and_then(|c| self.calendar_ref(c));
+                self.lowering.queues.push(ir::QueueDef {
+                    name: q.name.name.clone(),
+                    calendar,
+                    skills: q.skills.iter().map(|s| s.name.clone()).collect(),
+                });
             }
             Item::Calendar(c) => {
                 if let Some(tz) = &c.timezone {
@@ -681,7 +687,9 @@ impl ItemChecker<'_> {
             Item::Channel(c) => {
                 self.channel_names(std::slice::from_ref(&c.name));
                 if let Some(cal) = &c.calendar {
-                    self.calendar_ref(cal);
+                    if let Some(k) = self.calendar_ref(cal) {
+                        self.lowering.channels.push((c.name.name.clone(), k));
+                    }
                 }
                 let segs: Vec<String> = self
                     .decisions

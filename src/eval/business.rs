@@ -66,7 +66,6 @@ pub(crate) fn days_after(cal: &CheckedCalendar, d: NaiveDate, n: Decimal) -> Opt
 
 /// The instant of local time `t` on day `d` in `tz`: the earlier of two in a repeated hour,
 /// the first valid instant after a skipped one.
-#[allow(dead_code)] // for the routes' due instants, next
 fn local(tz: Tz, d: NaiveDate, t: NaiveTime) -> Option<DateTime<Tz>> {
     let mut at = NaiveDateTime::new(d, t);
     // a gap is at most a few hours: step over it a quarter of an hour at a time
@@ -81,7 +80,6 @@ fn local(tz: Tz, d: NaiveDate, t: NaiveTime) -> Option<DateTime<Tz>> {
 }
 
 /// The opening intervals of day `d` as instants `[open, close)`.
-#[allow(dead_code)] // for the routes' due instants, next
 fn intervals(cal: &CheckedCalendar, d: NaiveDate) -> Vec<(DateTime<Tz>, DateTime<Tz>)> {
     if !is_business_day(cal, d) {
         return Vec::new();
@@ -102,7 +100,6 @@ fn intervals(cal: &CheckedCalendar, d: NaiveDate) -> Vec<(DateTime<Tz>, DateTime
 
 /// `at` plus `n` business days: the same local clock time on the `n`-th business day after
 /// the local date of `at`, in the calendar's zone.
-#[allow(dead_code)] // for the routes' due instants, next
 pub(crate) fn add_days(
     cal: &CheckedCalendar,
     at: DateTime<FixedOffset>,
@@ -115,7 +112,6 @@ pub(crate) fn add_days(
 }
 
 /// `at` plus `hours` business hours: counting only the calendar's open time from `at`.
-#[allow(dead_code)] // for the routes' due instants, next
 pub(crate) fn add_hours(
     cal: &CheckedCalendar,
     at: DateTime<FixedOffset>,

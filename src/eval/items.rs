@@ -10,8 +10,8 @@ use super::business;
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{
-    CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit, CheckedWarranty,
-    ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery,
+    CheckedCalendar, CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit,
+    CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla,
 };
 use crate::check::Checked;
 use crate::diag::Span;
@@ -24,13 +24,18 @@ use std::sync::Arc;
 
 /// What an evaluator of the checked IR offers to the items: the value of an expression,
 /// and the evaluation context.
-#[allow(dead_code)] // `today` and `now`: for the routes' due instants, next
 pub(crate) trait ExprEval {
     /// Value of an expression (`None` = absent optional), errors naming `rule`.
     fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError>;
-    /// `context.today`, if set.
+    /// The result of the rules of decision `index` (the plain decision
+    /// `checked.decisions[index]`), which an item (a route) completes.
+    fn rules(&mut self, index: usize) -> Result<Decision, EvalError>;
+    /// `context.today`, if set. (The items read the date through expressions today;
+    /// this is for evaluators and items that need it without one.)
+    #[allow(dead_code)]
     fn today(&self) -> Option<NaiveDate>;
     /// `context.now`, if set.
+    #[allow(dead_code)]
     fn now(&self) -> Option<DateTime<FixedOffset>>;
 }
 
@@ -52,6 +57,7 @@ pub(crate) fn eval_item(
         ItemKind::Recalls(list) => recalls(list, ev)?,
         ItemKind::Reports(list) => reports(checked, list, ev)?,
         ItemKind::Opportunities(list) => opportunities(list, ev)?,
+        ItemKind::Route(sla) => route(checked, index, item, sla, ev)?,
     };
     Ok(Decision {
         id: None,
@@ -618,4 +624,134 @@ fn opportunities(list: &[CheckedOpportunity], ev: &mut dyn ExprEval) -> Result<O
         ],
         ids,
     ))
+}
+
+// ---------------------------------------------------------------------------------------
+// routes (§5.5, §5.6)
+
+/// A route: its rules' outputs, completed with `skills` from the queue, a service level
+/// not given from the customer's segment, and the due instants from `contact.received_at`.
+fn route(
+    checked: &Checked,
+    index: usize,
+    item: &ItemDecision,
+    sla: &RouteSla,
+    ev: &mut dyn ExprEval,
+) -> Result<Outcome, EvalError> {
+    let d = ev.rules(index)?;
+    let mut values: Vec<Option<Value>> = d.outputs.into_iter().map(|(_, v)| v).collect();
+    if d.no_match {
+        return Ok(Outcome {
+            values,
+            rules: d.rules,
+            no_match: true,
+        });
+    }
+    let rule = item.name.as_str();
+    let at = |name: &str| item.outputs.iter().position(|o| o.name == name);
+    let queue = at("queue")
+        .and_then(|k| match values.get(k) {
+            Some(Some(Value::Enum(v))) => sla.queues.get(*v as usize),
+            _ => None,
+        })
+        .cloned();
+    if let (Some(k), Some(q)) = (at("skills"), &queue) {
+        if values[k].is_none() && !q.skills.is_empty() {
+            values[k] = Some(Value::Set(q.skills.iter().map(|s| label(s)).collect()));
+        }
+    }
+    if let Some(seg) = &sla.segment {
+        for (name, read) in [
+            ("first_response", &seg.first_response),
+            ("resolve", &seg.resolve),
+            ("escalate_after", &seg.escalate_after),
+        ] {
+            if let Some(k) = at(name) {
+                if values[k].is_none() {
+                    values[k] = ev.eval(read, rule)?;
+                }
+            }
+        }
+    }
+    let Some(Value::DateTime(received)) = ev.eval(&sla.received_at, rule)? else {
+        return Ok(Outcome::new(values, d.rules));
+    };
+    // the calendar business time counts on, found when first needed
+    let mut calendar: Option<Option<&CheckedCalendar>> = None;
+    for (name, due) in [
+        ("first_response", "first_response_due"),
+        ("resolve", "resolve_due"),
+        ("escalate_after", "escalate_at"),
+    ] {
+        let (Some(k), Some(due)) = (at(name), at(due)) else {
+            continue;
+        };
+        let Some(Value::Duration(delay)) = values[k].clone() else {
+            continue;
+        };
+        let span = item.span;
+        let instant = match delay {
+            Duration::BusinessDays(_) | Duration::BusinessHours(_) => {
+                let cal = match calendar {
+                    Some(c) => c,
+                    None => {
+                        let c = route_calendar(checked, sla, queue.as_ref(), ev, rule)?;
+                        calendar = Some(c);
+                        c
+                    }
+                };
+                let Some(cal) = cal else {
+                    return Err(EvalError::NeedsCalendar {
+                        rule: rule.to_string(),
+                        span,
+                    });
+                };
+                match delay {
+                    Duration::BusinessDays(n) => business::add_days(cal, received, n),
+                    Duration::BusinessHours(h) => business::add_hours(cal, received, h),
+                    _ => None,
+                }
+                .ok_or_else(|| overflow("date", rule, span))?
+            }
+            _ => match value_ops::arith(
+                BinOp::Add,
+                &Value::DateTime(received),
+                &Value::Duration(delay),
+            ) {
+                Ok(Value::DateTime(t)) => t,
+                Ok(_) => return Err(overflow("date", rule, span)),
+                Err(e) => return Err(op_error(e, rule, span)),
+            },
+        };
+        values[due] = Some(Value::DateTime(instant));
+    }
+    Ok(Outcome::new(values, d.rules))
+}
+
+/// The calendar of a route's business time: the queue's, else the segment's, else the
+/// channel's.
+fn route_calendar<'c>(
+    checked: &'c Checked,
+    sla: &RouteSla,
+    queue: Option<&crate::check::ir::QueueDef>,
+    ev: &mut dyn ExprEval,
+    rule: &str,
+) -> Result<Option<&'c CheckedCalendar>, EvalError> {
+    let by_index = |k: u32| checked.calendars.get(k as usize);
+    if let Some(k) = queue.and_then(|q| q.calendar) {
+        return Ok(by_index(k));
+    }
+    if let Some(seg) = &sla.segment {
+        if let Some(Value::Label(name)) = ev.eval(&seg.calendar, rule)? {
+            if let Some(c) = checked.calendars.iter().find(|c| *c.name == *name) {
+                return Ok(Some(c));
+            }
+        }
+    }
+    if let Some(Value::Enum(v)) = ev.eval(&sla.channel, rule)? {
+        if let Some(Some(k)) = sla.channel_calendars.get(v as usize) {
+            return Ok(by_index(*k));
+        }
+    }
+    Ok(None)
 }

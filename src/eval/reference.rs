@@ -65,6 +65,9 @@ impl super::items::ExprEval for Interpreter<'_> {
     fn now(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         self.facts.now()
     }
+    fn rules(&mut self, index: usize) -> Result<Decision, EvalError> {
+        Interpreter::rules(self, index)
+    }
 }
 
 /// Where an expression is evaluated, for errors.
@@ -90,16 +93,23 @@ impl<'a> Interpreter<'a> {
     }
 
     fn decision(&mut self, i: usize) -> Result<Decision, EvalError> {
+        // a decision lowered from items that need more than rules (a route: its rules,
+        // completed)
+        match self.checked.items.get(i).and_then(Option::as_ref) {
+            Some(item) => super::items::eval_item(self.checked, i, item, self),
+            None => self.rules(i),
+        }
+    }
+
+    /// Decision `i` as a plain decision: its rules.
+    fn rules(&mut self, i: usize) -> Result<Decision, EvalError> {
         let name = self.checked.names.get(i).cloned().unwrap_or_default();
-        let Some(d): Option<&'a CheckedDecision> =
-            self.checked.decisions.get(i).and_then(Option::as_ref)
-        else {
-            // a decision lowered from items that need more than rules
-            return match self.checked.items.get(i).and_then(Option::as_ref) {
-                Some(item) => super::items::eval_item(self.checked, i, item, self),
-                None => Err(EvalError::NotEvaluable(name)),
-            };
-        };
+        let d: &'a CheckedDecision = self
+            .checked
+            .decisions
+            .get(i)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| EvalError::NotEvaluable(name.clone()))?;
         // which rules match, in order
         let mut matched = Vec::new();
         for (ri, rule) in d.rules.iter().enumerate() {
