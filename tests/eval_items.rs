@@ -1357,3 +1357,78 @@ fn a_route_that_matches_nothing_is_a_no_match_without_due_instants() {
     let r = decide(&rs, "routing", &b).unwrap();
     assert_eq!(r["outputs"]["queue"], J::Null);
 }
+
+// ---------------------------------------------------------------------------------------
+// what the lowering checks
+
+/// The codes of the diagnostics of a rule set that does not load.
+fn errors(src: &str) -> Vec<(String, String)> {
+    let err = RuleSet::from_sources([("t.rules".to_string(), format!("{CODES}\n{src}"))])
+        .expect_err("does not load");
+    err.as_slice()
+        .iter()
+        .map(|d| (d.code.as_str().to_string(), d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn shares_are_constant_percentages_named_once_and_at_most_100_percent_together() {
+    let e = errors(r#"warranty w { term 1 year covers all pays labor 10% + 5% }"#);
+    assert_eq!(e[0].0, "E0206", "{e:?}");
+    assert!(
+        e[0].1.contains("must be a percentage such as `70%`"),
+        "{e:?}"
+    );
+    let e = errors(r#"split s { party a pays parts 10%, parts 20% remainder b }"#);
+    assert_eq!(
+        e,
+        [("E0103".into(), "the share of `parts` is given twice".into())]
+    );
+    let e = errors(r#"split s { party a pays parts 60% party b pays parts 50% remainder c }"#);
+    assert_eq!(
+        e,
+        [(
+            "E0215".into(),
+            "the parties of split `s` pay 110% of `parts` together".into()
+        )]
+    );
+    let e = errors(r#"warranty w { term 1 year covers all pays parts 120% }"#);
+    assert_eq!(e[0].0, "E0215", "{e:?}");
+}
+
+#[test]
+fn a_term_counts_from_a_date_and_clauses_are_typed() {
+    let e = errors(r#"warranty w { term 1 year from claim.odometer covers all }"#);
+    assert_eq!(
+        e,
+        [(
+            "E0206".into(),
+            "`from` expects a date, found distance".into()
+        )]
+    );
+    let e = errors(r#"warranty w { term 0 months covers all }"#);
+    assert_eq!(e[0].0, "E0216");
+    let e = errors(r#"warranty w { term 2 business days covers all }"#);
+    assert_eq!(e[0].0, "E0206", "{e:?}");
+    let e = errors(r#"split s { party a pays parts 10% cap 5 remainder b }"#);
+    assert_eq!(e[0].0, "E0206", "{e:?}");
+    let e = errors(
+        r#"report r { due 2 business days after recall_notice.determined_on calendar nowhere }"#,
+    );
+    assert_eq!(e[0].0, "E0201", "{e:?}");
+    // what a warranty's `when` establishes guards its later clauses; without it, E0207
+    let e = errors(r#"warranty w { term 1 year covers claim.labor_hours > 2 }"#);
+    assert_eq!(e[0].0, "E0207", "{e:?}");
+    let ok = rules(
+        r#"warranty w { when has claim.labor_hours term 1 year covers claim.labor_hours > 2 }"#,
+    );
+    assert!(ok.has_decision("coverage"));
+}
+
+#[test]
+fn the_record_types_of_outputs_are_no_roots_of_the_facts() {
+    let rs = rules(WARRANTIES);
+    let e = Facts::from_json_str(rs.env(), r#"{"coverage.reason": {}}"#).unwrap_err();
+    assert_eq!(e.as_slice()[0].code(), "unknown_root", "{e}");
+    assert!(!e.to_string().contains("coverage.reason`?"), "{e}");
+}

@@ -141,12 +141,11 @@ impl ItemChecker<'_> {
     /// `warranty NAME { ... }`, a policy of `coverage`.
     pub(super) fn warranty(&mut self, w: &ast::WarrantyDecl) {
         const D: &str = "coverage";
-        let g = Guards::default();
         let variant = self.lowering.next(D);
         let mut ok = true;
         // the tests run in order and stop at the first that fails: what `when` and
         // `covers` establish holds in the clauses after them
-        let mut g = g;
+        let mut g = Guards::default();
         let when = match &w.when {
             Some(e) => keep(&mut ok, self.bool_expr(D, e, &g)),
             None => None,

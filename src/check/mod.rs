@@ -145,6 +145,17 @@ impl Checked {
     /// The outputs of decision `i` as results list them: the declared outputs of a plain
     /// decision (each a list for `collect`, `count` alone for `collect count`), the fixed
     /// outputs of a lowered one.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::from_sources([("w.rules".to_string(),
+    ///     "warranty basic { term 36 months covers all }".to_string())]).unwrap();
+    /// let checked = rules.checked();
+    /// let i = checked.index("coverage").unwrap();
+    /// assert!(checked.items[i].is_some(), "coverage is an item decision");
+    /// let names: Vec<String> = checked.output_types(i).unwrap().into_iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, ["covered", "warranty", "deductible", "claim_type", "expires_on",
+    ///                    "reasons", "pays", "amount"]);
+    /// ```
     pub fn output_types(&self, i: usize) -> Option<Vec<(String, Type)>> {
         use crate::dsl::ast::Aggregate;
         if let Some(d) = self.decisions.get(i).and_then(Option::as_ref) {

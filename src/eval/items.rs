@@ -5,6 +5,13 @@
 //! It is written against [`ExprEval`], so that any evaluator of the checked IR (the
 //! reference interpreter, the compiled engine) drives it: the evaluator gives the values
 //! of the items' expressions, this module does what the items mean with them.
+//!
+//! The contract for an evaluator, per decision `i` of a bundle:
+//! - when `checked.items[i]` is set, the result is [`eval_item`] (a route's item asks back
+//!   for the rules of `checked.decisions[i]` through [`ExprEval::rules`]);
+//! - else it is the plain decision `checked.decisions[i]`;
+//! - [`ExprEval::eval`] of an `IrKind::Output` gives the output of the decision so
+//!   decided, evaluated once per bundle; errors name the `rule` given (the item's id).
 
 use super::business;
 use super::value_ops::{self, OpError};

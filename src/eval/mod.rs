@@ -1,8 +1,14 @@
 //! Evaluation of checked decisions over fact bundles.
 //!
-//! [`reference`] is the reference interpreter: it evaluates the checked IR rule by rule,
-//! in order, as plainly as possible. It is the oracle that the compiled engine (the
-//! decision DAG of DESIGN.md, to come) will be held to by property tests.
+//! [`reference`](mod@reference) is the reference interpreter: it evaluates the checked IR
+//! rule by rule, in order, as plainly as possible. It is the oracle that the compiled
+//! engine (the decision DAG of DESIGN.md, to come) will be held to by property tests.
+//!
+//! The decisions lowered from items that need more than rules (`coverage`, `recovery`,
+//! `recalls`, `reports`, `opportunities`, and what completes a route) are evaluated by the
+//! crate-private module `items`, written against a small trait (`items::ExprEval`: the
+//! value of an expression, the rules of a plain decision) that any evaluator implements;
+//! `business` does business time on calendars.
 
 mod business;
 pub(crate) mod items;
@@ -76,9 +82,9 @@ pub enum EvalError {
     /// No decision of that name.
     #[error("unknown decision `{0}`")]
     UnknownDecision(String),
-    /// A decision lowered from items (`coverage`, `recovery`, …) that this interpreter
-    /// cannot evaluate yet.
-    #[error("decision `{0}` is lowered from items, which cannot be evaluated yet")]
+    /// A decision without IR to evaluate (its items did not check: a loaded
+    /// [`crate::RuleSet`] has none such).
+    #[error("decision `{0}` has nothing to evaluate")]
     NotEvaluable(String),
     /// The bundle lacks a root the decision reads.
     #[error("the bundle has no `{root}`, which rule `{rule}` reads")]
