@@ -377,9 +377,13 @@ impl Env {
         &mut self.tables[id.0 as usize]
     }
 
-    /// Names of every schema (for suggestions).
+    /// Names of every schema that can be written (for suggestions): the record types of
+    /// lowered decisions' outputs, whose names are dotted (`coverage.reason`), are left out.
     pub fn schema_names(&self) -> impl Iterator<Item = &str> {
-        self.schemas.iter().map(|s| s.name.as_str())
+        self.schemas
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|n| !n.contains('.'))
     }
 
     /// Names of every table (for suggestions).

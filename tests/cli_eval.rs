@@ -101,18 +101,34 @@ fn standard_input_is_sniffed() {
 
 #[test]
 fn the_bundled_example_evaluates_cleanly() {
-    let (code, lines, err) = eval(
-        &[
-            "--decision",
-            "adjudicate",
-            "--input",
-            "rules/examples/claims.jsonl",
-        ],
-        None,
-    );
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(lines.len(), 3);
-    assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
+    for (decision, input, n) in [
+        ("adjudicate", "claims", 6),
+        ("coverage", "claims", 6),
+        ("recovery", "claims", 6),
+        ("recalls", "claims", 6),
+        ("return_authorization", "returns", 3),
+        ("disposition", "returns", 3),
+        ("segment", "contacts", 3),
+        ("routing", "contacts", 3),
+        ("reports", "notices", 2),
+        ("opportunities", "opportunities", 2),
+    ] {
+        let input = format!("rules/examples/{input}.jsonl");
+        let (code, lines, err) = eval(
+            &[
+                "--decision",
+                decision,
+                "--input",
+                &input,
+                "--today",
+                "2026-03-01",
+            ],
+            None,
+        );
+        assert_eq!(code, 0, "{decision}: {err}");
+        assert_eq!(lines.len(), n);
+        assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
+    }
 }
 
 #[test]

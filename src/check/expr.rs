@@ -309,6 +309,8 @@ impl<'a> Checker<'a> {
             ),
             Literal::Text(t) => match expected {
                 Some(Type::Code(table)) => self.code_literal(t, *table, span),
+                // a name written as a string (`recalls.ids contains "02V288000"`)
+                Some(Type::Label) => konst(Value::Label(Arc::from(t.as_str())), Type::Label),
                 _ => konst(Value::Text(Arc::from(t.as_str())), Type::Text),
             },
             Literal::Code(c) => match expected {
@@ -370,6 +372,13 @@ impl<'a> Checker<'a> {
         }
         self.diags.push(d);
         None
+    }
+
+    /// The IR of a path any step of which may be absent, without a guard: for clauses
+    /// whose evaluation reports an absent value (a warranty's `term … from PATH`).
+    pub fn lenient_path(&mut self, p: &Path) -> Option<Ir> {
+        self.resolve(p, None, &Guards::default(), true)
+            .map(|(ir, _)| ir)
     }
 
     /// The IR of the path a `has` tests, and whether its last step is optional.

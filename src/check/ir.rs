@@ -7,6 +7,7 @@ use crate::dsl::ast::{BinOp, CmpOp, HitPolicy};
 use crate::types::{SchemaId, TableId, Type};
 use crate::value::Value;
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use std::sync::Arc;
 
 /// A typed expression with its source place (for explanations).
@@ -199,4 +200,263 @@ pub struct CheckedDecision {
     pub rules: Vec<CheckedRule>,
     /// The assignments of `otherwise`, if any.
     pub otherwise: Option<Vec<(u16, Ir)>>,
+}
+
+/// The cost components of a claim (money fields of `claim`), in the order a recovery
+/// `cap` reduces them (LANGUAGE.md §5.4).
+pub const COMPONENTS: [&str; 4] = ["parts", "labor", "handling", "sublet"];
+
+/// A share of each cost component, as a fraction (70% is 0.70), in [`COMPONENTS`] order.
+pub type Shares = [Decimal; 4];
+
+/// A decision lowered from domain items whose semantics are more than rules tried in
+/// order with fixed outputs (LANGUAGE.md §5.3, §5.4, §5.8, §5.9). Items that are only
+/// that (`returns`, `disposition`, `segment`) lower to a plain [`CheckedDecision`].
+/// Evaluated by `eval::items` for any expression evaluator.
+#[derive(Debug, Clone)]
+pub struct ItemDecision {
+    /// The decision's name (`coverage`, `recovery`, …).
+    pub name: String,
+    /// Where its first item is declared.
+    pub span: Span,
+    /// Its outputs, in the order results list them, typed as other decisions read them.
+    pub outputs: Vec<OutputDef>,
+    /// What it evaluates.
+    pub kind: ItemKind,
+}
+
+/// The kinds of lowered item decision.
+// One per lowered decision, built once: boxing the larger ones would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ItemKind {
+    /// `coverage`: the warranty policies.
+    Coverage(Coverage),
+    /// `recovery`: the supplier splits.
+    Recovery(Recovery),
+    /// `recalls`: every recall whose `affects` holds.
+    Recalls(Vec<CheckedRecall>),
+    /// `reports`: every report that is due, with its deadline.
+    Reports(Vec<CheckedReport>),
+    /// `opportunities`: every opportunity that applies, with team and value.
+    Opportunities(Vec<CheckedOpportunity>),
+    /// A route (`route NAME`): its rules are the plain decision at the same index of
+    /// [`super::Checked::decisions`]; this completes their outputs.
+    Route(RouteSla),
+}
+
+/// What completes a route's outputs once its rules have given theirs (LANGUAGE.md §5.5,
+/// §5.6): `skills` from the queue, a service level not given from the customer's segment,
+/// and the instants `first_response_due`, `resolve_due`, `escalate_at` from
+/// `contact.received_at`, business time on the queue's calendar, else the segment's, else
+/// the channel's.
+#[derive(Debug, Clone)]
+pub struct RouteSla {
+    /// `contact.received_at`.
+    pub received_at: Ir,
+    /// `contact.channel`.
+    pub channel: Ir,
+    /// The outputs of decision `segment`, when there is one.
+    pub segment: Option<SegmentOutputs>,
+    /// Each queue, in the order of the variants of output `queue`.
+    pub queues: Vec<QueueDef>,
+    /// The calendar of each channel, in the order of the variants of `contact.channel`
+    /// (index in [`super::Checked::calendars`]).
+    pub channel_calendars: Vec<Option<u32>>,
+}
+
+/// Reads of the outputs of decision `segment`.
+#[derive(Debug, Clone)]
+pub struct SegmentOutputs {
+    /// `segment.first_response`
+    pub first_response: Ir,
+    /// `segment.resolve`
+    pub resolve: Ir,
+    /// `segment.escalate_after`
+    pub escalate_after: Ir,
+    /// `segment.calendar`
+    pub calendar: Ir,
+}
+
+/// A queue (`queue NAME { calendar, skills }`).
+#[derive(Debug, Clone)]
+pub struct QueueDef {
+    /// Its name.
+    pub name: String,
+    /// Its calendar (index in [`super::Checked::calendars`]).
+    pub calendar: Option<u32>,
+    /// The skills it needs.
+    pub skills: Vec<String>,
+}
+
+/// The claim fields the lowered decisions read (LANGUAGE.md §3), as IR.
+#[derive(Debug, Clone)]
+pub struct ClaimFields {
+    /// `claim.failure_date` (optional).
+    pub failure_date: Ir,
+    /// `claim.repair_date`.
+    pub repair_date: Ir,
+    /// `claim.odometer` (optional).
+    pub odometer: Ir,
+    /// `claim.parts`, `claim.labor`, `claim.handling`, `claim.sublet` (optional money).
+    pub costs: [Ir; 4],
+}
+
+/// Decision `coverage`: the warranty policies in declaration order.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    /// The policies, in declaration order.
+    pub policies: Vec<CheckedWarranty>,
+    /// The claim fields the policies' terms and amounts read.
+    pub claim: ClaimFields,
+}
+
+/// One warranty policy (`warranty NAME { ... }`).
+#[derive(Debug, Clone)]
+pub struct CheckedWarranty {
+    /// Its id.
+    pub id: String,
+    /// Its variant in the enum of output `coverage.warranty`.
+    pub variant: u32,
+    /// Where its name is written.
+    pub span: Span,
+    /// Eligibility (`when`); none: every claim.
+    pub when: Option<Ir>,
+    /// `covers EXPR`; none: `covers all`.
+    pub covers: Option<Ir>,
+    /// `excludes EXPR`.
+    pub excludes: Option<Ir>,
+    /// The term.
+    pub term: CheckedTerm,
+    /// `deductible MONEY`.
+    pub deductible: Option<Ir>,
+    /// `claim_type CODE`.
+    pub claim_type: Option<Ir>,
+    /// `pays …`: the share of each cost component it pays (100% where not named).
+    pub pays: Shares,
+}
+
+/// `term D [or X] [from PATH]`.
+#[derive(Debug, Clone)]
+pub struct CheckedTerm {
+    /// The time limit D (an exact or calendar duration).
+    pub duration: Ir,
+    /// The distance limit X.
+    pub distance: Option<Ir>,
+    /// The start date: the `from` path, else `product.in_service_date`.
+    pub from: Ir,
+    /// The start path as written (`product.in_service_date`), for errors.
+    pub from_path: String,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// Decision `recovery`: the splits in the order they are tried (`split default` last).
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// The splits, `default` last.
+    pub splits: Vec<CheckedSplit>,
+    /// The cost components of the claim.
+    pub costs: [Ir; 4],
+}
+
+/// One supplier split (`split NAME { ... }`).
+#[derive(Debug, Clone)]
+pub struct CheckedSplit {
+    /// Its id.
+    pub id: String,
+    /// Its variant in the enum of output `recovery.split`.
+    pub variant: u32,
+    /// Where its name is written.
+    pub span: Span,
+    /// When it applies; none: always.
+    pub when: Option<Ir>,
+    /// The paying parties, in the order written.
+    pub parties: Vec<CheckedParty>,
+    /// The party that pays the rest.
+    pub remainder: String,
+}
+
+/// `party NAME pays SHARES [cap MONEY]`.
+#[derive(Debug, Clone)]
+pub struct CheckedParty {
+    /// The party.
+    pub name: String,
+    /// Its share of each component (0% where not named).
+    pub shares: Shares,
+    /// The most it pays in total.
+    pub cap: Option<Ir>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// One recall campaign (`recall ID { affects … }`).
+#[derive(Debug, Clone)]
+pub struct CheckedRecall {
+    /// Its id.
+    pub id: String,
+    /// Where its id is written.
+    pub span: Span,
+    /// Which products it affects; none: every product.
+    pub affects: Option<Ir>,
+}
+
+/// One regulatory report (`report NAME { when, due, calendar }`).
+#[derive(Debug, Clone)]
+pub struct CheckedReport {
+    /// Its id.
+    pub id: String,
+    /// Where its name is written.
+    pub span: Span,
+    /// When it is due at all; none: always.
+    pub when: Option<Ir>,
+    /// Its deadline.
+    pub due: Option<CheckedDue>,
+}
+
+/// A report's deadline.
+#[derive(Debug, Clone)]
+pub enum CheckedDue {
+    /// `due DATE`
+    On(Ir),
+    /// `due D after DATE [calendar C]`
+    After {
+        /// The delay (exact, calendar or business).
+        offset: Ir,
+        /// The date it counts from.
+        after: Ir,
+        /// The calendar business time counts on (index in [`super::Checked::calendars`]).
+        calendar: Option<u32>,
+    },
+}
+
+/// One opportunity (`opportunity NAME { when, team, value }`).
+#[derive(Debug, Clone)]
+pub struct CheckedOpportunity {
+    /// Its id.
+    pub id: String,
+    /// Where its name is written.
+    pub span: Span,
+    /// When it applies; none: always.
+    pub when: Option<Ir>,
+    /// The team it goes to.
+    pub team: Option<String>,
+    /// Its value.
+    pub value: Option<Ir>,
+}
+
+/// A business-hours calendar (`calendar NAME { timezone, hours, holidays }`, §5.6).
+#[derive(Debug, Clone)]
+pub struct CheckedCalendar {
+    /// Its name.
+    pub name: String,
+    /// Where its name is written.
+    pub span: Span,
+    /// Its IANA time zone (UTC when not given).
+    pub timezone: chrono_tz::Tz,
+    /// Opening intervals `[open, close)` of each weekday, Monday first, sorted; a close of
+    /// `None` is the end of the day (`24:00`).
+    pub hours: [Vec<(chrono::NaiveTime, Option<chrono::NaiveTime>)>; 7],
+    /// Closed dates, sorted.
+    pub holidays: Vec<NaiveDate>,
 }

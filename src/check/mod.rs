@@ -18,6 +18,7 @@
 mod env;
 mod expr;
 pub mod ir;
+mod lower;
 mod names;
 
 pub use names::duplicate_names;
@@ -88,20 +89,27 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
         diags: &mut diags,
         reads: vec![Vec::new(); decisions.list.len()],
         checked: vec![None; decisions.list.len()],
+        items: vec![None; decisions.list.len()],
+        lowering: lower::Lowering::default(),
     };
     for item in parsed.files.iter().flat_map(|f| &f.items) {
         items.item(item);
     }
+    items.finish_lowering();
     let reads = items.reads;
     let checked = items.checked;
+    let lowered = items.items;
     cycles(&decisions, &reads, &mut diags);
     diags.sort();
     let names = decisions.list.iter().map(|d| d.name.clone()).collect();
+    let calendars = lower::calendars(&parsed.files);
     (
         Checked {
             env,
             names,
             decisions: checked,
+            items: lowered,
+            calendars,
         },
         diags,
     )
@@ -114,9 +122,65 @@ pub struct Checked {
     pub env: Env,
     /// Every decision's name (declared and lowered), indexed as [`ir::IrKind::Output`] does.
     pub names: Vec<String>,
-    /// The IR of each user decision and route (aligned with `names`; `None` for decisions
-    /// lowered from items, which the lowering stage builds).
+    /// The IR of each decision that is rules with fixed outputs (aligned with `names`):
+    /// user decisions, routes, and the items lowered to such (`return_authorization`,
+    /// `disposition`, `segment`, `routing`). `None` for the others.
     pub decisions: Vec<Option<ir::CheckedDecision>>,
+    /// The IR of each decision lowered from items that need more than rules (aligned with
+    /// `names`): `coverage`, `recovery`, `recalls`, `reports`, `opportunities`, and each
+    /// route, whose rules are in `decisions` and whose item completes their outputs. An
+    /// evaluator evaluates decision `i` with `eval::items` when `items[i]` is set (which may
+    /// ask it for the rules of `decisions[i]`), else as the plain decision `decisions[i]`.
+    pub items: Vec<Option<ir::ItemDecision>>,
+    /// The business-hours calendars, in declaration order.
+    pub calendars: Vec<ir::CheckedCalendar>,
+}
+
+impl Checked {
+    /// The index of decision `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The outputs of decision `i` as results list them: the declared outputs of a plain
+    /// decision (each a list for `collect`, `count` alone for `collect count`), the fixed
+    /// outputs of a lowered one.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::from_sources([("w.rules".to_string(),
+    ///     "warranty basic { term 36 months covers all }".to_string())]).unwrap();
+    /// let checked = rules.checked();
+    /// let i = checked.index("coverage").unwrap();
+    /// assert!(checked.items[i].is_some(), "coverage is an item decision");
+    /// let names: Vec<String> = checked.output_types(i).unwrap().into_iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, ["covered", "warranty", "deductible", "claim_type", "expires_on",
+    ///                    "reasons", "pays", "amount"]);
+    /// ```
+    pub fn output_types(&self, i: usize) -> Option<Vec<(String, Type)>> {
+        use crate::dsl::ast::Aggregate;
+        if let Some(d) = self.decisions.get(i).and_then(Option::as_ref) {
+            return Some(match d.hit {
+                HitPolicy::Collect(Some(Aggregate::Count)) => vec![("count".into(), Type::Int)],
+                HitPolicy::Collect(None) => d
+                    .outputs
+                    .iter()
+                    .map(|o| (o.name.clone(), Type::Set(Box::new(o.ty.clone()))))
+                    .collect(),
+                _ => d
+                    .outputs
+                    .iter()
+                    .map(|o| (o.name.clone(), o.ty.clone()))
+                    .collect(),
+            });
+        }
+        let item = self.items.get(i).and_then(Option::as_ref)?;
+        Some(
+            item.outputs
+                .iter()
+                .map(|o| (o.name.clone(), o.ty.clone()))
+                .collect(),
+        )
+    }
 }
 
 /// "did you mean `x`?" or, failing that, the list of what there is.
@@ -302,6 +366,21 @@ impl Decisions {
         if let Some(span) = first_span(&|i| matches!(i, Item::Warranty(_))) {
             let w = enum_of(env, "coverage.warranty", warranties);
             let ct = code(env, "claim_type");
+            let reason = enum_of(
+                env,
+                "coverage.reason.reason",
+                lower::REASONS.iter().map(|s| s.to_string()).collect(),
+            );
+            let reasons = lower::record(
+                env,
+                "coverage.reason",
+                &[("warranty", w.clone()), ("reason", reason)],
+            );
+            let pays = lower::record(
+                env,
+                "coverage.pays",
+                &ir::COMPONENTS.map(|c| (c, Type::Percent)),
+            );
             d.add(DecisionSig {
                 name: "coverage".into(),
                 span,
@@ -312,7 +391,9 @@ impl Decisions {
                     out("deductible", Type::Money, true),
                     out("claim_type", ct, true),
                     out("expires_on", Type::Date, true),
-                    out("reasons", Type::Set(Box::new(Type::Label)), false),
+                    out("reasons", Type::Set(Box::new(reasons)), false),
+                    out("pays", pays, true),
+                    out("amount", Type::Money, true),
                 ],
             });
         }
@@ -322,13 +403,17 @@ impl Decisions {
         });
         if let Some(span) = first_span(&|i| matches!(i, Item::Split(_))) {
             let s = enum_of(env, "recovery.split", splits);
+            let mut fields = vec![("party", Type::Label)];
+            fields.extend(ir::COMPONENTS.map(|c| (c, Type::Money)));
+            fields.push(("total", Type::Money));
+            let allocation = lower::record(env, "recovery.allocation", &fields);
             d.add(DecisionSig {
                 name: "recovery".into(),
                 span,
                 assign: Vec::new(),
                 outputs: vec![
                     out("split", s, true),
-                    out("allocations", Type::Set(Box::new(Type::Any)), false),
+                    out("allocations", Type::Set(Box::new(allocation)), false),
                 ],
             });
         }
@@ -391,19 +476,35 @@ impl Decisions {
                 .schema_id("contact")
                 .and_then(|c| env.schema(c).field("channel").map(|f| f.ty.clone()))
                 .unwrap_or(Type::Label);
+            let kind = |get: &dyn Fn(&ast::SegmentDecl) -> Option<&Expr>| {
+                Type::Duration(lower::sla_kind(items.iter().filter_map(|i| match i {
+                    Item::Segment(s) => get(s),
+                    _ => None,
+                })))
+            };
             d.add(DecisionSig {
                 name: "segment".into(),
                 span,
                 assign: Vec::new(),
                 outputs: vec![
                     out("name", s, !has_otherwise),
-                    out("first_response", Type::Duration(DurationKind::Exact), true),
-                    out("resolve", Type::Duration(DurationKind::Exact), true),
+                    out("first_response", kind(&|s| s.first_response.as_ref()), true),
+                    out("resolve", kind(&|s| s.resolve.as_ref()), true),
+                    out("escalate_after", kind(&|s| s.escalate_after.as_ref()), true),
                     out("channels", Type::Set(Box::new(channel)), true),
                     out("calendar", Type::Label, true),
                 ],
             });
         }
+        // `decision` and `return_reason` are always set when an `otherwise` applies
+        let always = |pred: &dyn Fn(&Item) -> bool| {
+            items.iter().any(|i| {
+                pred(i)
+                    && matches!(i, Item::Returns(r) | Item::Disposition(r) if r.otherwise.is_some())
+            })
+        };
+        let returns_always = always(&|i| matches!(i, Item::Returns(_)));
+        let disposition_always = always(&|i| matches!(i, Item::Disposition(_)));
         if let Some(span) = first_span(&|i| matches!(i, Item::Returns(_))) {
             let decision = enum_of(
                 env,
@@ -424,11 +525,11 @@ impl Decisions {
                 span,
                 assign: Vec::new(),
                 outputs: vec![
-                    out("decision", decision, true),
+                    out("decision", decision, !returns_always),
                     out("remedy", remedy, true),
                     out("restocking", Type::Percent, true),
                     out("reason", Type::Text, true),
-                    out("return_reason", rr, false),
+                    out("return_reason", rr, !returns_always),
                 ],
             });
         }
@@ -452,8 +553,8 @@ impl Decisions {
                 name: "disposition".into(),
                 span,
                 outputs: vec![
-                    out("disposition", disp, true),
-                    out("return_reason", rr, false),
+                    out("disposition", disp, !disposition_always),
+                    out("return_reason", rr, !disposition_always),
                 ],
                 assign: Vec::new(),
             });
@@ -509,8 +610,12 @@ struct ItemChecker<'a> {
     diags: &'a mut Diagnostics,
     /// For each decision, the decisions its expressions read.
     reads: Vec<Vec<(usize, Span)>>,
-    /// For each decision, its IR when it is a user decision or route that checked.
+    /// For each decision, its IR when it is rules with fixed outputs and it checked.
     checked: Vec<Option<ir::CheckedDecision>>,
+    /// For each decision lowered from items that need more than rules, its IR.
+    items: Vec<Option<ir::ItemDecision>>,
+    /// The lowered items gathered so far.
+    lowering: lower::Lowering,
 }
 
 impl ItemChecker<'_> {
@@ -545,109 +650,24 @@ impl ItemChecker<'_> {
         self.with(Some(owner), |c| c.check_against(e, want, g, what))
     }
 
-    fn any(&mut self, owner: &str, e: &Expr, g: &Guards) -> Option<Type> {
-        self.with(Some(owner), |c| c.check(e, None, g))
-            .map(|i| i.ty)
-    }
-
     fn item(&mut self, item: &Item) {
-        let g = Guards::default();
         match item {
             Item::Decision(d) => self.decision(d),
-            Item::Route(r) => self.route(r),
-            Item::Returns(r) | Item::Disposition(r) => {
-                let owner = if matches!(item, Item::Returns(_)) {
-                    "return_authorization"
-                } else {
-                    "disposition"
-                };
-                for rule in &r.rules {
-                    let _ = self.rule_head(owner, rule);
-                }
+            Item::Route(r) => {
+                self.lowering.routes.push(r.name.name.clone());
+                self.route(r)
             }
-            Item::Warranty(w) => {
-                if let Some(e) = &w.when {
-                    self.bool_expr("coverage", e, &g);
-                }
-                if let Some(t) = &w.term {
-                    if let Some(ty) = self.any("coverage", &t.duration, &g) {
-                        match ty {
-                            Type::Duration(DurationKind::Calendar | DurationKind::Exact) => {
-                                self.positive(&t.duration, "the time term")
-                            }
-                            other => {
-                                let msg = format!(
-                                    "a term is a duration such as `36 months` or `90 days`, found {}",
-                                    other.display(self.env)
-                                );
-                                self.diags.push(
-                                    Diagnostic::error(Code::TypeMismatch, msg).at(t.duration.span),
-                                );
-                            }
-                        }
-                    }
-                    if let Some(x) = &t.distance {
-                        if self
-                            .typed("coverage", x, &Type::Distance, &g, "the distance term")
-                            .is_some()
-                        {
-                            self.positive(x, "the distance term");
-                        }
-                    }
-                    if let Some(from) = &t.from {
-                        let e = Expr {
-                            kind: ExprKind::Path(from.clone()),
-                            span: from.span,
-                        };
-                        self.typed("coverage", &e, &Type::Date, &g, "`from`");
-                    }
-                }
-                if let Some(ast::Covers::Expr(e)) = &w.covers {
-                    self.bool_expr("coverage", e, &g);
-                }
-                if let Some(e) = &w.excludes {
-                    self.bool_expr("coverage", e, &g);
-                }
-                if let Some(e) = &w.deductible {
-                    self.typed("coverage", e, &Type::Money, &g, "`deductible`");
-                }
-                if let Some(e) = &w.claim_type {
-                    self.code_clause("coverage", e, "claim_type");
-                }
-                self.shares("coverage", &w.pays, &mut HashMap::new());
-            }
-            Item::Split(s) => {
-                if let Some(e) = &s.when {
-                    self.bool_expr("recovery", e, &g);
-                }
-                let mut totals: HashMap<String, (rust_decimal::Decimal, Span)> = HashMap::new();
-                for p in &s.parties {
-                    self.shares("recovery", &p.shares, &mut totals);
-                    if let Some(cap) = &p.cap {
-                        self.typed("recovery", cap, &Type::Money, &g, "`cap`");
-                    }
-                }
-                for (comp, (total, span)) in totals {
-                    if total > rust_decimal::Decimal::ONE {
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::SplitOver100,
-                                format!(
-                                    "the parties of split `{}` pay {}% of `{comp}` together",
-                                    s.name.name,
-                                    (total * rust_decimal::Decimal::ONE_HUNDRED).normalize()
-                                ),
-                            )
-                            .at(span)
-                            .with_help("shares of one component may add up to 100% at most; the remainder party pays the rest"),
-                        );
-                    }
-                }
-            }
+            Item::Returns(r) => self.returns(r, "return_authorization"),
+            Item::Disposition(r) => self.returns(r, "disposition"),
+            Item::Warranty(w) => self.warranty(w),
+            Item::Split(s) => self.split(s),
             Item::Queue(q) => {
-                if let Some(c) = &q.calendar {
-                    self.calendar_ref(c);
-                }
+                let calendar = q.calendar.as_ref().and_then(|c| self.calendar_ref(c));
+                self.lowering.queues.push(ir::QueueDef {
+                    name: q.name.name.clone(),
+                    calendar,
+                    skills: q.skills.iter().map(|s| s.name.clone()).collect(),
+                });
             }
             Item::Calendar(c) => {
                 if let Some(tz) = &c.timezone {
@@ -669,15 +689,7 @@ impl ItemChecker<'_> {
                 }
             }
             Item::Segment(s) => {
-                if let ast::SegmentWhen::When(e) = &s.when {
-                    self.bool_expr("segment", e, &g);
-                }
-                for e in [&s.first_response, &s.resolve, &s.escalate_after]
-                    .into_iter()
-                    .flatten()
-                {
-                    self.sla("segment", e, &g);
-                }
+                self.segment(s);
                 self.channel_names(&s.channels);
                 if let Some(c) = &s.calendar {
                     self.calendar_ref(c);
@@ -686,7 +698,9 @@ impl ItemChecker<'_> {
             Item::Channel(c) => {
                 self.channel_names(std::slice::from_ref(&c.name));
                 if let Some(cal) = &c.calendar {
-                    self.calendar_ref(cal);
+                    if let Some(k) = self.calendar_ref(cal) {
+                        self.lowering.channels.push((c.name.name.clone(), k));
+                    }
                 }
                 let segs: Vec<String> = self
                     .decisions
@@ -715,53 +729,9 @@ impl ItemChecker<'_> {
                     }
                 }
             }
-            Item::Recall(r) => {
-                if let Some(e) = &r.affects {
-                    self.bool_expr("recalls", e, &g);
-                }
-                if let Some(e) = &r.labor_op {
-                    self.code_clause("recalls", e, "labor_op");
-                }
-                if let Some(e) = &r.claim_type {
-                    self.code_clause("recalls", e, "claim_type");
-                }
-                if let Some(e) = &r.announced {
-                    self.typed("recalls", e, &Type::Date, &g, "`announced`");
-                }
-            }
-            Item::Report(r) => {
-                if let Some(e) = &r.when {
-                    self.bool_expr("reports", e, &g);
-                }
-                if let Some(due) = &r.due {
-                    match &due.after {
-                        Some(after) => {
-                            self.sla("reports", &due.offset, &g);
-                            self.typed("reports", after, &Type::Date, &g, "`after`");
-                        }
-                        None => {
-                            self.typed(
-                                "reports",
-                                &due.offset,
-                                &Type::Date,
-                                &g,
-                                "`due` without `after`",
-                            );
-                        }
-                    }
-                }
-                if let Some(c) = &r.calendar {
-                    self.calendar_ref(c);
-                }
-            }
-            Item::Opportunity(o) => {
-                if let Some(e) = &o.when {
-                    self.bool_expr("opportunities", e, &g);
-                }
-                if let Some(v) = &o.value {
-                    self.typed("opportunities", v, &Type::Money, &g, "`value`");
-                }
-            }
+            Item::Recall(r) => self.recall(r),
+            Item::Report(r) => self.report(r),
+            Item::Opportunity(o) => self.opportunity(o),
             Item::Schema(_) | Item::Extend(_) | Item::Units(_) | Item::Codes(_) => {}
         }
     }
@@ -777,53 +747,15 @@ impl ItemChecker<'_> {
         }
     }
 
-    fn shares(
-        &mut self,
-        owner: &str,
-        shares: &[ast::Share],
-        totals: &mut HashMap<String, (rust_decimal::Decimal, Span)>,
-    ) {
-        let g = Guards::default();
-        for s in shares {
-            if self
-                .typed(owner, &s.value, &Type::Percent, &g, "a share")
-                .is_none()
-            {
-                continue;
-            }
-            if let ExprKind::Literal(Literal::Percent(p)) = &s.value.kind {
-                if *p < rust_decimal::Decimal::ZERO || *p > rust_decimal::Decimal::ONE {
-                    self.diags.push(
-                        Diagnostic::error(
-                            Code::SplitOver100,
-                            format!(
-                                "a share of `{}` must be between 0% and 100%",
-                                s.component.name
-                            ),
-                        )
-                        .at(s.value.span),
-                    );
-                }
-                let e = totals
-                    .entry(s.component.name.clone())
-                    .or_insert((rust_decimal::Decimal::ZERO, s.span));
-                e.0 += *p;
-                e.1 = s.span;
-            }
-        }
-    }
-
-    fn code_clause(&mut self, owner: &str, e: &Expr, table: &str) {
-        let Some(t) = self.env.table_id(table) else {
-            return;
-        };
+    fn code_clause(&mut self, owner: &str, e: &Expr, table: &str) -> Option<ir::Ir> {
+        let t = self.env.table_id(table)?;
         self.typed(
             owner,
             e,
             &Type::Code(t),
             &Guards::default(),
             &format!("`{table}`"),
-        );
+        )
     }
 
     fn sla(&mut self, owner: &str, e: &Expr, g: &Guards) -> Option<ir::Ir> {
@@ -841,23 +773,6 @@ impl ItemChecker<'_> {
             return None;
         }
         Some(ir)
-    }
-
-    fn calendar_ref(&mut self, name: &ast::Ident) {
-        if !self.decisions.calendars.contains(&name.name) {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::UnknownName,
-                    format!("unknown calendar `{}`", name.name),
-                )
-                .at(name.span)
-                .with_help(suggest_help(
-                    &name.name,
-                    self.decisions.calendars.iter(),
-                    "calendars",
-                )),
-            );
-        }
     }
 
     fn channel_names(&mut self, names: &[ast::Ident]) {

@@ -1,11 +1,19 @@
 //! Evaluation of checked decisions over fact bundles.
 //!
-//! [`reference`] is the reference interpreter: it evaluates the checked IR rule by rule,
-//! in order, as plainly as possible. It is the oracle that the compiled engine (the
-//! decision DAG of DESIGN.md, to come) will be held to by property tests.
+//! [`reference`](mod@reference) is the reference interpreter: it evaluates the checked IR
+//! rule by rule, in order, as plainly as possible. It is the oracle that the compiled
+//! engine (the decision DAG of DESIGN.md, in `compiled`) is held to by property tests.
+//!
+//! The decisions lowered from items that need more than rules (`coverage`, `recovery`,
+//! `recalls`, `reports`, `opportunities`, and what completes a route) are evaluated by the
+//! crate-private module `items`, written against a small trait (`items::ExprEval`: the
+//! value of an expression, the rules of a plain decision) that any evaluator implements;
+//! `business` does business time on calendars.
 
+mod business;
 mod compiled;
 pub mod explain;
+pub(crate) mod items;
 pub mod reference;
 pub(crate) mod value_ops;
 
@@ -37,26 +45,14 @@ impl Decision {
     /// units, percents as `"70%"`, codes and variants by name, durations and distances as
     /// their literal text.
     pub fn to_json(&self, checked: &crate::check::Checked) -> serde_json::Value {
-        let def = checked
-            .names
-            .iter()
-            .position(|n| *n == self.decision)
-            .and_then(|i| checked.decisions.get(i))
-            .and_then(Option::as_ref);
+        let types = checked
+            .index(&self.decision)
+            .and_then(|i| checked.output_types(i));
         let mut outputs = serde_json::Map::new();
         for (k, (name, v)) in self.outputs.iter().enumerate() {
-            let ty = def.and_then(|d| match d.hit {
-                crate::dsl::ast::HitPolicy::Collect(Some(crate::dsl::ast::Aggregate::Count)) => {
-                    Some(crate::types::Type::Int)
-                }
-                crate::dsl::ast::HitPolicy::Collect(None) => d
-                    .outputs
-                    .get(k)
-                    .map(|o| crate::types::Type::Set(Box::new(o.ty.clone()))),
-                _ => d.outputs.get(k).map(|o| o.ty.clone()),
-            });
+            let ty = types.as_ref().and_then(|t| t.get(k)).map(|(_, t)| t);
             let j = match (v, ty) {
-                (Some(v), Some(ty)) => crate::facts::value_styled(&ty, v, &checked.env, true),
+                (Some(v), Some(ty)) => crate::facts::value_styled(ty, v, &checked.env, true),
                 _ => serde_json::Value::Null,
             };
             outputs.insert(name.clone(), j);
@@ -90,9 +86,9 @@ pub enum EvalError {
     /// No decision of that name.
     #[error("unknown decision `{0}`")]
     UnknownDecision(String),
-    /// A decision lowered from items (`coverage`, `recovery`, …) that this interpreter
-    /// cannot evaluate yet.
-    #[error("decision `{0}` is lowered from items, which cannot be evaluated yet")]
+    /// A decision without IR to evaluate (its items did not check: a loaded
+    /// [`crate::RuleSet`] has none such).
+    #[error("decision `{0}` has nothing to evaluate")]
     NotEvaluable(String),
     /// The bundle lacks a root the decision reads.
     #[error("the bundle has no `{root}`, which rule `{rule}` reads")]
@@ -102,6 +98,17 @@ pub enum EvalError {
         /// The rule reading it (or `otherwise`).
         rule: String,
         /// Where.
+        span: Span,
+    },
+    /// A fact the decision needs is absent: an optional field (a claim's odometer against
+    /// a policy with a distance term, the date a term counts `from`).
+    #[error("`{path}` is not given, and `{rule}` needs it")]
+    MissingField {
+        /// The fact's path (`claim.odometer`).
+        path: String,
+        /// The item or rule that needs it.
+        rule: String,
+        /// Where it is needed.
         span: Span,
     },
     /// `context.today` or `context.now` is needed and not set.
@@ -181,10 +188,25 @@ impl EvalError {
     pub fn path(&self) -> Option<String> {
         match self {
             EvalError::MissingRoot { root, .. } => Some(root.clone()),
+            EvalError::MissingField { path, .. } => Some(path.clone()),
             EvalError::MissingContext { field, .. } => Some(format!("context.{field}")),
             _ => None,
         }
     }
+
+    /// Every code [`EvalError::code`] gives, for fixtures that name one.
+    pub const CODES: &'static [&'static str] = &[
+        "unknown_decision",
+        "not_evaluable",
+        "missing_root",
+        "missing_field",
+        "missing_context",
+        "division_by_zero",
+        "currency_mix",
+        "overflow",
+        "needs_calendar",
+        "not_unique",
+    ];
 
     /// A stable code for the error (JSON output, `expect_error` in fixtures).
     pub fn code(&self) -> &'static str {
@@ -192,6 +214,7 @@ impl EvalError {
             EvalError::UnknownDecision(_) => "unknown_decision",
             EvalError::NotEvaluable(_) => "not_evaluable",
             EvalError::MissingRoot { .. } => "missing_root",
+            EvalError::MissingField { .. } => "missing_field",
             EvalError::MissingContext { .. } => "missing_context",
             EvalError::DivisionByZero { .. } => "division_by_zero",
             EvalError::CurrencyMix { .. } => "currency_mix",
@@ -199,5 +222,57 @@ impl EvalError {
             EvalError::NeedsCalendar { .. } => "needs_calendar",
             EvalError::NotUnique { .. } => "not_unique",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_is_listed_for_fixtures() {
+        let span = Span {
+            file: crate::diag::FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let s = String::new;
+        let all = [
+            EvalError::UnknownDecision(s()),
+            EvalError::NotEvaluable(s()),
+            EvalError::MissingRoot {
+                root: s(),
+                rule: s(),
+                span,
+            },
+            EvalError::MissingField {
+                path: s(),
+                rule: s(),
+                span,
+            },
+            EvalError::MissingContext {
+                field: "today",
+                span,
+            },
+            EvalError::DivisionByZero { rule: s(), span },
+            EvalError::CurrencyMix {
+                left: s(),
+                right: s(),
+                rule: s(),
+                span,
+            },
+            EvalError::Overflow {
+                what: "date",
+                rule: s(),
+                span,
+            },
+            EvalError::NeedsCalendar { rule: s(), span },
+            EvalError::NotUnique {
+                decision: s(),
+                rules: Vec::new(),
+            },
+        ];
+        let codes: Vec<&str> = all.iter().map(EvalError::code).collect();
+        assert_eq!(codes, EvalError::CODES);
     }
 }

@@ -128,6 +128,21 @@ pub(crate) struct Interpreter<'a> {
     trace: Option<trace::Trace>,
 }
 
+impl super::items::ExprEval for Interpreter<'_> {
+    fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError> {
+        Interpreter::eval(self, ir, &At { rule })
+    }
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        self.facts.today()
+    }
+    fn now(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        self.facts.now()
+    }
+    fn rules(&mut self, index: usize) -> Result<Decision, EvalError> {
+        Interpreter::rules(self, index)
+    }
+}
+
 /// Where an expression is evaluated, for errors.
 pub(crate) struct At<'r> {
     pub(crate) rule: &'r str,
@@ -154,6 +169,16 @@ impl<'a> Interpreter<'a> {
     }
 
     fn decision(&mut self, i: usize) -> Result<Decision, EvalError> {
+        // a decision lowered from items that need more than rules (a route: its rules,
+        // completed)
+        match self.checked.items.get(i).and_then(Option::as_ref) {
+            Some(item) => super::items::eval_item(self.checked, i, item, self),
+            None => self.rules(i),
+        }
+    }
+
+    /// Decision `i` as a plain decision: its rules.
+    fn rules(&mut self, i: usize) -> Result<Decision, EvalError> {
         let name = self.checked.names.get(i).cloned().unwrap_or_default();
         let d: &'a CheckedDecision = self
             .checked

@@ -753,12 +753,13 @@ fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
     }
 }
 
-/// The schema id of a root, if `name` is one.
+/// The schema id of a root, if `name` is one. The record types of lowered decisions'
+/// outputs (`coverage.reason`: dotted names) are no roots.
 pub(crate) fn root_id(env: &Env, name: &str) -> Option<SchemaId> {
     if env.schemas.len() <= 16 {
         // a few short names: comparing is cheaper than hashing
         let i = env.schemas.iter().position(|s| s.name == name)?;
-        return Some(SchemaId(i as u32));
+        return Some(SchemaId(i as u32)).filter(|_| !name.contains('.'));
     }
-    env.schema_id(name)
+    env.schema_id(name).filter(|_| !name.contains('.'))
 }

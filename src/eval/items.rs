@@ -1,0 +1,764 @@
+//! Evaluation of the decisions lowered from domain items that need more than rules
+//! tried in order ([`ItemDecision`]): `coverage` (§5.3), `recovery` (§5.4), `recalls`
+//! (§5.8), `reports` and `opportunities` (§5.9).
+//!
+//! It is written against [`ExprEval`], so that any evaluator of the checked IR (the
+//! reference interpreter, the compiled engine) drives it: the evaluator gives the values
+//! of the items' expressions, this module does what the items mean with them.
+//!
+//! The contract for an evaluator, per decision `i` of a bundle:
+//! - when `checked.items[i]` is set, the result is [`eval_item`] (a route's item asks back
+//!   for the rules of `checked.decisions[i]` through [`ExprEval::rules`]);
+//! - else it is the plain decision `checked.decisions[i]`;
+//! - [`ExprEval::eval`] of an `IrKind::Output` gives the output of the decision so
+//!   decided, evaluated once per bundle; errors name the `rule` given (the item's id).
+
+use super::business;
+use super::value_ops::{self, OpError};
+use super::{Decision, EvalError};
+use crate::check::ir::{
+    CheckedCalendar, CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit,
+    CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla,
+};
+use crate::check::Checked;
+use crate::diag::Span;
+use crate::dsl::ast::BinOp;
+use crate::value::{Currency, Duration, Money, Value};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// What an evaluator of the checked IR offers to the items: the value of an expression,
+/// and the evaluation context.
+pub(crate) trait ExprEval {
+    /// Value of an expression (`None` = absent optional), errors naming `rule`.
+    fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError>;
+    /// The result of the rules of decision `index` (the plain decision
+    /// `checked.decisions[index]`), which an item (a route) completes.
+    fn rules(&mut self, index: usize) -> Result<Decision, EvalError>;
+    /// `context.today`, if set. (The items read the date through expressions today;
+    /// this is for evaluators and items that need it without one.)
+    #[allow(dead_code)]
+    fn today(&self) -> Option<NaiveDate>;
+    /// `context.now`, if set.
+    #[allow(dead_code)]
+    fn now(&self) -> Option<DateTime<FixedOffset>>;
+}
+
+/// Evaluate the lowered decision `item` (decision `index` of `checked`) for one bundle.
+pub(crate) fn eval_item(
+    checked: &Checked,
+    index: usize,
+    item: &ItemDecision,
+    ev: &mut dyn ExprEval,
+) -> Result<Decision, EvalError> {
+    debug_assert_eq!(checked.names.get(index), Some(&item.name));
+    let Outcome {
+        values,
+        rules,
+        no_match,
+    } = match &item.kind {
+        ItemKind::Coverage(c) => coverage(checked, c, ev)?,
+        ItemKind::Recovery(r) => recovery(checked, r, ev)?,
+        ItemKind::Recalls(list) => recalls(list, ev)?,
+        ItemKind::Reports(list) => reports(checked, list, ev)?,
+        ItemKind::Opportunities(list) => opportunities(list, ev)?,
+        ItemKind::Route(sla) => route(checked, index, item, sla, ev)?,
+    };
+    Ok(Decision {
+        id: None,
+        decision: item.name.clone(),
+        outputs: item
+            .outputs
+            .iter()
+            .map(|o| o.name.clone())
+            .zip(values)
+            .collect(),
+        rules,
+        no_match,
+    })
+}
+
+/// What a lowered decision gives.
+struct Outcome {
+    /// Its outputs, in declaration order.
+    values: Vec<Option<Value>>,
+    /// The items whose outputs were used.
+    rules: Vec<String>,
+    /// Whether no item applied (and nothing stands in for one).
+    no_match: bool,
+}
+
+impl Outcome {
+    fn new(values: Vec<Option<Value>>, rules: Vec<String>) -> Outcome {
+        Outcome {
+            values,
+            rules,
+            no_match: false,
+        }
+    }
+}
+
+fn truth(ev: &mut dyn ExprEval, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
+    Ok(matches!(ev.eval(ir, rule)?, Some(Value::Bool(true))))
+}
+
+/// An operation's error, naming the item and the place.
+fn op_error(e: OpError, rule: &str, span: Span) -> EvalError {
+    let rule = rule.to_string();
+    match e {
+        OpError::DivisionByZero => EvalError::DivisionByZero { rule, span },
+        OpError::CurrencyMix(left, right) => EvalError::CurrencyMix {
+            left,
+            right,
+            rule,
+            span,
+        },
+        OpError::Overflow(what) => EvalError::Overflow { what, rule, span },
+        OpError::NeedsCalendar => EvalError::NeedsCalendar { rule, span },
+        OpError::Type => EvalError::Overflow {
+            what: "operands",
+            rule,
+            span,
+        },
+    }
+}
+
+fn overflow(what: &'static str, rule: &str, span: Span) -> EvalError {
+    EvalError::Overflow {
+        what,
+        rule: rule.to_string(),
+        span,
+    }
+}
+
+fn currency_mix(a: Currency, b: Currency, rule: &str, span: Span) -> EvalError {
+    EvalError::CurrencyMix {
+        left: a.to_string(),
+        right: b.to_string(),
+        rule: rule.to_string(),
+        span,
+    }
+}
+
+/// `amount` rounded half-even to the minor unit of `currency`.
+fn round_minor(amount: Decimal, currency: Currency) -> Decimal {
+    amount.round_dp_with_strategy(
+        currency.minor_units(),
+        RoundingStrategy::MidpointNearestEven,
+    )
+}
+
+/// The claim's cost components (a missing one is `None`), all in one currency; the
+/// currency is `None` when the claim has none of them.
+fn costs(
+    ev: &mut dyn ExprEval,
+    irs: &[Ir; 4],
+    rule: &str,
+    span: Span,
+) -> Result<([Option<Decimal>; 4], Option<Currency>), EvalError> {
+    let mut out = [None; 4];
+    let mut currency: Option<Currency> = None;
+    for (slot, ir) in out.iter_mut().zip(irs) {
+        if let Some(Value::Money(m)) = ev.eval(ir, rule)? {
+            match currency {
+                Some(c) if c != m.currency => return Err(currency_mix(c, m.currency, rule, span)),
+                _ => currency = Some(m.currency),
+            }
+            *slot = Some(m.amount);
+        }
+    }
+    Ok((out, currency))
+}
+
+// ---------------------------------------------------------------------------------------
+// coverage (§5.3)
+
+/// Index of each reason in the enum of `coverage.reason.reason` (`check::lower::REASONS`).
+const NOT_ELIGIBLE: u32 = 0;
+const NOT_COVERED: u32 = 1;
+const EXCLUDED: u32 = 2;
+const EXPIRED_TIME: u32 = 3;
+const EXPIRED_DISTANCE: u32 = 4;
+
+/// Whether policy `w` covers the claim: `Ok(end)` with the first day its time term no
+/// longer covers, or `Err(reason)`. The tests are made in the order of the reasons, and
+/// stop at the first that fails, so a policy the claim is not eligible for never reads
+/// the odometer.
+fn policy(
+    ev: &mut dyn ExprEval,
+    claim: &ClaimFields,
+    w: &CheckedWarranty,
+) -> Result<Result<NaiveDate, u32>, EvalError> {
+    let id = w.id.as_str();
+    if let Some(when) = &w.when {
+        if !truth(ev, when, id)? {
+            return Ok(Err(NOT_ELIGIBLE));
+        }
+    }
+    if let Some(covers) = &w.covers {
+        if !truth(ev, covers, id)? {
+            return Ok(Err(NOT_COVERED));
+        }
+    }
+    if let Some(excludes) = &w.excludes {
+        if truth(ev, excludes, id)? {
+            return Ok(Err(EXCLUDED));
+        }
+    }
+    let term = &w.term;
+    let Some(start) = ev.eval(&term.from, id)? else {
+        return Err(EvalError::MissingField {
+            path: term.from_path.clone(),
+            rule: w.id.clone(),
+            span: term.from.span,
+        });
+    };
+    let Some(duration) = ev.eval(&term.duration, id)? else {
+        return Err(overflow("term", id, term.duration.span));
+    };
+    let end = match value_ops::arith(BinOp::Add, &start, &duration) {
+        Ok(Value::Date(d)) => d,
+        Ok(_) => return Err(overflow("term", id, term.span)),
+        Err(e) => return Err(op_error(e, id, term.span)),
+    };
+    let failure = match ev.eval(&claim.failure_date, id)? {
+        Some(d) => Some(d),
+        None => ev.eval(&claim.repair_date, id)?,
+    };
+    let Some(Value::Date(failure)) = failure else {
+        return Err(EvalError::MissingField {
+            path: "claim.repair_date".into(),
+            rule: w.id.clone(),
+            span: claim.repair_date.span,
+        });
+    };
+    if failure >= end {
+        return Ok(Err(EXPIRED_TIME));
+    }
+    if let Some(limit) = &term.distance {
+        let Some(odometer) = ev.eval(&claim.odometer, id)? else {
+            return Err(EvalError::MissingField {
+                path: "claim.odometer".into(),
+                rule: w.id.clone(),
+                span: limit.span,
+            });
+        };
+        let Some(limit) = ev.eval(limit, id)? else {
+            return Err(overflow("distance term", id, limit.span));
+        };
+        let ord = value_ops::compare(&odometer, &limit, &|_| None)
+            .map_err(|e| op_error(e, id, term.span))?;
+        if ord != Ordering::Less {
+            return Ok(Err(EXPIRED_DISTANCE));
+        }
+    }
+    Ok(Ok(end))
+}
+
+fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    let mut reasons = Vec::new();
+    let mut covering: Option<(&CheckedWarranty, NaiveDate)> = None;
+    for w in &c.policies {
+        match policy(ev, &c.claim, w)? {
+            Ok(end) => {
+                covering.get_or_insert((w, end));
+            }
+            Err(reason) => reasons.push(Value::Record(Arc::from(vec![
+                Some(Value::Enum(w.variant)),
+                Some(Value::Enum(reason)),
+            ]))),
+        }
+    }
+    let reasons = Some(Value::Set(reasons.into()));
+    let Some((w, end)) = covering else {
+        let none = vec![None; 8];
+        let mut values = none;
+        values[0] = Some(Value::Bool(false));
+        values[5] = reasons;
+        return Ok(Outcome::new(values, Vec::new()));
+    };
+    let id = w.id.as_str();
+    let deductible = match &w.deductible {
+        Some(ir) => ev.eval(ir, id)?,
+        None => None,
+    };
+    let claim_type = match &w.claim_type {
+        Some(ir) => ev.eval(ir, id)?,
+        None => None,
+    };
+    let expires_on = end
+        .pred_opt()
+        .ok_or_else(|| overflow("date", id, w.term.span))?;
+    let pays = Value::Record(w.pays.iter().map(|p| Some(Value::Percent(*p))).collect());
+    let amount = amount(checked, ev, &c.claim, w, deductible.as_ref())?;
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Bool(true)),
+            Some(Value::Enum(w.variant)),
+            deductible,
+            claim_type,
+            Some(Value::Date(expires_on)),
+            reasons,
+            Some(pays),
+            amount.map(Value::Money),
+        ],
+        vec![w.id.clone()],
+    ))
+}
+
+/// What the covering policy pays: each cost component times its share, rounded half-even
+/// to the minor unit, added up, less the deductible, never below zero.
+fn amount(
+    checked: &Checked,
+    ev: &mut dyn ExprEval,
+    claim: &ClaimFields,
+    w: &CheckedWarranty,
+    deductible: Option<&Value>,
+) -> Result<Option<Money>, EvalError> {
+    let id = w.id.as_str();
+    let (costs, currency) = costs(ev, &claim.costs, id, w.span)?;
+    let deductible = match deductible {
+        Some(Value::Money(m)) => Some(m),
+        _ => None,
+    };
+    let span = w.deductible.as_ref().map_or(w.span, |d| d.span);
+    let currency = match (currency, deductible) {
+        (Some(c), Some(d)) if c != d.currency => return Err(currency_mix(c, d.currency, id, span)),
+        (Some(c), _) => c,
+        (None, Some(d)) => d.currency,
+        (None, None) => match checked.env.units.currency {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+    };
+    let mut total = Decimal::ZERO;
+    for (cost, share) in costs.iter().zip(w.pays) {
+        let Some(cost) = cost else { continue };
+        let part = cost
+            .checked_mul(share)
+            .ok_or_else(|| overflow("money", id, w.span))?;
+        total = total
+            .checked_add(round_minor(part, currency))
+            .ok_or_else(|| overflow("money", id, w.span))?;
+    }
+    if let Some(d) = deductible {
+        total = total
+            .checked_sub(d.amount)
+            .ok_or_else(|| overflow("money", id, span))?;
+    }
+    Ok(Some(Money {
+        currency,
+        amount: round_minor(total.max(Decimal::ZERO), currency),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// recovery (§5.4)
+
+/// The currency of allocations when the claim has no cost component and the rule set no
+/// `units` currency: ISO 4217's "no currency".
+const NO_CURRENCY: &str = "XXX";
+
+fn recovery(checked: &Checked, r: &Recovery, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    // the first split that applies; `default` is last
+    let mut chosen = None;
+    for s in &r.splits {
+        let applies = match &s.when {
+            Some(w) => truth(ev, w, &s.id)?,
+            None => true,
+        };
+        if applies {
+            chosen = Some(s);
+            break;
+        }
+    }
+    let Some(s) = chosen else {
+        return Ok(Outcome {
+            values: vec![None, Some(Value::Set(Arc::from([])))],
+            rules: Vec::new(),
+            no_match: true,
+        });
+    };
+    let allocations = allocate(checked, ev, &r.costs, s)?
+        .into_iter()
+        .map(|(party, row)| {
+            let mut fields = vec![Some(Value::Label(Arc::from(party)))];
+            fields.extend(row.iter().map(|m| Some(Value::Money(m.clone()))));
+            Value::Record(fields.into())
+        })
+        .collect::<Vec<_>>();
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Enum(s.variant)),
+            Some(Value::Set(allocations.into())),
+        ],
+        vec![s.id.clone()],
+    ))
+}
+
+/// Each party's share of each cost component (parts, labor, handling, sublet) and its
+/// total, the parties in the order written and the remainder last.
+///
+/// Amounts are in the currency's minor unit throughout: the claim's components are
+/// rounded half-even to it first, each share of a component too; a party never gets more
+/// of a component than the parties before it left; a cap is cut down to the minor unit,
+/// and what a party pays over it is taken off its parts, then labor, handling, sublet, and
+/// left to the remainder, which gets what is left of each component. So the allocations
+/// add up to the claim's components to the cent, none is negative, none is over its cap.
+pub(crate) fn allocate<'s>(
+    checked: &Checked,
+    ev: &mut dyn ExprEval,
+    costs_ir: &[Ir; 4],
+    s: &'s CheckedSplit,
+) -> Result<Vec<(&'s str, [Money; 5])>, EvalError> {
+    let id = s.id.as_str();
+    let (costs, claim_currency) = costs(ev, costs_ir, id, s.span)?;
+    let mut caps = Vec::with_capacity(s.parties.len());
+    for p in &s.parties {
+        caps.push(match &p.cap {
+            Some(ir) => match ev.eval(ir, id)? {
+                Some(Value::Money(cap)) => Some((cap, ir.span)),
+                _ => None,
+            },
+            None => None,
+        });
+    }
+    let currency = claim_currency
+        .or(checked.env.units.currency)
+        .or_else(|| caps.iter().flatten().map(|(m, _)| m.currency).next())
+        .or_else(|| Currency::new(NO_CURRENCY))
+        .ok_or_else(|| overflow("currency", id, s.span))?;
+    let over = || overflow("money", id, s.span);
+    let amounts = costs.map(|c| round_minor(c.unwrap_or(Decimal::ZERO), currency));
+    let mut left = amounts;
+    let mut rows: Vec<(&str, [Decimal; 4])> = Vec::with_capacity(s.parties.len() + 1);
+    for (p, cap) in s.parties.iter().zip(caps) {
+        let mut row = [Decimal::ZERO; 4];
+        for c in 0..4 {
+            let share = amounts[c].checked_mul(p.shares[c]).ok_or_else(over)?;
+            let share = round_minor(share, currency).max(Decimal::ZERO);
+            // a credit (a negative component) stays wholly with the remainder
+            row[c] = share.min(left[c]).max(Decimal::ZERO);
+            left[c] -= row[c];
+        }
+        let cap = match cap {
+            Some((cap, span)) => {
+                if claim_currency.is_some() && cap.currency != currency {
+                    return Err(currency_mix(currency, cap.currency, id, span));
+                }
+                // cut down to the minor unit, so that the party is never over it
+                Some(
+                    cap.amount
+                        .max(Decimal::ZERO)
+                        .round_dp_with_strategy(currency.minor_units(), RoundingStrategy::ToZero),
+                )
+            }
+            None => None,
+        };
+        if let Some(cap) = cap {
+            let total = row
+                .iter()
+                .try_fold(Decimal::ZERO, |a, b| a.checked_add(*b))
+                .ok_or_else(over)?;
+            let mut excess = total - cap;
+            for c in 0..4 {
+                if excess <= Decimal::ZERO {
+                    break;
+                }
+                let cut = excess.min(row[c]);
+                row[c] -= cut;
+                left[c] += cut;
+                excess -= cut;
+            }
+        }
+        rows.push((p.name.as_str(), row));
+    }
+    rows.push((s.remainder.as_str(), left));
+    rows.into_iter()
+        .map(|(party, row)| {
+            let total = row
+                .iter()
+                .try_fold(Decimal::ZERO, |a, b| a.checked_add(*b))
+                .ok_or_else(over)?;
+            let m = |amount| Money { currency, amount };
+            Ok((
+                party,
+                [m(row[0]), m(row[1]), m(row[2]), m(row[3]), m(total)],
+            ))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// recalls (§5.8)
+
+fn label(s: &str) -> Value {
+    Value::Label(Arc::from(s))
+}
+
+/// Every recall whose `affects` holds (a recall without `affects` affects every product),
+/// in declaration order: `ids` and `any`.
+fn recalls(list: &[CheckedRecall], ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    let mut ids = Vec::new();
+    for r in list {
+        let affects = match &r.affects {
+            Some(a) => truth(ev, a, &r.id)?,
+            None => true,
+        };
+        if affects {
+            ids.push(r.id.clone());
+        }
+    }
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Bool(!ids.is_empty())),
+        ],
+        ids,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// reports and opportunities (§5.9)
+
+/// Whether an item's condition holds (none: always).
+fn applies(ev: &mut dyn ExprEval, when: Option<&Ir>, id: &str) -> Result<bool, EvalError> {
+    match when {
+        Some(w) => truth(ev, w, id),
+        None => Ok(true),
+    }
+}
+
+/// Every report whose `when` holds, in declaration order: `ids`, `any`, and `due`, the
+/// deadline of each (a report without one adds no deadline).
+fn reports(
+    checked: &Checked,
+    list: &[CheckedReport],
+    ev: &mut dyn ExprEval,
+) -> Result<Outcome, EvalError> {
+    let mut ids = Vec::new();
+    let mut due = Vec::new();
+    for r in list {
+        if !applies(ev, r.when.as_ref(), &r.id)? {
+            continue;
+        }
+        ids.push(r.id.clone());
+        if let Some(d) = &r.due {
+            due.extend(deadline(checked, ev, d, &r.id)?.map(Value::Date));
+        }
+    }
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Bool(!ids.is_empty())),
+            Some(Value::Set(due.into())),
+        ],
+        ids,
+    ))
+}
+
+/// A report's deadline: `due DATE`, or `due D after DATE` (business time on the report's
+/// calendar). `None` where the date it counts from is absent.
+fn deadline(
+    checked: &Checked,
+    ev: &mut dyn ExprEval,
+    due: &CheckedDue,
+    id: &str,
+) -> Result<Option<NaiveDate>, EvalError> {
+    let (offset, after, calendar) = match due {
+        CheckedDue::On(date) => {
+            return Ok(match ev.eval(date, id)? {
+                Some(Value::Date(d)) => Some(d),
+                _ => None,
+            })
+        }
+        CheckedDue::After {
+            offset,
+            after,
+            calendar,
+        } => (offset, after, calendar),
+    };
+    let Some(start) = ev.eval(after, id)? else {
+        return Ok(None);
+    };
+    let Some(delay) = ev.eval(offset, id)? else {
+        return Ok(None);
+    };
+    match (&start, &delay) {
+        (Value::Date(d), Value::Duration(Duration::BusinessDays(n))) => {
+            let Some(cal) = calendar.and_then(|c| checked.calendars.get(c as usize)) else {
+                return Err(EvalError::NeedsCalendar {
+                    rule: id.to_string(),
+                    span: offset.span,
+                });
+            };
+            business::days_after(cal, *d, *n)
+                .map(Some)
+                .ok_or_else(|| overflow("date", id, offset.span))
+        }
+        _ => match value_ops::arith(BinOp::Add, &start, &delay) {
+            Ok(Value::Date(d)) => Ok(Some(d)),
+            Ok(_) => Err(overflow("date", id, offset.span)),
+            Err(e) => Err(op_error(e, id, offset.span)),
+        },
+    }
+}
+
+/// Every opportunity whose `when` holds, in declaration order: `ids`, `any`, and the
+/// `team` and `value` of each (one that has none adds nothing to that list).
+fn opportunities(list: &[CheckedOpportunity], ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    let mut ids = Vec::new();
+    let mut teams = Vec::new();
+    let mut values = Vec::new();
+    for o in list {
+        if !applies(ev, o.when.as_ref(), &o.id)? {
+            continue;
+        }
+        ids.push(o.id.clone());
+        teams.extend(o.team.as_deref().map(label));
+        if let Some(v) = &o.value {
+            values.extend(ev.eval(v, &o.id)?);
+        }
+    }
+    Ok(Outcome::new(
+        vec![
+            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Bool(!ids.is_empty())),
+            Some(Value::Set(teams.into())),
+            Some(Value::Set(values.into())),
+        ],
+        ids,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// routes (§5.5, §5.6)
+
+/// A route: its rules' outputs, completed with `skills` from the queue, a service level
+/// not given from the customer's segment, and the due instants from `contact.received_at`.
+fn route(
+    checked: &Checked,
+    index: usize,
+    item: &ItemDecision,
+    sla: &RouteSla,
+    ev: &mut dyn ExprEval,
+) -> Result<Outcome, EvalError> {
+    let d = ev.rules(index)?;
+    let mut values: Vec<Option<Value>> = d.outputs.into_iter().map(|(_, v)| v).collect();
+    if d.no_match {
+        return Ok(Outcome {
+            values,
+            rules: d.rules,
+            no_match: true,
+        });
+    }
+    let rule = item.name.as_str();
+    let at = |name: &str| item.outputs.iter().position(|o| o.name == name);
+    let queue = at("queue")
+        .and_then(|k| match values.get(k) {
+            Some(Some(Value::Enum(v))) => sla.queues.get(*v as usize),
+            _ => None,
+        })
+        .cloned();
+    if let (Some(k), Some(q)) = (at("skills"), &queue) {
+        if values[k].is_none() && !q.skills.is_empty() {
+            values[k] = Some(Value::Set(q.skills.iter().map(|s| label(s)).collect()));
+        }
+    }
+    if let Some(seg) = &sla.segment {
+        for (name, read) in [
+            ("first_response", &seg.first_response),
+            ("resolve", &seg.resolve),
+            ("escalate_after", &seg.escalate_after),
+        ] {
+            if let Some(k) = at(name) {
+                if values[k].is_none() {
+                    values[k] = ev.eval(read, rule)?;
+                }
+            }
+        }
+    }
+    let Some(Value::DateTime(received)) = ev.eval(&sla.received_at, rule)? else {
+        return Ok(Outcome::new(values, d.rules));
+    };
+    // the calendar business time counts on, found when first needed
+    let mut calendar: Option<Option<&CheckedCalendar>> = None;
+    for (name, due) in [
+        ("first_response", "first_response_due"),
+        ("resolve", "resolve_due"),
+        ("escalate_after", "escalate_at"),
+    ] {
+        let (Some(k), Some(due)) = (at(name), at(due)) else {
+            continue;
+        };
+        let Some(Value::Duration(delay)) = values[k].clone() else {
+            continue;
+        };
+        let span = item.span;
+        let instant = match delay {
+            Duration::BusinessDays(_) | Duration::BusinessHours(_) => {
+                let cal = match calendar {
+                    Some(c) => c,
+                    None => {
+                        let c = route_calendar(checked, sla, queue.as_ref(), ev, rule)?;
+                        calendar = Some(c);
+                        c
+                    }
+                };
+                let Some(cal) = cal else {
+                    return Err(EvalError::NeedsCalendar {
+                        rule: rule.to_string(),
+                        span,
+                    });
+                };
+                match delay {
+                    Duration::BusinessDays(n) => business::add_days(cal, received, n),
+                    Duration::BusinessHours(h) => business::add_hours(cal, received, h),
+                    _ => None,
+                }
+                .ok_or_else(|| overflow("date", rule, span))?
+            }
+            _ => match value_ops::arith(
+                BinOp::Add,
+                &Value::DateTime(received),
+                &Value::Duration(delay),
+            ) {
+                Ok(Value::DateTime(t)) => t,
+                Ok(_) => return Err(overflow("date", rule, span)),
+                Err(e) => return Err(op_error(e, rule, span)),
+            },
+        };
+        values[due] = Some(Value::DateTime(instant));
+    }
+    Ok(Outcome::new(values, d.rules))
+}
+
+/// The calendar of a route's business time: the queue's, else the segment's, else the
+/// channel's.
+fn route_calendar<'c>(
+    checked: &'c Checked,
+    sla: &RouteSla,
+    queue: Option<&crate::check::ir::QueueDef>,
+    ev: &mut dyn ExprEval,
+    rule: &str,
+) -> Result<Option<&'c CheckedCalendar>, EvalError> {
+    let by_index = |k: u32| checked.calendars.get(k as usize);
+    if let Some(k) = queue.and_then(|q| q.calendar) {
+        return Ok(by_index(k));
+    }
+    if let Some(seg) = &sla.segment {
+        if let Some(Value::Label(name)) = ev.eval(&seg.calendar, rule)? {
+            if let Some(c) = checked.calendars.iter().find(|c| *c.name == *name) {
+                return Ok(Some(c));
+            }
+        }
+    }
+    if let Some(Value::Enum(v)) = ev.eval(&sla.channel, rule)? {
+        if let Some(Some(k)) = sla.channel_calendars.get(v as usize) {
+            return Ok(by_index(*k));
+        }
+    }
+    Ok(None)
+}
