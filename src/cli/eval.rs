@@ -145,6 +145,28 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
 }
 
+/// Up to [`BATCH`] non-blank lines, starting with `first` when it is not blank; empty at
+/// the end of the input.
+fn read_batch(input: &mut impl BufRead, first: String) -> Result<Vec<String>, String> {
+    let mut batch = Vec::with_capacity(BATCH);
+    if !first.trim().is_empty() {
+        batch.push(first);
+    }
+    while batch.len() < BATCH {
+        let mut line = String::new();
+        let n = input
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the input: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        if !line.trim().is_empty() {
+            batch.push(line);
+        }
+    }
+    Ok(batch)
+}
+
 /// The `id` of a raw record, as text.
 fn id_of(v: &serde_json::Value) -> Option<String> {
     match v.get("id")? {
@@ -250,34 +272,38 @@ impl Ctx<'_> {
         });
         match kind {
             Kind::Jsonl => {
-                // batches of lines, evaluated on all cores, written in input order:
-                // memory stays bounded by the batch whatever the input's size
-                let mut batch: Vec<String> = Vec::with_capacity(BATCH);
-                let mut line = first;
-                loop {
-                    if !line.trim().is_empty() {
-                        batch.push(std::mem::take(&mut line));
-                    }
-                    line.clear();
-                    let n = input
-                        .read_line(&mut line)
-                        .map_err(|e| format!("cannot read the input: {e}"))?;
-                    if batch.len() >= BATCH || n == 0 {
-                        let results: Vec<(serde_json::Value, bool)> = batch
-                            .par_iter()
-                            .map(|raw| {
-                                let raw = raw.trim();
-                                let facts = Facts::from_json_str(self.rules.env(), raw);
-                                self.record(facts, || id_of(&serde_json::from_str(raw).ok()?))
-                            })
-                            .collect();
-                        self.write(results, out)?;
-                        batch.clear();
-                    }
-                    if n == 0 {
-                        return Ok(());
-                    }
+                // batches of lines, evaluated on all cores (each result serialised there
+                // too) while the next batch is read, written in input order: memory stays
+                // bounded by two batches whatever the input's size
+                let mut pending = String::new();
+                if !first.trim().is_empty() {
+                    pending = first;
                 }
+                let mut batch = read_batch(&mut input, pending)?;
+                while !batch.is_empty() {
+                    let this: &Ctx<'_> = self;
+                    let mut results: Vec<(String, bool)> = Vec::new();
+                    let mut next = Ok(Vec::new());
+                    rayon::in_place_scope(|scope| {
+                        let (batch, results) = (&batch, &mut results);
+                        scope.spawn(move |_| {
+                            *results = batch
+                                .par_iter()
+                                .map(|raw| {
+                                    let raw = raw.trim();
+                                    let facts = Facts::from_json_str(this.rules.env(), raw);
+                                    this.record(facts, || {
+                                        id_of(&serde_json::from_str(raw).ok()?)
+                                    })
+                                })
+                                .collect();
+                        });
+                        next = read_batch(&mut input, String::new());
+                    });
+                    self.write(results, out)?;
+                    batch = next?;
+                }
+                Ok(())
             }
             Kind::Json | Kind::Yaml => {
                 let mut text = first;
@@ -297,7 +323,7 @@ impl Ctx<'_> {
                         Err(e) => return Err(format!("the input is not valid YAML: {e}")),
                     }
                 };
-                let results: Vec<(serde_json::Value, bool)> = records
+                let results: Vec<(String, bool)> = records
                     .par_iter()
                     .map(|r| self.record(Facts::from_json(self.rules.env(), r), || id_of(r)))
                     .collect();
@@ -309,13 +335,15 @@ impl Ctx<'_> {
     /// Write results in order and count them.
     fn write(
         &mut self,
-        results: Vec<(serde_json::Value, bool)>,
+        results: Vec<(String, bool)>,
         out: &mut impl Write,
     ) -> Result<(), String> {
         for (line, failed) in results {
             self.total += 1;
             self.failed += usize::from(failed);
-            writeln!(out, "{line}").map_err(|e| format!("cannot write the output: {e}"))?;
+            out.write_all(line.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(|e| format!("cannot write the output: {e}"))?;
         }
         Ok(())
     }
@@ -326,7 +354,7 @@ impl Ctx<'_> {
         &self,
         facts: Result<Facts, crate::facts::FactErrors>,
         id: impl FnOnce() -> Option<String>,
-    ) -> (serde_json::Value, bool) {
+    ) -> (String, bool) {
         match facts {
             Err(errs) => {
                 let (code, path) = errs
@@ -340,7 +368,8 @@ impl Ctx<'_> {
                         code,
                         &errs.to_string(),
                         path,
-                    ),
+                    )
+                    .to_string(),
                     true,
                 )
             }
@@ -360,12 +389,14 @@ impl Ctx<'_> {
                                 why.to_json(self.rules.checked(), self.rules.sources()),
                             );
                         }
-                        line
+                        line.to_string()
                     })
                 } else {
-                    self.rules
-                        .decide(self.decision, &f)
-                        .map(|d| d.to_json(self.rules.checked()))
+                    self.rules.decide(self.decision, &f).map(|d| {
+                        let mut line = Vec::with_capacity(160);
+                        d.write_json(self.rules.checked(), &mut line);
+                        String::from_utf8(line).unwrap_or_default()
+                    })
                 };
                 match result {
                     Ok(line) => (line, false),
@@ -376,7 +407,8 @@ impl Ctx<'_> {
                             e.code(),
                             &e.to_string(),
                             e.path().as_deref(),
-                        ),
+                        )
+                        .to_string(),
                         true,
                     ),
                 }

@@ -230,11 +230,10 @@ impl<'a> Interpreter<'a> {
         matched: &[usize],
     ) -> Result<Decision, EvalError> {
         let defaults: Vec<Option<Value>> = d.outputs.iter().map(|o| o.default.clone()).collect();
-        let names: Vec<String> = d.outputs.iter().map(|o| o.name.clone()).collect();
         let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Decision {
             id: None,
             decision: name.clone(),
-            outputs: names.iter().cloned().zip(values).collect(),
+            outputs: d.outputs.iter().map(|o| o.name.clone()).zip(values).collect(),
             rules,
             no_match,
         };
