@@ -35,6 +35,36 @@ use std::sync::Arc;
 /// assert_eq!(err.as_slice()[0].code.as_str(), "E0201");
 /// assert!(err.to_string().contains("a.rules:1:50"), "{err}");
 /// ```
+///
+/// Hot reload: a service keeps the rule set in an `Arc` behind a lock, builds the new one
+/// aside (a rule set with errors never replaces a good one) and swaps it in; requests that
+/// took the old `Arc` finish on it, later requests see the new one.
+///
+/// ```
+/// use aftersales::{RuleSet, facts::Facts};
+/// use std::sync::{Arc, RwLock};
+/// let v1 = r#"decision discount { output pct: percent = 0%
+///     rule gold when has customer.tier and customer.tier == "gold" then pct = 10% }"#;
+/// let live = Arc::new(RwLock::new(Arc::new(
+///     RuleSet::from_sources([("d.rules".to_string(), v1.to_string())]).unwrap(),
+/// )));
+/// let current = || live.read().map(|g| Arc::clone(&g)).unwrap();
+/// let before = current(); // a request in flight holds the old rules
+///
+/// // a broken edit is refused and the live rules stay
+/// let broken = RuleSet::from_sources([("d.rules".to_string(), "decision discount {".to_string())]);
+/// assert!(broken.is_err());
+///
+/// let v2 = v1.replace("10%", "15%");
+/// let next = Arc::new(RuleSet::from_sources([("d.rules".to_string(), v2)]).unwrap());
+/// *live.write().unwrap() = next;
+///
+/// let facts = |r: &RuleSet| Facts::from_json_str(r.env(),
+///     r#"{"customer": {"id": "K1", "tier": "gold"}}"#).unwrap();
+/// let pct = |r: &RuleSet| r.decide("discount", &facts(r)).unwrap().to_json(r.checked())["outputs"]["pct"].clone();
+/// assert_eq!(pct(&before), "10%");
+/// assert_eq!(pct(&current()), "15%");
+/// ```
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     sources: Arc<SourceMap>,

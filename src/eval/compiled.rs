@@ -271,13 +271,21 @@ impl CompiledDecision {
         let facts = it.facts();
         let words = leaf.words;
         let mut mask: Vec<u64> = leaf.all.to_vec();
-        // the words of the mask still nonzero: once the mask thins out, only they are read
-        let mut live: Vec<usize> = (0..words).collect();
+        // while the mask is dense it is ANDed whole; once it thins out, only the words still
+        // nonzero (`live`) are read
+        let mut live: Vec<usize> = Vec::new();
+        let mut dense = true;
         for bc in leaf.cols.iter() {
             // a column no candidate tests is not read (boolean ones are not evaluated)
-            if !live.iter().any(|w| {
-                mask.get(*w).copied().unwrap_or(0) & bc.tested.get(*w).copied().unwrap_or(0) != 0
-            }) {
+            let needed = if dense {
+                mask.iter().zip(bc.tested.iter()).any(|(m, t)| m & t != 0)
+            } else {
+                live.iter().any(|w| {
+                    mask.get(*w).copied().unwrap_or(0) & bc.tested.get(*w).copied().unwrap_or(0)
+                        != 0
+                })
+            };
+            if !needed {
                 continue;
             }
             let vector = match (&bc.split, self.see(bc.col, facts, d, it)) {
@@ -298,16 +306,36 @@ impl CompiledDecision {
             let Some(bits) = bc.bits.get(vector * words..(vector + 1) * words) else {
                 return Ok(None);
             };
-            live.retain(|w| match (mask.get_mut(*w), bits.get(*w)) {
-                (Some(m), Some(b)) => {
+            if dense {
+                let mut nonzero = 0usize;
+                for (m, b) in mask.iter_mut().zip(bits) {
                     *m &= b;
-                    *m != 0
+                    nonzero += usize::from(*m != 0);
                 }
-                _ => false,
-            });
-            if live.is_empty() {
-                return Ok(Some(Vec::new()));
+                if nonzero == 0 {
+                    return Ok(Some(Vec::new()));
+                }
+                if nonzero * 4 < words {
+                    dense = false;
+                    live = (0..words)
+                        .filter(|w| mask.get(*w).is_some_and(|m| *m != 0))
+                        .collect();
+                }
+            } else {
+                live.retain(|w| match (mask.get_mut(*w), bits.get(*w)) {
+                    (Some(m), Some(b)) => {
+                        *m &= b;
+                        *m != 0
+                    }
+                    _ => false,
+                });
+                if live.is_empty() {
+                    return Ok(Some(Vec::new()));
+                }
             }
+        }
+        if dense {
+            live = (0..words).collect();
         }
         let mut out = Vec::new();
         for w in live {
