@@ -62,6 +62,8 @@ pub struct Stats {
     pub scan_nodes: usize,
     /// Whether the budget ran out.
     pub budget_hit: bool,
+    /// Bytes taken by the bit vectors of bit-vector leaves.
+    pub bit_bytes: usize,
 }
 
 impl Program {
@@ -142,16 +144,16 @@ impl Default for Budget {
 
 impl Budget {
     /// The budget for a decision of `rows` rules: zero fields mean "scaled to the size"
-    /// (4,096 nodes plus 8 per rule; 200,000 live-row entries plus 64 per rule).
+    /// (4,096 nodes plus 4 per rule; 100,000 live-row entries plus 16 per rule).
     fn for_rows(self, rows: usize) -> Budget {
         Budget {
             nodes: if self.nodes == 0 {
-                4_096 + 8 * rows
+                4_096 + 4 * rows
             } else {
                 self.nodes
             },
             work: if self.work == 0 {
-                200_000 + 64 * rows
+                100_000 + 16 * rows
             } else {
                 self.work
             },
@@ -297,6 +299,20 @@ impl CompiledDecision {
                 .filter(|n| matches!(n, Node::Scan(_) | Node::Bits(_)))
                 .count(),
             budget_hit: self.budget_hit,
+            bit_bytes: self
+                .nodes
+                .iter()
+                .map(|n| match n {
+                    Node::Bits(leaf) => {
+                        8 * leaf
+                            .cols
+                            .iter()
+                            .map(|c| c.bits.len() + c.tested.len())
+                            .sum::<usize>()
+                    }
+                    _ => 0,
+                })
+                .sum(),
         }
     }
 
