@@ -165,15 +165,25 @@ fn the_bundled_example_claims_show_every_adjudication_outcome() {
         "NOT_COVERED",
         "LABOR_OVER",
     ] {
-        assert!(reasons.contains(code), "no example claim gives {code}: {reasons:?}");
+        assert!(
+            reasons.contains(code),
+            "no example claim gives {code}: {reasons:?}"
+        );
     }
     let actions: std::collections::BTreeSet<&str> = lines
         .iter()
         .map(|l| l["outputs"]["action"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(actions.into_iter().collect::<Vec<_>>(), ["accept", "reject", "review"]);
+    assert_eq!(
+        actions.into_iter().collect::<Vec<_>>(),
+        ["accept", "reject", "review"]
+    );
     // a claim on a recalled product becomes a campaign claim
-    let c7 = lines.iter().find(|l| l["id"] == "C7").cloned().unwrap_or_default();
+    let c7 = lines
+        .iter()
+        .find(|l| l["id"] == "C7")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(c7["outputs"]["claim_type"], "RC", "{c7}");
 }
 
