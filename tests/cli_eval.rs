@@ -47,10 +47,13 @@ fn check_results(lines: &[serde_json::Value]) {
         .collect();
     assert_eq!(ids, ["C1", "C2", "C3", "C4"], "input order is kept");
     assert_eq!(lines[0]["outputs"]["action"], "accept");
+    assert_eq!(lines[0]["outputs"]["reason"], "ACCEPTED");
     assert_eq!(lines[0]["rules"], serde_json::json!([]));
     assert_eq!(lines[1]["outputs"]["action"], "reject");
+    assert_eq!(lines[1]["outputs"]["reason"], "LATE_SUBMISSION");
     assert_eq!(lines[1]["rules"], serde_json::json!(["late_submission"]));
     assert_eq!(lines[2]["outputs"]["action"], "review");
+    assert_eq!(lines[2]["outputs"]["reason"], "LABOR_OVER");
     assert_eq!(lines[2]["decision"], "adjudicate");
     // the bad record: an error line in its place, naming the path
     assert_eq!(lines[3]["error"]["code"], "missing_field");
@@ -102,10 +105,10 @@ fn standard_input_is_sniffed() {
 #[test]
 fn the_bundled_example_evaluates_cleanly() {
     for (decision, input, n) in [
-        ("adjudicate", "claims", 6),
-        ("coverage", "claims", 6),
-        ("recovery", "claims", 6),
-        ("recalls", "claims", 6),
+        ("adjudicate", "claims", 16),
+        ("coverage", "claims", 16),
+        ("recovery", "claims", 16),
+        ("recalls", "claims", 16),
         ("return_authorization", "returns", 3),
         ("disposition", "returns", 3),
         ("segment", "contacts", 3),
@@ -129,6 +132,59 @@ fn the_bundled_example_evaluates_cleanly() {
         assert_eq!(lines.len(), n);
         assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
     }
+}
+
+#[test]
+fn the_bundled_example_claims_show_every_adjudication_outcome() {
+    let (code, lines, err) = eval(
+        &[
+            "--decision",
+            "adjudicate",
+            "--input",
+            "rules/examples/claims.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let reasons: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .map(|l| l["outputs"]["reason"].as_str().unwrap_or(""))
+        .collect();
+    // every code of the `reject_reason` table (rules/10_codes.rules)
+    for code in [
+        "ACCEPTED",
+        "CAMPAIGN",
+        "NO_CLAIM_TYPE",
+        "BEFORE_IN_SERVICE",
+        "LATE_SUBMISSION",
+        "NO_COST",
+        "DUPLICATE",
+        "NOT_IN_CAMPAIGN",
+        "OPEN_RECALL",
+        "GOODWILL",
+        "NOT_COVERED",
+        "LABOR_OVER",
+    ] {
+        assert!(
+            reasons.contains(code),
+            "no example claim gives {code}: {reasons:?}"
+        );
+    }
+    let actions: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .map(|l| l["outputs"]["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        actions.into_iter().collect::<Vec<_>>(),
+        ["accept", "reject", "review"]
+    );
+    // a claim on a recalled product becomes a campaign claim
+    let c7 = lines
+        .iter()
+        .find(|l| l["id"] == "C7")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(c7["outputs"]["claim_type"], "RC", "{c7}");
 }
 
 #[test]
