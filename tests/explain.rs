@@ -559,3 +559,28 @@ fn eval_explain_adds_the_explanation_after_rules_and_no_match() {
     // no progress bar in a pipe
     assert!(!err.contains('\u{1b}') && !err.contains('█'), "{err:?}");
 }
+
+/// A decision lowered from items explains itself too: the clauses of each policy tried,
+/// under the policy's id, placed at the clause.
+#[test]
+fn coverage_explains_the_clauses_of_each_policy() {
+    let rules = aftersales::RuleSet::load("rules").unwrap_or_else(|e| panic!("{e}"));
+    let line =
+        std::fs::read_to_string("rules/examples/claims.jsonl").unwrap_or_else(|e| panic!("{e}"));
+    let first = line.lines().next().unwrap_or_default();
+    let facts = aftersales::facts::Facts::from_json_str(rules.env(), first)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_today(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default());
+    let (d, why) = rules
+        .explain("coverage", &facts)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(Some(d.clone()), rules.decide("coverage", &facts).ok());
+    let winner = d.rules.first().cloned().unwrap_or_default();
+    assert!(!why.steps.is_empty());
+    // every clause of the covering policy that was tested held
+    let steps: Vec<_> = why.steps.iter().filter(|s| s.rule == winner).collect();
+    assert!(!steps.is_empty(), "{winner}");
+    assert!(steps.iter().all(|s| s.value && s.decision == "coverage"));
+    let text = why.render("coverage", rules.checked(), rules.sources());
+    assert!(text.contains("rules/20_warranty.rules:"), "{text}");
+}

@@ -292,9 +292,7 @@ impl Ctx<'_> {
                                 .map(|raw| {
                                     let raw = raw.trim();
                                     let facts = Facts::from_json_str(this.rules.env(), raw);
-                                    this.record(facts, || {
-                                        id_of(&serde_json::from_str(raw).ok()?)
-                                    })
+                                    this.record(facts, || id_of(&serde_json::from_str(raw).ok()?))
                                 })
                                 .collect();
                         });
@@ -333,11 +331,7 @@ impl Ctx<'_> {
     }
 
     /// Write results in order and count them.
-    fn write(
-        &mut self,
-        results: Vec<(String, bool)>,
-        out: &mut impl Write,
-    ) -> Result<(), String> {
+    fn write(&mut self, results: Vec<(String, bool)>, out: &mut impl Write) -> Result<(), String> {
         for (line, failed) in results {
             self.total += 1;
             self.failed += usize::from(failed);

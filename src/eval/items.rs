@@ -37,6 +37,11 @@ pub(crate) trait ExprEval {
     /// The result of the rules of decision `index` (the plain decision
     /// `checked.decisions[index]`), which an item (a route) completes.
     fn rules(&mut self, index: usize) -> Result<Decision, EvalError>;
+    /// Whether a boolean clause of item `rule` holds (an evaluator that explains records
+    /// the tests made).
+    fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
+        Ok(matches!(self.eval(ir, rule)?, Some(Value::Bool(true))))
+    }
     /// `context.today`, if set. (The items read the date through expressions today;
     /// this is for evaluators and items that need it without one.)
     #[allow(dead_code)]
@@ -101,7 +106,7 @@ impl Outcome {
 }
 
 fn truth(ev: &mut dyn ExprEval, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
-    Ok(matches!(ev.eval(ir, rule)?, Some(Value::Bool(true))))
+    ev.test(ir, rule)
 }
 
 /// An operation's error, naming the item and the place.

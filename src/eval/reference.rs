@@ -108,6 +108,7 @@ fn run_index(
         engine,
         memo: Vec::new(),
         trace,
+        item: None,
     };
     let mut d = it.decision(i)?;
     d.id = facts.id().map(String::from);
@@ -126,6 +127,8 @@ pub(crate) struct Interpreter<'a> {
     memo: Vec<Option<Result<Arc<Decision>, EvalError>>>,
     /// The explanation being recorded, when asked for one.
     trace: Option<trace::Trace>,
+    /// The decision lowered from items being evaluated, if any.
+    item: Option<usize>,
 }
 
 impl super::items::ExprEval for Interpreter<'_> {
@@ -140,6 +143,9 @@ impl super::items::ExprEval for Interpreter<'_> {
     }
     fn rules(&mut self, index: usize) -> Result<Decision, EvalError> {
         Interpreter::rules(self, index)
+    }
+    fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
+        self.item_test(ir, rule)
     }
 }
 
@@ -172,7 +178,13 @@ impl<'a> Interpreter<'a> {
         // a decision lowered from items that need more than rules (a route: its rules,
         // completed)
         match self.checked.items.get(i).and_then(Option::as_ref) {
-            Some(item) => super::items::eval_item(self.checked, i, item, self),
+            Some(item) => {
+                // the item being evaluated, for the steps of its clauses
+                let outer = self.item.replace(i);
+                let r = super::items::eval_item(self.checked, i, item, self);
+                self.item = outer;
+                r
+            }
             None => self.rules(i),
         }
     }
@@ -233,7 +245,12 @@ impl<'a> Interpreter<'a> {
         let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Decision {
             id: None,
             decision: name.clone(),
-            outputs: d.outputs.iter().map(|o| o.name.clone()).zip(values).collect(),
+            outputs: d
+                .outputs
+                .iter()
+                .map(|o| o.name.clone())
+                .zip(values)
+                .collect(),
             rules,
             no_match,
         };

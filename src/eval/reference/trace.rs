@@ -36,7 +36,19 @@ impl Interpreter<'_> {
         if self.trace.is_none() {
             return self.truth(&rule.when, &at);
         }
-        self.traced(&rule.when, &at, decision, rule)
+        self.traced(&rule.when, &at, decision, (&rule.id, rule.span))
+    }
+
+    /// A boolean clause of an item (a warranty's `when`, `covers`, `excludes`, a recall's
+    /// `affects`, …) as a test: with the trace on, its atomic tests are recorded under the
+    /// item's id, placed at the clause.
+    pub(super) fn item_test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
+        let at = At { rule };
+        let decision = match self.item.and_then(|i| self.checked.names.get(i)) {
+            Some(name) if self.trace.is_some() => name.clone(),
+            _ => return self.truth(ir, &at),
+        };
+        self.traced(ir, &at, &decision, (rule, ir.span))
     }
 
     /// `and`, `or` and `not` over a compound are walked (short-circuit, exactly as
@@ -46,7 +58,7 @@ impl Interpreter<'_> {
         ir: &Ir,
         at: &At<'_>,
         decision: &str,
-        rule: &CheckedRule,
+        rule: (&str, crate::diag::Span),
     ) -> Result<bool, EvalError> {
         match &ir.kind {
             IrKind::And(items) => {
@@ -78,7 +90,7 @@ impl Interpreter<'_> {
         ir: &Ir,
         at: &At<'_>,
         decision: &str,
-        rule: &CheckedRule,
+        rule: (&str, crate::diag::Span),
     ) -> Result<bool, EvalError> {
         // a test may read a decision whose own tests are recorded meanwhile: save the
         // frame of the test around it and restore it after
@@ -98,8 +110,8 @@ impl Interpreter<'_> {
         if let Some(t) = self.trace.as_mut() {
             t.steps.push(Step {
                 decision: decision.to_string(),
-                rule: rule.id.clone(),
-                rule_span: rule.span,
+                rule: rule.0.to_string(),
+                rule_span: rule.1,
                 test: Test::Expr(ir.span),
                 value,
                 seen,
