@@ -115,3 +115,50 @@ pub fn grid_bundle(seed: u64) -> String {
         .collect();
     format!(r#"{{"id": "G{seed}", "cell": {{{}}}}}"#, fields.join(", "))
 }
+
+const MAKES: [(&str, &str); 4] = [
+    ("FORD", "ESCAPE"),
+    ("FORD", "F-150"),
+    ("HYUNDAI", "TUCSON"),
+    ("HYUNDAI", "IONIQ 5"),
+];
+const FAULTS: [&str; 12] = [
+    "P0301", "P0325", "P0420", "P0731", "P0700", "P0171", "P0201", "B1000", "C0035", "U0100",
+    "P0A80", "P1326",
+];
+const LABOR_OPS: [(&str, &str); 3] = [("10-2301", "0.8"), ("10-1301", "1.1"), ("10-1201", "0.5")];
+
+/// One warranty claim bundle for the bundled rule set (`rules/`), as a JSONL line: makes,
+/// ages, mileages, faults, submission delays, labour and costs drawn so that every
+/// adjudication outcome occurs.
+pub fn claim_line(seed: u64) -> String {
+    let mut r = Lcg::new(seed);
+    let (make, model) = MAKES[r.below(4) as usize];
+    let year = 2019 + r.below(7);
+    let month = 1 + r.below(12);
+    let day = 1 + r.below(28);
+    let owner = ["original", "original", "subsequent", "fleet"][r.below(4) as usize];
+    let fault = FAULTS[r.below(FAULTS.len() as u64) as usize];
+    let repair_month = 1 + r.below(2);
+    let repair_day = 1 + r.below(28);
+    let submitted = if r.below(5) == 0 {
+        String::new()
+    } else {
+        format!(
+            r#", "submitted_date": "2026-{:02}-{:02}""#,
+            repair_month + r.below(2),
+            1 + r.below(28)
+        )
+    };
+    let (op, std_hours) = LABOR_OPS[r.below(3) as usize];
+    let hours = format!("{}.{}", r.below(2), r.below(10));
+    let _ = std_hours;
+    format!(
+        r#"{{"id": "G{seed}", "product": {{"serial": "S{seed}", "make": "{make}", "model": "{model}", "model_year": {year}, "in_service_date": "{year}-{month:02}-{day:02}", "owner": "{owner}", "market": "us"}}, "claim": {{"id": "G{seed}", "claim_type": "WR", "fault": "{fault}", "repair_date": "2026-{repair_month:02}-{repair_day:02}"{submitted}, "odometer": "{} mi", "labor_op": "{op}", "labor_hours": {hours}, "parts": "USD {}.{:02}", "labor": "USD {}.00", "dealer": "D-{}"}}}}"#,
+        1_000 + r.below(120_000),
+        r.below(2_000),
+        r.below(100),
+        r.below(900),
+        1000 + r.below(50),
+    )
+}
