@@ -1,0 +1,1250 @@
+//! Static analyses read off the compiled decision DAGs (LANGUAGE.md §5.2, §6):
+//!
+//! - **unreachable rules** (`E0301`, warning): a rule in no reachable node of its DAG, with
+//!   the rules that shadow it (the rows that win outright in the `first` nodes its own
+//!   tests lead to), or, where nothing shadows it, "its conditions can never all hold";
+//! - **gaps** (`E0302`, warning, decisions without `otherwise`): an input that no rule
+//!   matches, one per decision;
+//! - **overlaps** (`E0303`, `hit unique` only): two rules that both match one input — an
+//!   error when proven, a warning when the rules' residual conditions (arithmetic, other
+//!   decisions…) leave it open.
+//!
+//! Every gap and overlap is searched breadth-first from the root along edges some input
+//! can take, and its example bundle is built from the constraints of the path (a value in
+//! each ordered region, an id of each set edge, an absent field for an absent edge), with
+//! placeholders for the other required fields. An example is reported only after the
+//! reference interpreter has reproduced the finding on it (`no_match`, or
+//! `not_unique`); where no example could be confirmed, the finding is the weaker warning
+//! without one. The work is bounded (states visited, examples tried, nodes walked), so a
+//! 10,000-rule decision is analysed in a fraction of its compile time.
+//!
+//! ```
+//! use aftersales::compile::analysis::{analyse, FindingKind};
+//! use aftersales::compile::Program;
+//! let (parsed, _, _) = aftersales::check::check_sources([(
+//!     "a.rules".to_string(),
+//!     r#"decision band {
+//!          output level: int = 0
+//!          rule low when has product.model_year and product.model_year < 2020 then level = 1
+//!          rule high when has product.model_year and product.model_year > 2022 then level = 2
+//!          rule mid when has product.model_year and product.model_year in 2021..2021 then level = 3
+//!        }"#
+//!     .to_string(),
+//! )]);
+//! let (checked, _) = aftersales::check::check_full(&parsed);
+//! let program = Program::compile(&checked, &parsed.map);
+//! let findings = analyse(&checked, &program);
+//! let gap = findings.iter().find(|f| f.kind == FindingKind::Gap).unwrap();
+//! assert!(gap.proven);
+//! // the example is a bundle no rule matches
+//! let example = gap.example.as_ref().unwrap();
+//! assert!(example["product"].get("model_year").is_none()
+//!     || [2020, 2022].contains(&example["product"]["model_year"].as_i64().unwrap()));
+//! ```
+
+use super::atoms::{Column, Domain, FieldPath, OrdVal, Test};
+use super::{bool_accepts, intersect, intervals, set_accepts, CompiledDecision, Node, NodeId};
+use super::{Guard, Program};
+use crate::check::ir::{CheckedDecision, InSet, Ir, IrKind};
+use crate::check::Checked;
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use crate::dsl::ast::HitPolicy;
+use crate::eval::EvalError;
+use crate::types::{Env, SchemaId, Type};
+use crate::value::{Currency, Distance, DistanceUnit, Money, Value};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value as J};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Paths (states) the example search visits per decision at most.
+const MAX_STATES: usize = 10_000;
+/// Times one node is expanded at most, each time along another path.
+const VISITS_PER_NODE: u8 = 3;
+/// Examples built and checked with the reference interpreter per decision at most.
+const MAX_VERIFY: usize = 48;
+/// As [`MAX_VERIFY`], for decisions over [`LARGE`] rows (each check scans every rule).
+const MAX_VERIFY_LARGE: usize = 6;
+/// Rows beyond which a decision counts as large.
+const LARGE: usize = 5_000;
+/// Distinct overlapping pairs reported per decision at most.
+const MAX_PAIRS: usize = 16;
+/// The date `context.today` is set to where a path does not need another.
+const TODAY: &str = "2026-01-01";
+/// The instant `context.now` is set to.
+const NOW: &str = "2026-01-01T12:00:00Z";
+
+/// The kind of a [`Finding`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FindingKind {
+    /// A rule no input can reach (`E0301`).
+    Unreachable,
+    /// An input no rule matches, in a decision without `otherwise` (`E0302`).
+    Gap,
+    /// Two rules of a `hit unique` decision that both match an input (`E0303`).
+    Overlap,
+}
+
+/// One result of [`analyse`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// What was found.
+    pub kind: FindingKind,
+    /// The decision it is in.
+    pub decision: String,
+    /// The rules concerned: the unreachable rule; the two overlapping rules in order;
+    /// none for a gap.
+    pub rules: Vec<String>,
+    /// For an unreachable rule, the rules that take all its inputs, in order; empty when
+    /// its own conditions can never all hold.
+    pub shadowed_by: Vec<String>,
+    /// A bundle (as JSON) that reproduces the finding, confirmed with the reference
+    /// interpreter: a gap's example gives `no_match`, an overlap's `not_unique`.
+    pub example: Option<J>,
+    /// Whether the finding is certain: unreachable rules always are; gaps and overlaps
+    /// when their example was confirmed.
+    pub proven: bool,
+    /// Where to report it: the rule (the second rule of an overlap), or the decision's
+    /// name for a gap.
+    pub span: Span,
+    /// The other place worth showing (the first rule of an overlap).
+    pub related: Option<Span>,
+}
+
+impl Finding {
+    /// The diagnostic of this finding: `E0301` warning, `E0302` warning, `E0303` error
+    /// when proven and warning otherwise. The example is in the help text, as one line of
+    /// JSON.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let example = self
+            .example
+            .as_ref()
+            .map(|e| format!("for example: {e}"))
+            .unwrap_or_default();
+        let names = |v: &[String]| {
+            v.iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let rule = self.rules.first().cloned().unwrap_or_default();
+        match self.kind {
+            FindingKind::Unreachable => {
+                let (msg, help) = if self.shadowed_by.is_empty() {
+                    (
+                        format!(
+                            "rule `{rule}` of `{}` is unreachable: its conditions can never all hold",
+                            self.decision
+                        ),
+                        "no input satisfies every condition of this rule".to_string(),
+                    )
+                } else {
+                    let s = if self.shadowed_by.len() == 1 { "" } else { "s" };
+                    (
+                        format!(
+                            "rule `{rule}` of `{}` is unreachable: earlier rule{s} {} take{} all its inputs",
+                            self.decision,
+                            names(&self.shadowed_by),
+                            if s.is_empty() { "s" } else { "" }
+                        ),
+                        "move it before the rules that shadow it, narrow them, or remove it"
+                            .to_string(),
+                    )
+                };
+                Diagnostic::warning(Code::UnreachableRule, msg)
+                    .at(self.span)
+                    .with_label("never matches")
+                    .with_help(help)
+            }
+            FindingKind::Gap => {
+                let msg = if self.proven {
+                    format!(
+                        "decision `{}` has no `otherwise`, and some inputs match no rule",
+                        self.decision
+                    )
+                } else {
+                    format!(
+                        "decision `{}` has no `otherwise`, and some inputs may match no rule \
+                         (could not prove or refute)",
+                        self.decision
+                    )
+                };
+                let help = if self.proven {
+                    format!("{example}; add an `otherwise`, or a rule for such inputs")
+                } else {
+                    "add an `otherwise`, or a rule for the inputs the rules' conditions leave out"
+                        .to_string()
+                };
+                Diagnostic::warning(Code::Gap, msg)
+                    .at(self.span)
+                    .with_label("gap")
+                    .with_help(help)
+            }
+            FindingKind::Overlap => {
+                let first = rule;
+                let second = self.rules.get(1).cloned().unwrap_or_default();
+                let mut d = if self.proven {
+                    Diagnostic::error(
+                        Code::Overlap,
+                        format!(
+                            "rules `{first}` and `{second}` of `hit unique` decision `{}` both match some inputs",
+                            self.decision
+                        ),
+                    )
+                    .with_help(format!(
+                        "{example}; make their conditions exclusive, or use `hit first`"
+                    ))
+                } else {
+                    Diagnostic::warning(
+                        Code::Overlap,
+                        format!(
+                            "rules `{first}` and `{second}` of `hit unique` decision `{}` may overlap; \
+                             could not prove or refute",
+                            self.decision
+                        ),
+                    )
+                    .with_help(
+                        "their compiled tests overlap and the rest of their conditions decide; \
+                         at run time two matches are an error",
+                    )
+                };
+                d = d.at(self.span).with_label("overlaps");
+                if let Some(r) = self.related {
+                    d = d.with_related(r, format!("`{first}` is here"));
+                }
+                d
+            }
+        }
+    }
+}
+
+/// The diagnostics of a list of findings, in their order.
+pub fn diagnostics(findings: &[Finding]) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for f in findings {
+        out.push(f.diagnostic());
+    }
+    out
+}
+
+/// Analyse every compiled decision of `program` (compiled from `checked`): unreachable
+/// rules, gaps and overlaps, in decision order.
+pub fn analyse(checked: &Checked, program: &Program) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, d) in checked.decisions.iter().enumerate() {
+        let (Some(d), Some(c)) = (d.as_ref(), program.decision(i)) else {
+            continue;
+        };
+        let a = Analysis::new(checked, d, c, i);
+        a.unreachable(&mut out);
+        a.search(&mut out);
+    }
+    out
+}
+
+/// What the analysis knows of one column.
+struct ColInfo {
+    /// The field it reads (`context.today` for `effective`).
+    path: Option<FieldPath>,
+    /// The field's type.
+    ty: Option<Type>,
+    /// Whether a validated bundle that passes the guards can lack the value.
+    can_be_absent: bool,
+    /// The number of ids of a set column.
+    size: u32,
+}
+
+/// A constraint one edge puts on the bundle.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// Region `r` of the ordered node `node`.
+    Region { node: NodeId, r: usize },
+    /// The column's value is absent.
+    Absent(u32),
+    /// The set column's value is this id.
+    Id(u32, u32),
+    /// The set column's value is none of the ids of set node `node`.
+    Other(u32, NodeId),
+    /// The boolean column has this value.
+    Bool(u32, bool),
+    /// No constraint (`then` of a `first` node).
+    Free,
+}
+
+/// What a path asks of one field.
+#[derive(Debug, Clone, Default)]
+struct Con {
+    present: Option<bool>,
+    /// Exclusive bounds and an exact value of an ordered field.
+    lo: Option<OrdVal>,
+    hi: Option<OrdVal>,
+    eq: Option<OrdVal>,
+    /// The id of a set field, or the ids it must not be.
+    id: Option<u32>,
+    not_ids: BTreeSet<u32>,
+    currency: Option<Currency>,
+    size: u32,
+}
+
+/// The constraints of one path from the root.
+#[derive(Debug, Clone, Default)]
+struct PathCons {
+    fields: Vec<(FieldPath, Ty, Con)>,
+}
+
+/// The type of a constrained field, with whether it is a set column.
+#[derive(Debug, Clone)]
+struct Ty {
+    ty: Type,
+    set: bool,
+}
+
+struct Analysis<'a> {
+    checked: &'a Checked,
+    env: &'a Env,
+    d: &'a CheckedDecision,
+    c: &'a CompiledDecision,
+    cols: Vec<ColInfo>,
+    roots: BTreeSet<SchemaId>,
+    context: Option<SchemaId>,
+    guard_currency: Vec<(FieldPath, Currency)>,
+}
+
+/// The type of the field at `path`, and whether any step of it is optional.
+fn field_of(env: &Env, path: &FieldPath) -> Option<(Type, bool)> {
+    let mut schema = env.schemas.get(path.root.0 as usize)?;
+    let mut optional = false;
+    let mut ty = None;
+    let n = path.fields.len();
+    for (k, f) in path.fields.iter().enumerate() {
+        let field = schema.fields.get(*f as usize)?;
+        optional |= field.optional;
+        ty = Some(field.ty.clone());
+        if k + 1 < n {
+            match &field.ty {
+                Type::Record(s) => schema = env.schemas.get(s.0 as usize)?,
+                _ => return None,
+            }
+        }
+    }
+    ty.map(|t| (t, optional))
+}
+
+/// Whether some value of type `ty` lies in region `r` of `consts`.
+fn region_feasible(ty: Option<&Type>, consts: &[OrdVal], r: usize) -> bool {
+    if r % 2 == 1 {
+        return true;
+    }
+    let i = r / 2;
+    let lo = i.checked_sub(1).and_then(|k| consts.get(k));
+    let hi = consts.get(i);
+    between_feasible(ty, lo, hi)
+}
+
+/// Whether some value of type `ty` lies strictly between `lo` and `hi` (unbounded where
+/// `None`). Liberal: `true` unless certainly empty.
+fn between_feasible(ty: Option<&Type>, lo: Option<&OrdVal>, hi: Option<&OrdVal>) -> bool {
+    match (lo, hi) {
+        (Some(a), Some(b)) if a >= b => false,
+        (Some(OrdVal::Num(a)), Some(OrdVal::Num(b))) if ty == Some(&Type::Int) => {
+            a.floor() + Decimal::ONE < *b
+        }
+        (Some(OrdVal::Int(a)), Some(OrdVal::Int(b))) if ty == Some(&Type::Date) => b - a > 1,
+        (None, Some(OrdVal::Text(b))) => !b.is_empty(),
+        (None, Some(OrdVal::Num(b))) if matches!(ty, Some(Type::Distance | Type::Duration(_))) => {
+            *b > Decimal::ZERO
+        }
+        _ => true,
+    }
+}
+
+impl<'a> Analysis<'a> {
+    fn new(
+        checked: &'a Checked,
+        d: &'a CheckedDecision,
+        c: &'a CompiledDecision,
+        index: usize,
+    ) -> Analysis<'a> {
+        let env = &checked.env;
+        let context = env
+            .schemas
+            .iter()
+            .position(|s| s.name == "context")
+            .map(|i| SchemaId(i as u32));
+        let today = context.and_then(|s| {
+            let f = env.schemas.get(s.0 as usize)?.field_index("today")?;
+            Some(FieldPath {
+                root: s,
+                fields: vec![f as u16].into(),
+            })
+        });
+        let cols = c
+            .columns
+            .iter()
+            .map(|col| match col {
+                Column::Ord { path, .. } | Column::Set { path, .. } => {
+                    let f = field_of(env, path);
+                    let size = match col {
+                        Column::Set { domain, .. } => match domain {
+                            Domain::Enum(e) => env
+                                .enums
+                                .get(*e as usize)
+                                .map_or(0, |d| d.variants.len() as u32),
+                            Domain::Code(t) => env
+                                .tables
+                                .get(t.0 as usize)
+                                .map_or(0, |t| t.codes.len() as u32),
+                            Domain::Bool => 2,
+                        },
+                        _ => 0,
+                    };
+                    ColInfo {
+                        path: Some(path.clone()),
+                        can_be_absent: Some(path.root) != context
+                            && f.as_ref().is_none_or(|(_, o)| *o),
+                        ty: f.map(|(t, _)| t),
+                        size,
+                    }
+                }
+                Column::Today => ColInfo {
+                    path: today.clone(),
+                    ty: Some(Type::Date),
+                    can_be_absent: false,
+                    size: 0,
+                },
+                Column::Bool { .. } => ColInfo {
+                    path: None,
+                    ty: None,
+                    can_be_absent: false,
+                    size: 0,
+                },
+            })
+            .collect();
+        let guard_currency = c
+            .guards
+            .iter()
+            .filter_map(|g| match g {
+                Guard::Currency(p, cur) => Some((p.clone(), *cur)),
+                _ => None,
+            })
+            .collect();
+        Analysis {
+            checked,
+            env,
+            d,
+            c,
+            cols,
+            roots: roots_read(checked, index),
+            context,
+            guard_currency,
+        }
+    }
+
+    fn rule_name(&self, row: u32) -> String {
+        self.c
+            .rows
+            .get(row as usize)
+            .and_then(|r| self.d.rules.get(r.rule as usize))
+            .map(|r| r.id.clone())
+            .unwrap_or_default()
+    }
+
+    fn rule_span(&self, row: u32) -> Span {
+        self.c
+            .rows
+            .get(row as usize)
+            .and_then(|r| self.d.rules.get(r.rule as usize))
+            .map_or(self.d.span, |r| r.span)
+    }
+
+    fn has_residual(&self, row: u32) -> bool {
+        self.c
+            .rows
+            .get(row as usize)
+            .is_none_or(|r| r.has_residual)
+    }
+
+    fn ty(&self, col: u32) -> Option<&Type> {
+        self.cols.get(col as usize).and_then(|c| c.ty.as_ref())
+    }
+
+    fn absent_ok(&self, col: u32) -> bool {
+        self.cols
+            .get(col as usize)
+            .is_some_and(|c| c.can_be_absent)
+    }
+
+    /// An id of set column `col` that is not among `ids`.
+    fn other_id(&self, col: u32, ids: &[u32]) -> Option<u32> {
+        let size = self.cols.get(col as usize).map_or(0, |c| c.size);
+        (0..size).find(|i| ids.binary_search(i).is_err())
+    }
+
+    /// The edges some input can take out of `node`, each with its constraint.
+    fn edges(&self, id: NodeId, node: &Node, out: &mut Vec<(NodeId, Step)>) {
+        out.clear();
+        match node {
+            Node::NoMatch | Node::Leaf(_) | Node::Scan(_) => {}
+            Node::Try { then, .. } => out.extend(then.map(|t| (t, Step::Free))),
+            Node::Ord {
+                col,
+                consts,
+                children,
+                absent,
+            } => {
+                let ty = self.ty(*col);
+                for (r, child) in children.iter().enumerate() {
+                    if out.iter().any(|(c, _)| c == child) {
+                        continue;
+                    }
+                    if region_feasible(ty, consts, r) {
+                        out.push((*child, Step::Region { node: id, r }));
+                    }
+                }
+                if self.absent_ok(*col) {
+                    out.push((*absent, Step::Absent(*col)));
+                }
+            }
+            Node::Set {
+                col,
+                ids,
+                children,
+                other,
+                absent,
+            } => {
+                for (k, child) in children.iter().enumerate() {
+                    if let Some(i) = ids.get(k) {
+                        out.push((*child, Step::Id(*col, *i)));
+                    }
+                }
+                if self.other_id(*col, ids).is_some() {
+                    out.push((*other, Step::Other(*col, id)));
+                }
+                if self.absent_ok(*col) {
+                    out.push((*absent, Step::Absent(*col)));
+                }
+            }
+            Node::Bool { col, yes, no } => {
+                out.push((*yes, Step::Bool(*col, true)));
+                out.push((*no, Step::Bool(*col, false)));
+            }
+        }
+    }
+
+    /// Unreachable rows: those in no node reachable along edges some input can take.
+    fn unreachable(&self, out: &mut Vec<Finding>) {
+        let n = self.c.nodes.len();
+        let mut seen = vec![false; n];
+        let mut reached = vec![false; self.c.rows.len()];
+        let mut stack: Vec<NodeId> = vec![0];
+        let mut edges = Vec::new();
+        if n == 0 {
+            return;
+        }
+        if let Some(s) = seen.get_mut(0) {
+            *s = true;
+        }
+        while let Some(id) = stack.pop() {
+            let Some(node) = self.c.nodes.get(id as usize) else {
+                continue;
+            };
+            let mut mark = |r: u32| {
+                if let Some(x) = reached.get_mut(r as usize) {
+                    *x = true;
+                }
+            };
+            match node {
+                Node::Try { rows, .. } | Node::Leaf(rows) => rows.iter().for_each(|r| mark(*r)),
+                Node::Scan(rows) => rows.iter().for_each(|(r, _)| mark(*r)),
+                _ => {}
+            }
+            self.edges(id, node, &mut edges);
+            for (child, _) in &edges {
+                if let Some(s) = seen.get_mut(*child as usize) {
+                    if !*s {
+                        *s = true;
+                        stack.push(*child);
+                    }
+                }
+            }
+        }
+        // the shadow walks together take at most about as many steps as the DAG has
+        // nodes (plus a floor), so large decisions stay linear
+        let mut budget = 4 * n + 200_000;
+        let mut stamp = vec![u32::MAX; n];
+        for (row, r) in reached.iter().enumerate() {
+            if *r {
+                continue;
+            }
+            let row = row as u32;
+            let shadow = if self.c.first {
+                self.shadows(row, &mut stamp, &mut budget)
+            } else {
+                Vec::new()
+            };
+            out.push(Finding {
+                kind: FindingKind::Unreachable,
+                decision: self.d.name.clone(),
+                rules: vec![self.rule_name(row)],
+                shadowed_by: shadow.into_iter().map(|r| self.rule_name(r)).collect(),
+                example: None,
+                proven: true,
+                span: self.rule_span(row),
+                related: None,
+            });
+        }
+    }
+
+    /// The rows winning outright in the `first` nodes that the inputs passing `row`'s own
+    /// tests reach, in order.
+    fn shadows(&self, row: u32, stamp: &mut [u32], budget: &mut usize) -> Vec<u32> {
+        let Some(r) = self.c.rows.get(row as usize) else {
+            return Vec::new();
+        };
+        let group = |col: u32| r.tests.iter().find(|(c, _)| *c == col).map(|(_, t)| t);
+        let mut found: BTreeSet<u32> = BTreeSet::new();
+        let mut stack: Vec<NodeId> = vec![0];
+        let mut edges = Vec::new();
+        while let Some(id) = stack.pop() {
+            if *budget == 0 {
+                break;
+            }
+            *budget -= 1;
+            let Some(slot) = stamp.get_mut(id as usize) else {
+                continue;
+            };
+            if *slot == row {
+                continue;
+            }
+            *slot = row;
+            let Some(node) = self.c.nodes.get(id as usize) else {
+                continue;
+            };
+            if let Node::Try { rows, .. } = node {
+                if let Some(w) = rows.iter().find(|w| !self.has_residual(**w)) {
+                    found.insert(*w);
+                }
+            }
+            self.edges(id, node, &mut edges);
+            for (child, step) in &edges {
+                let keep = match step {
+                    Step::Free => true,
+                    Step::Region { node, r: region } => match self.c.nodes.get(*node as usize) {
+                        Some(Node::Ord { col, consts, .. }) => match group(*col) {
+                            None => true,
+                            Some(tests) => accepts_region(tests, consts, *region),
+                        },
+                        _ => true,
+                    },
+                    Step::Absent(col) => group(*col).is_none_or(|ts| {
+                        ts.iter().all(|t| {
+                            matches!(
+                                t,
+                                Test::Ord { absent: true, .. } | Test::Set { absent: true, .. }
+                            )
+                        })
+                    }),
+                    Step::Id(col, i) => {
+                        group(*col).is_none_or(|ts| ts.iter().all(|t| set_accepts(t, *i)))
+                    }
+                    Step::Other(col, node) => match (group(*col), self.c.nodes.get(*node as usize))
+                    {
+                        (None, _) => true,
+                        (Some(ts), Some(Node::Set { ids, .. })) => self
+                            .other_id(*col, ids)
+                            .is_some_and(|i| ts.iter().all(|t| set_accepts(t, i))),
+                        _ => true,
+                    },
+                    Step::Bool(col, b) => group(*col).is_none_or(|ts| bool_accepts(ts, *b)),
+                };
+                if keep {
+                    stack.push(*child);
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+
+    /// Breadth-first search for gaps and overlaps, each confirmed with an example.
+    fn search(&self, out: &mut Vec<Finding>) {
+        let want_gap = self.d.otherwise.is_none();
+        let unique = matches!(self.d.hit, HitPolicy::Unique);
+        if !want_gap && !unique {
+            return;
+        }
+        let max_verify = if self.c.rows.len() > LARGE {
+            MAX_VERIFY_LARGE
+        } else {
+            MAX_VERIFY
+        };
+        let mut verified = 0usize;
+        let mut gap: Option<J> = None;
+        let mut gap_seen = false;
+        // pairs in order of discovery: (first row, second row, example)
+        let mut pairs: Vec<(u32, u32, Option<J>)> = Vec::new();
+        let mut visits = vec![0u8; self.c.nodes.len()];
+        let mut queue: VecDeque<(NodeId, PathCons)> = VecDeque::new();
+        queue.push_back((0, PathCons::default()));
+        let mut states = 0usize;
+        let mut truncated = false;
+        let mut edges = Vec::new();
+        while let Some((id, path)) = queue.pop_front() {
+            states += 1;
+            if states > MAX_STATES {
+                truncated = true;
+                break;
+            }
+            let Some(node) = self.c.nodes.get(id as usize) else {
+                continue;
+            };
+            match node {
+                Node::NoMatch if want_gap && gap.is_none() => {
+                    gap_seen = true;
+                    if verified < max_verify {
+                        verified += 1;
+                        gap = self.example(&path).filter(|e| self.is_gap(e));
+                    }
+                }
+                Node::Leaf(rows) => {
+                    if want_gap && gap.is_none() && rows.iter().all(|r| self.has_residual(*r)) {
+                        gap_seen = true;
+                        if verified < max_verify {
+                            verified += 1;
+                            gap = self.example(&path).filter(|e| self.is_gap(e));
+                        }
+                    }
+                    if let (true, Some(a), Some(b)) = (unique, rows.first(), rows.get(1)) {
+                        let k = match pairs.iter().position(|p| p.0 == *a && p.1 == *b) {
+                            Some(k) => Some(k),
+                            None if pairs.len() < MAX_PAIRS => {
+                                pairs.push((*a, *b, None));
+                                Some(pairs.len() - 1)
+                            }
+                            None => None,
+                        };
+                        if let Some(p) = k.and_then(|k| pairs.get_mut(k)) {
+                            if p.2.is_none() && verified < max_verify {
+                                verified += 1;
+                                let names = [self.rule_name(*a), self.rule_name(*b)];
+                                p.2 = self.example(&path).filter(|e| self.is_overlap(e, &names));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            self.edges(id, node, &mut edges);
+            for (child, step) in &edges {
+                let Some(v) = visits.get_mut(*child as usize) else {
+                    continue;
+                };
+                if *v >= VISITS_PER_NODE {
+                    continue;
+                }
+                if let Some(next) = self.apply(&path, *step) {
+                    *v += 1;
+                    queue.push_back((*child, next));
+                }
+            }
+        }
+        if want_gap && (gap.is_some() || gap_seen || (truncated && self.nomatch_reachable())) {
+            out.push(Finding {
+                kind: FindingKind::Gap,
+                decision: self.d.name.clone(),
+                rules: Vec::new(),
+                shadowed_by: Vec::new(),
+                proven: gap.is_some(),
+                example: gap,
+                span: self.d.span,
+                related: None,
+            });
+        }
+        for (a, b, example) in pairs {
+            out.push(Finding {
+                kind: FindingKind::Overlap,
+                decision: self.d.name.clone(),
+                rules: vec![self.rule_name(a), self.rule_name(b)],
+                shadowed_by: Vec::new(),
+                proven: example.is_some(),
+                example,
+                span: self.rule_span(b),
+                related: Some(self.rule_span(a)),
+            });
+        }
+    }
+
+    /// Whether a `NoMatch` node is reachable at all (for a search cut short).
+    fn nomatch_reachable(&self) -> bool {
+        let n = self.c.nodes.len();
+        let mut seen = vec![false; n];
+        let mut stack: Vec<NodeId> = vec![0];
+        let mut edges = Vec::new();
+        while let Some(id) = stack.pop() {
+            let Some(node) = self.c.nodes.get(id as usize) else {
+                continue;
+            };
+            if matches!(node, Node::NoMatch) {
+                return true;
+            }
+            self.edges(id, node, &mut edges);
+            for (child, _) in &edges {
+                if let Some(s) = seen.get_mut(*child as usize) {
+                    if !*s {
+                        *s = true;
+                        stack.push(*child);
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// The constraints of `path` and one more step; `None` if no input satisfies both.
+    fn apply(&self, path: &PathCons, step: Step) -> Option<PathCons> {
+        let col = match step {
+            Step::Free | Step::Bool(..) => return Some(path.clone()),
+            Step::Region { node, .. } => match self.c.nodes.get(node as usize)? {
+                Node::Ord { col, .. } => *col,
+                _ => return None,
+            },
+            Step::Absent(c) | Step::Id(c, _) | Step::Other(c, _) => c,
+        };
+        let info = self.cols.get(col as usize)?;
+        let fp = info.path.clone()?;
+        let ty = info.ty.clone()?;
+        let mut next = path.clone();
+        let k = match next.fields.iter().position(|(p, _, _)| *p == fp) {
+            Some(k) => k,
+            None => {
+                let set = matches!(self.c.columns.get(col as usize), Some(Column::Set { .. }));
+                next.fields.push((
+                    fp,
+                    Ty { ty, set },
+                    Con {
+                        size: info.size,
+                        ..Con::default()
+                    },
+                ));
+                next.fields.len() - 1
+            }
+        };
+        let (_, ty, con) = next.fields.get_mut(k)?;
+        let present = |con: &mut Con, p: bool| -> Option<()> {
+            match con.present {
+                Some(q) if q != p => None,
+                _ => {
+                    con.present = Some(p);
+                    Some(())
+                }
+            }
+        };
+        match step {
+            Step::Absent(_) => present(con, false)?,
+            Step::Region { node, r } => {
+                present(con, true)?;
+                let Some(Node::Ord { consts, .. }) = self.c.nodes.get(node as usize) else {
+                    return None;
+                };
+                if let Some(Column::Ord { money: Some(cur), .. }) =
+                    self.c.columns.get(col as usize)
+                {
+                    if con.currency.is_some_and(|c| c != *cur) {
+                        return None;
+                    }
+                    con.currency = Some(*cur);
+                }
+                let i = r / 2;
+                if r % 2 == 1 {
+                    let v = consts.get(i)?.clone();
+                    if con.eq.as_ref().is_some_and(|e| *e != v) {
+                        return None;
+                    }
+                    con.eq = Some(v);
+                } else {
+                    if let Some(lo) = i.checked_sub(1).and_then(|k| consts.get(k)) {
+                        if con.lo.as_ref().is_none_or(|l| lo > l) {
+                            con.lo = Some(lo.clone());
+                        }
+                    }
+                    if let Some(hi) = consts.get(i) {
+                        if con.hi.as_ref().is_none_or(|h| hi < h) {
+                            con.hi = Some(hi.clone());
+                        }
+                    }
+                }
+                if let Some(e) = &con.eq {
+                    if con.lo.as_ref().is_some_and(|l| e <= l)
+                        || con.hi.as_ref().is_some_and(|h| e >= h)
+                    {
+                        return None;
+                    }
+                } else if !between_feasible(Some(&ty.ty), con.lo.as_ref(), con.hi.as_ref()) {
+                    return None;
+                }
+            }
+            Step::Id(_, i) => {
+                present(con, true)?;
+                if con.id.is_some_and(|j| j != i) || con.not_ids.contains(&i) {
+                    return None;
+                }
+                con.id = Some(i);
+            }
+            Step::Other(_, node) => {
+                present(con, true)?;
+                let Some(Node::Set { ids, .. }) = self.c.nodes.get(node as usize) else {
+                    return None;
+                };
+                con.not_ids.extend(ids.iter().copied());
+                if let Some(j) = con.id {
+                    if con.not_ids.contains(&j) {
+                        return None;
+                    }
+                } else if (0..con.size).all(|i| con.not_ids.contains(&i)) {
+                    return None;
+                }
+            }
+            Step::Free | Step::Bool(..) => {}
+        }
+        Some(next)
+    }
+
+    /// An example bundle meeting the constraints of `path`, if one can be written.
+    fn example(&self, path: &PathCons) -> Option<J> {
+        let mut obj = Map::new();
+        obj.insert("id".into(), "example".into());
+        let mut roots = self.roots.clone();
+        roots.extend(path.fields.iter().map(|(p, _, _)| p.root));
+        if let Some(c) = self.context {
+            roots.insert(c);
+        }
+        for root in roots {
+            let schema = self.env.schemas.get(root.0 as usize)?;
+            let mut rec = self.placeholder_record(root, 0)?;
+            if Some(root) == self.context {
+                rec.insert("today".into(), TODAY.into());
+                rec.insert("now".into(), NOW.into());
+            }
+            obj.insert(schema.name.clone(), J::Object(rec));
+        }
+        for (fp, ty, con) in &path.fields {
+            let value = match con.present {
+                Some(false) => None,
+                _ => Some(self.pick(fp, ty, con)?),
+            };
+            self.set(&mut obj, fp, value)?;
+        }
+        Some(J::Object(obj))
+    }
+
+    /// Write `value` (or remove the field, for `None`) at `fp` in the bundle.
+    fn set(&self, obj: &mut Map<String, J>, fp: &FieldPath, value: Option<J>) -> Option<()> {
+        let mut schema = self.env.schemas.get(fp.root.0 as usize)?;
+        let mut cur = obj.get_mut(&schema.name)?.as_object_mut()?;
+        let n = fp.fields.len();
+        for (k, f) in fp.fields.iter().enumerate() {
+            let field = schema.fields.get(*f as usize)?;
+            if k + 1 == n {
+                match value {
+                    Some(v) => {
+                        cur.insert(field.name.clone(), v);
+                    }
+                    None => {
+                        cur.remove(&field.name);
+                    }
+                }
+                return Some(());
+            }
+            let Type::Record(s) = &field.ty else {
+                return None;
+            };
+            if value.is_none() && !cur.contains_key(&field.name) {
+                return Some(());
+            }
+            if !cur.contains_key(&field.name) {
+                let rec = self.placeholder_record(*s, 1)?;
+                cur.insert(field.name.clone(), J::Object(rec));
+            }
+            schema = self.env.schemas.get(s.0 as usize)?;
+            cur = cur.get_mut(&field.name)?.as_object_mut()?;
+        }
+        Some(())
+    }
+
+    /// A record of schema `s` with a placeholder in every required field.
+    fn placeholder_record(&self, s: SchemaId, depth: usize) -> Option<Map<String, J>> {
+        if depth > 8 {
+            return None;
+        }
+        let schema = self.env.schemas.get(s.0 as usize)?;
+        let mut rec = Map::new();
+        if Some(s) == self.context {
+            return Some(rec);
+        }
+        for f in schema.fields.iter().filter(|f| !f.optional) {
+            let v = match &f.ty {
+                Type::Record(r) => J::Object(self.placeholder_record(*r, depth + 1)?),
+                ty => self.placeholder(ty, None)?,
+            };
+            rec.insert(f.name.clone(), v);
+        }
+        Some(rec)
+    }
+
+    /// A valid value of type `ty` (money in `currency` where given).
+    fn placeholder(&self, ty: &Type, currency: Option<Currency>) -> Option<J> {
+        let v = match ty {
+            Type::Bool => Value::Bool(false),
+            Type::Int => Value::Int(0),
+            Type::Decimal => Value::Decimal(Decimal::ZERO),
+            Type::Percent => Value::Percent(Decimal::ZERO),
+            Type::Money => Value::Money(Money {
+                currency: currency.or(self.env.units.currency).or(Currency::new("USD"))?,
+                amount: Decimal::ZERO,
+            }),
+            Type::Text | Type::Label => Value::Text(Arc::from("x")),
+            Type::Date => return Some(TODAY.into()),
+            Type::DateTime => return Some(NOW.into()),
+            Type::Duration(kind) => Value::Duration(match kind {
+                crate::types::DurationKind::Exact => crate::value::Duration::Exact(Decimal::ZERO),
+                crate::types::DurationKind::Calendar => crate::value::Duration::Months(0),
+                crate::types::DurationKind::Business => {
+                    crate::value::Duration::BusinessDays(Decimal::ZERO)
+                }
+            }),
+            Type::Distance => Value::Distance(Distance {
+                value: Decimal::ZERO,
+                unit: DistanceUnit::Km,
+            }),
+            Type::Enum(e) => {
+                self.env.enums.get(e.0 as usize)?.variants.first()?;
+                Value::Enum(0)
+            }
+            Type::Code(t) => {
+                self.env.tables.get(t.0 as usize)?.codes.first()?;
+                Value::Code(0)
+            }
+            Type::Set(_) => return Some(J::Array(Vec::new())),
+            Type::Record(_) | Type::Any => return None,
+        };
+        Some(crate::facts::value_styled(ty, &v, self.env, false))
+    }
+
+    /// A value of field `fp` meeting `con`, as JSON.
+    fn pick(&self, fp: &FieldPath, ty: &Ty, con: &Con) -> Option<J> {
+        let currency = con.currency.or_else(|| {
+            self.guard_currency
+                .iter()
+                .find(|(p, _)| p == fp)
+                .map(|(_, c)| *c)
+        });
+        if ty.set {
+            let id = match con.id {
+                Some(i) => i,
+                None => (0..con.size).find(|i| !con.not_ids.contains(i))?,
+            };
+            let v = match &ty.ty {
+                Type::Enum(_) => Value::Enum(id),
+                Type::Code(_) => Value::Code(id),
+                Type::Bool => Value::Bool(id == 1),
+                _ => return None,
+            };
+            return Some(crate::facts::value_styled(&ty.ty, &v, self.env, false));
+        }
+        if con.eq.is_none() && con.lo.is_none() && con.hi.is_none() {
+            return self.placeholder(&ty.ty, currency);
+        }
+        let v = match &con.eq {
+            Some(e) => e.clone(),
+            None => pick_between(&ty.ty, con.lo.as_ref(), con.hi.as_ref())?,
+        };
+        let value = match (&ty.ty, v) {
+            (Type::Int, OrdVal::Num(d)) => {
+                if !d.fract().is_zero() {
+                    return None;
+                }
+                Value::Int(i64::try_from(d).ok()?)
+            }
+            (Type::Decimal, OrdVal::Num(d)) => Value::Decimal(d),
+            (Type::Percent, OrdVal::Num(d)) => Value::Percent(d),
+            (Type::Money, OrdVal::Num(d)) => Value::Money(Money {
+                currency: currency.or(self.env.units.currency).or(Currency::new("USD"))?,
+                amount: d,
+            }),
+            (Type::Distance, OrdVal::Num(d)) => Value::Distance(Distance {
+                value: d,
+                unit: DistanceUnit::Km,
+            }),
+            (Type::Duration(kind), OrdVal::Num(d)) => Value::Duration(match kind {
+                crate::types::DurationKind::Exact => crate::value::Duration::Exact(d),
+                crate::types::DurationKind::Calendar => {
+                    crate::value::Duration::Months(i64::try_from(d).ok()?)
+                }
+                crate::types::DurationKind::Business => crate::value::Duration::BusinessDays(d),
+            }),
+            (Type::Date, OrdVal::Int(days)) => Value::Date(
+                chrono::NaiveDate::from_num_days_from_ce_opt(i32::try_from(days).ok()?)?,
+            ),
+            (Type::DateTime, OrdVal::Int(ns)) => {
+                let secs = i64::try_from(ns.div_euclid(1_000_000_000)).ok()?;
+                let nanos = u32::try_from(ns.rem_euclid(1_000_000_000)).ok()?;
+                let t = chrono::DateTime::from_timestamp(secs, nanos)?;
+                Value::DateTime(t.fixed_offset())
+            }
+            (Type::Text | Type::Label, OrdVal::Text(t)) => Value::Text(t),
+            _ => return None,
+        };
+        Some(crate::facts::value_styled(&ty.ty, &value, self.env, false))
+    }
+
+    /// Whether `example` makes the decision fall through (checked by the reference
+    /// interpreter).
+    fn is_gap(&self, example: &J) -> bool {
+        let Ok(facts) = crate::facts::Facts::from_json(self.env, example) else {
+            return false;
+        };
+        matches!(
+            crate::eval::reference::decide(self.checked, &self.d.name, &facts),
+            Ok(d) if d.no_match
+        )
+    }
+
+    /// Whether `example` makes both rules `names` match (a `not_unique` error).
+    fn is_overlap(&self, example: &J, names: &[String; 2]) -> bool {
+        let Ok(facts) = crate::facts::Facts::from_json(self.env, example) else {
+            return false;
+        };
+        matches!(
+            crate::eval::reference::decide(self.checked, &self.d.name, &facts),
+            Err(EvalError::NotUnique { rules, .. }) if names.iter().all(|n| rules.contains(n))
+        )
+    }
+}
+
+/// Whether the tests of one column accept region `r` of `consts`.
+fn accepts_region(tests: &[Test], consts: &[OrdVal], r: usize) -> bool {
+    let regions = 2 * consts.len() + 1;
+    let rank = |c: &OrdVal| consts.binary_search(c).map_or(0, |i| 2 * i + 1);
+    let mut acc = vec![(0, regions - 1)];
+    for t in tests {
+        acc = intersect(&acc, &intervals(t, regions, &rank));
+    }
+    acc.iter().any(|(lo, hi)| *lo <= r && r <= *hi)
+}
+
+/// A value of type `ty` strictly between `lo` and `hi` (unbounded where `None`).
+fn pick_between(ty: &Type, lo: Option<&OrdVal>, hi: Option<&OrdVal>) -> Option<OrdVal> {
+    let nonneg = matches!(ty, Type::Distance | Type::Duration(_));
+    let v = match (lo, hi) {
+        (Some(OrdVal::Num(a)), _) if *ty == Type::Int => OrdVal::Num(a.floor() + Decimal::ONE),
+        (None, Some(OrdVal::Num(b))) if *ty == Type::Int => {
+            OrdVal::Num(b.ceil() - Decimal::ONE)
+        }
+        (Some(OrdVal::Num(a)), Some(OrdVal::Num(b))) => {
+            OrdVal::Num((*a + *b) / Decimal::TWO)
+        }
+        (Some(OrdVal::Num(a)), None) => OrdVal::Num(*a + Decimal::ONE),
+        (None, Some(OrdVal::Num(b))) => {
+            let below = *b - Decimal::ONE;
+            if nonneg && below < Decimal::ZERO {
+                OrdVal::Num(*b / Decimal::TWO)
+            } else {
+                OrdVal::Num(below)
+            }
+        }
+        (lo, hi) if *ty == Type::Date => match (lo, hi) {
+            (Some(OrdVal::Int(a)), _) => OrdVal::Int(a + 1),
+            (None, Some(OrdVal::Int(b))) => OrdVal::Int(b - 1),
+            _ => return None,
+        },
+        (Some(OrdVal::Int(a)), Some(OrdVal::Int(b))) => {
+            let step = 1_000_000_000;
+            if a + step < *b {
+                OrdVal::Int(a + step)
+            } else {
+                OrdVal::Int(a + (b - a) / 2)
+            }
+        }
+        (Some(OrdVal::Int(a)), None) => OrdVal::Int(a + 1_000_000_000),
+        (None, Some(OrdVal::Int(b))) => OrdVal::Int(b - 1_000_000_000),
+        (None, Some(OrdVal::Text(b))) => {
+            if b.is_empty() {
+                return None;
+            }
+            OrdVal::Text(Arc::from(""))
+        }
+        (Some(OrdVal::Text(a)), hi) => {
+            let candidates = [format!("{a}a"), format!("{a} "), format!("{a}\u{1}")];
+            let ok = |c: &str| match hi {
+                Some(OrdVal::Text(h)) => c < h.as_ref(),
+                _ => true,
+            };
+            OrdVal::Text(Arc::from(candidates.iter().find(|c| ok(c))?.as_str()))
+        }
+        _ => return None,
+    };
+    let inside = lo.is_none_or(|l| v > *l) && hi.is_none_or(|h| v < *h);
+    inside.then_some(v)
+}
+
+/// The roots decision `index` reads, through the decisions it depends on.
+fn roots_read(checked: &Checked, index: usize) -> BTreeSet<SchemaId> {
+    let mut roots = BTreeSet::new();
+    let mut decisions = vec![index];
+    let mut done: HashMap<usize, ()> = HashMap::new();
+    while let Some(i) = decisions.pop() {
+        if done.insert(i, ()).is_some() {
+            continue;
+        }
+        let Some(Some(d)) = checked.decisions.get(i) else {
+            continue;
+        };
+        let mut stack: Vec<&Ir> = Vec::new();
+        for r in &d.rules {
+            stack.push(&r.when);
+            stack.extend(r.then.iter().map(|(_, ir)| ir));
+        }
+        if let Some(o) = &d.otherwise {
+            stack.extend(o.iter().map(|(_, ir)| ir));
+        }
+        while let Some(ir) = stack.pop() {
+            match &ir.kind {
+                IrKind::Const(_) => {}
+                IrKind::Field { root, .. } => {
+                    roots.insert(*root);
+                }
+                IrKind::Output { decision, .. } => decisions.push(*decision as usize),
+                IrKind::Get { base: x, .. }
+                | IrKind::Attr { code: x, .. }
+                | IrKind::Has(x)
+                | IrKind::Not(x)
+                | IrKind::Neg(x)
+                | IrKind::Matches { value: x, .. } => stack.push(x),
+                IrKind::And(items) | IrKind::Or(items) | IrKind::List(items) => {
+                    stack.extend(items.iter())
+                }
+                IrKind::Call { args, .. } => stack.extend(args.iter()),
+                IrKind::Arith { lhs, rhs, .. } | IrKind::Cmp { lhs, rhs, .. } => {
+                    stack.push(lhs);
+                    stack.push(rhs);
+                }
+                IrKind::Contains { container, item } => {
+                    stack.push(container);
+                    stack.push(item);
+                }
+                IrKind::In { value, set, .. } => {
+                    stack.push(value);
+                    match set {
+                        InSet::List(items) => stack.extend(items.iter()),
+                        InSet::Range(a, b) => {
+                            stack.push(a);
+                            stack.push(b);
+                        }
+                        InSet::Codes(_) => {}
+                        InSet::Set(s) => stack.push(s),
+                    }
+                }
+            }
+        }
+    }
+    roots
+}
