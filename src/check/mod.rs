@@ -84,9 +84,7 @@ pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
 /// assert!(program.is_some() && diags.is_empty());
 /// # let _ = checked;
 /// ```
-pub fn check_compiled(
-    parsed: &Parsed,
-) -> (Checked, Option<crate::compile::Program>, Diagnostics) {
+pub fn check_compiled(parsed: &Parsed) -> (Checked, Option<crate::compile::Program>, Diagnostics) {
     let (checked, mut diags) = check_full(parsed);
     if diags.has_errors() {
         return (checked, None, diags);

@@ -252,6 +252,168 @@ struct ColInfo {
     can_be_absent: bool,
     /// The number of ids of a set column.
     size: u32,
+    /// Whether it is a set column.
+    set: bool,
+    /// The currency of a money column.
+    currency: Option<Currency>,
+}
+
+/// What one edge or test asks of a field.
+#[derive(Debug, Clone, PartialEq)]
+enum Req {
+    Present(bool),
+    /// Strictly above.
+    Lo(OrdVal),
+    /// Strictly below.
+    Hi(OrdVal),
+    Eq(OrdVal),
+    Id(u32),
+    NotIds(Vec<u32>),
+}
+
+/// What the analysis knows of column `col`; `today` is the path of `context.today`.
+fn col_info(
+    env: &Env,
+    context: Option<SchemaId>,
+    today: Option<&FieldPath>,
+    col: &Column,
+) -> ColInfo {
+    match col {
+        Column::Ord { path, .. } | Column::Set { path, .. } => {
+            let f = field_of(env, path);
+            let size = match col {
+                Column::Set { domain, .. } => match domain {
+                    Domain::Enum(e) => env
+                        .enums
+                        .get(*e as usize)
+                        .map_or(0, |d| d.variants.len() as u32),
+                    Domain::Code(t) => env
+                        .tables
+                        .get(t.0 as usize)
+                        .map_or(0, |t| t.codes.len() as u32),
+                    Domain::Bool => 2,
+                },
+                _ => 0,
+            };
+            ColInfo {
+                path: Some(path.clone()),
+                can_be_absent: Some(path.root) != context && f.as_ref().is_none_or(|(_, o)| *o),
+                ty: f.map(|(t, _)| t),
+                size,
+                set: matches!(col, Column::Set { .. }),
+                currency: match col {
+                    Column::Ord { money, .. } => *money,
+                    _ => None,
+                },
+            }
+        }
+        Column::Today => ColInfo {
+            path: today.cloned(),
+            ty: Some(Type::Date),
+            can_be_absent: false,
+            size: 0,
+            set: false,
+            currency: None,
+        },
+        Column::Bool { .. } => ColInfo {
+            path: None,
+            ty: None,
+            can_be_absent: false,
+            size: 0,
+            set: false,
+            currency: None,
+        },
+    }
+}
+
+/// Sets of requirements each sufficient for `test` to hold, most natural first.
+fn alternatives(test: &Test) -> Vec<Vec<Req>> {
+    use super::atoms::Prim;
+    use crate::dsl::ast::CmpOp;
+    let p = Req::Present(true);
+    let mut out: Vec<Vec<Req>> = Vec::new();
+    match test {
+        Test::Ord {
+            prim,
+            negated,
+            absent,
+        } => {
+            let cmp = |op: CmpOp, c: &OrdVal, out: &mut Vec<Vec<Req>>| match op {
+                CmpOp::Eq => out.push(vec![p.clone(), Req::Eq(c.clone())]),
+                CmpOp::Ne => {
+                    out.push(vec![p.clone(), Req::Lo(c.clone())]);
+                    out.push(vec![p.clone(), Req::Hi(c.clone())]);
+                }
+                CmpOp::Lt => out.push(vec![p.clone(), Req::Hi(c.clone())]),
+                CmpOp::Gt => out.push(vec![p.clone(), Req::Lo(c.clone())]),
+                CmpOp::Le => {
+                    out.push(vec![p.clone(), Req::Eq(c.clone())]);
+                    out.push(vec![p.clone(), Req::Hi(c.clone())]);
+                }
+                CmpOp::Ge => {
+                    out.push(vec![p.clone(), Req::Eq(c.clone())]);
+                    out.push(vec![p.clone(), Req::Lo(c.clone())]);
+                }
+            };
+            let flip = |op: CmpOp| match op {
+                CmpOp::Eq => CmpOp::Ne,
+                CmpOp::Ne => CmpOp::Eq,
+                CmpOp::Lt => CmpOp::Ge,
+                CmpOp::Le => CmpOp::Gt,
+                CmpOp::Gt => CmpOp::Le,
+                CmpOp::Ge => CmpOp::Lt,
+            };
+            match (prim, negated) {
+                (Prim::Cmp(op, c), false) => cmp(*op, c, &mut out),
+                (Prim::Cmp(op, c), true) => cmp(flip(*op), c, &mut out),
+                (Prim::List(items), false) => {
+                    for c in items.iter().take(4) {
+                        out.push(vec![p.clone(), Req::Eq(c.clone())]);
+                    }
+                }
+                (Prim::List(items), true) => {
+                    if let Some(max) = items.iter().max() {
+                        out.push(vec![p.clone(), Req::Lo(max.clone())]);
+                    }
+                    if let Some(min) = items.iter().min() {
+                        out.push(vec![p.clone(), Req::Hi(min.clone())]);
+                    }
+                }
+                (Prim::Range(a, b), false) => {
+                    out.push(vec![p.clone(), Req::Eq(a.clone())]);
+                    out.push(vec![p.clone(), Req::Eq(b.clone())]);
+                    out.push(vec![p.clone(), Req::Lo(a.clone()), Req::Hi(b.clone())]);
+                }
+                (Prim::Range(a, b), true) => {
+                    out.push(vec![p.clone(), Req::Hi(a.clone())]);
+                    out.push(vec![p.clone(), Req::Lo(b.clone())]);
+                }
+                (Prim::Any, false) => out.push(vec![p.clone()]),
+                (Prim::Any, true) => {}
+            }
+            if *absent {
+                out.push(vec![Req::Present(false)]);
+            }
+        }
+        Test::Set {
+            ids,
+            negated,
+            absent,
+        } => {
+            if *negated {
+                out.push(vec![p.clone(), Req::NotIds(ids.to_vec())]);
+            } else {
+                for i in ids.iter().take(4) {
+                    out.push(vec![p.clone(), Req::Id(*i)]);
+                }
+            }
+            if *absent {
+                out.push(vec![Req::Present(false)]);
+            }
+        }
+        Test::Bool(_) => {}
+    }
+    out
 }
 
 /// A constraint one edge puts on the bundle.
@@ -381,44 +543,7 @@ impl<'a> Analysis<'a> {
         let cols = c
             .columns
             .iter()
-            .map(|col| match col {
-                Column::Ord { path, .. } | Column::Set { path, .. } => {
-                    let f = field_of(env, path);
-                    let size = match col {
-                        Column::Set { domain, .. } => match domain {
-                            Domain::Enum(e) => env
-                                .enums
-                                .get(*e as usize)
-                                .map_or(0, |d| d.variants.len() as u32),
-                            Domain::Code(t) => env
-                                .tables
-                                .get(t.0 as usize)
-                                .map_or(0, |t| t.codes.len() as u32),
-                            Domain::Bool => 2,
-                        },
-                        _ => 0,
-                    };
-                    ColInfo {
-                        path: Some(path.clone()),
-                        can_be_absent: Some(path.root) != context
-                            && f.as_ref().is_none_or(|(_, o)| *o),
-                        ty: f.map(|(t, _)| t),
-                        size,
-                    }
-                }
-                Column::Today => ColInfo {
-                    path: today.clone(),
-                    ty: Some(Type::Date),
-                    can_be_absent: false,
-                    size: 0,
-                },
-                Column::Bool { .. } => ColInfo {
-                    path: None,
-                    ty: None,
-                    can_be_absent: false,
-                    size: 0,
-                },
-            })
+            .map(|col| col_info(env, context, today.as_ref(), col))
             .collect();
         let guard_currency = c
             .guards
@@ -458,10 +583,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn has_residual(&self, row: u32) -> bool {
-        self.c
-            .rows
-            .get(row as usize)
-            .is_none_or(|r| r.has_residual)
+        self.c.rows.get(row as usize).is_none_or(|r| r.has_residual)
     }
 
     fn ty(&self, col: u32) -> Option<&Type> {
@@ -469,9 +591,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn absent_ok(&self, col: u32) -> bool {
-        self.cols
-            .get(col as usize)
-            .is_some_and(|c| c.can_be_absent)
+        self.cols.get(col as usize).is_some_and(|c| c.can_be_absent)
     }
 
     /// An id of set column `col` that is not among `ids`.
@@ -801,111 +921,174 @@ impl<'a> Analysis<'a> {
 
     /// The constraints of `path` and one more step; `None` if no input satisfies both.
     fn apply(&self, path: &PathCons, step: Step) -> Option<PathCons> {
-        let col = match step {
-            Step::Free | Step::Bool(..) => return Some(path.clone()),
-            Step::Region { node, .. } => match self.c.nodes.get(node as usize)? {
-                Node::Ord { col, .. } => *col,
-                _ => return None,
-            },
-            Step::Absent(c) | Step::Id(c, _) | Step::Other(c, _) => c,
+        let (col, reqs) = match step {
+            Step::Free => return Some(path.clone()),
+            Step::Bool(col, want) => {
+                // satisfy a simple expression through the tests it is made of; otherwise
+                // leave it to the reference interpreter that checks every example
+                return Some(match self.c.columns.get(col as usize) {
+                    Some(Column::Bool { ir, rule }) => self
+                        .satisfy(path, ir, want, rule, 0)
+                        .unwrap_or_else(|| path.clone()),
+                    _ => path.clone(),
+                });
+            }
+            Step::Region { node, r } => {
+                let Some(Node::Ord { col, consts, .. }) = self.c.nodes.get(node as usize) else {
+                    return None;
+                };
+                let i = r / 2;
+                let mut reqs = vec![Req::Present(true)];
+                if r % 2 == 1 {
+                    reqs.push(Req::Eq(consts.get(i)?.clone()));
+                } else {
+                    if let Some(lo) = i.checked_sub(1).and_then(|k| consts.get(k)) {
+                        reqs.push(Req::Lo(lo.clone()));
+                    }
+                    if let Some(hi) = consts.get(i) {
+                        reqs.push(Req::Hi(hi.clone()));
+                    }
+                }
+                (*col, reqs)
+            }
+            Step::Absent(c) => (c, vec![Req::Present(false)]),
+            Step::Id(c, i) => (c, vec![Req::Present(true), Req::Id(i)]),
+            Step::Other(c, node) => {
+                let Some(Node::Set { ids, .. }) = self.c.nodes.get(node as usize) else {
+                    return None;
+                };
+                (c, vec![Req::Present(true), Req::NotIds(ids.to_vec())])
+            }
         };
         let info = self.cols.get(col as usize)?;
+        let mut next = path.clone();
+        self.constrain(&mut next, info, &reqs)?;
+        Some(next)
+    }
+
+    /// The constraints of `path` and of `ir` having the value `want`, where `ir` is made of
+    /// tests on fields with `and`, `or` and `not`; `None` if that cannot be done.
+    fn satisfy(
+        &self,
+        path: &PathCons,
+        ir: &Ir,
+        want: bool,
+        rule: &str,
+        depth: usize,
+    ) -> Option<PathCons> {
+        if depth > 16 {
+            return None;
+        }
+        match &ir.kind {
+            IrKind::Not(x) => self.satisfy(path, x, !want, rule, depth + 1),
+            IrKind::Or(items) | IrKind::And(items) => {
+                let any = matches!(ir.kind, IrKind::Or(_)) == want;
+                if any {
+                    items
+                        .iter()
+                        .find_map(|i| self.satisfy(path, i, want, rule, depth + 1))
+                } else {
+                    let mut p = path.clone();
+                    for i in items.iter() {
+                        p = self.satisfy(&p, i, want, rule, depth + 1)?;
+                    }
+                    Some(p)
+                }
+            }
+            IrKind::Const(Value::Bool(b)) => (*b == want).then(|| path.clone()),
+            _ => {
+                let (column, test) = super::atoms::atom(ir, self.env, rule)?;
+                if matches!(column, Column::Bool { .. }) {
+                    return None;
+                }
+                let test = if want { test } else { test.not() };
+                let info = col_info(self.env, self.context, None, &column);
+                alternatives(&test).into_iter().find_map(|reqs| {
+                    let mut p = path.clone();
+                    self.constrain(&mut p, &info, &reqs).map(|()| p)
+                })
+            }
+        }
+    }
+
+    /// Add `reqs` on the field of column `info` to `path`; `None` if they contradict it.
+    fn constrain(&self, path: &mut PathCons, info: &ColInfo, reqs: &[Req]) -> Option<()> {
         let fp = info.path.clone()?;
         let ty = info.ty.clone()?;
-        let mut next = path.clone();
-        let k = match next.fields.iter().position(|(p, _, _)| *p == fp) {
+        if reqs.contains(&Req::Present(false)) && !info.can_be_absent {
+            return None;
+        }
+        let k = match path.fields.iter().position(|(p, _, _)| *p == fp) {
             Some(k) => k,
             None => {
-                let set = matches!(self.c.columns.get(col as usize), Some(Column::Set { .. }));
-                next.fields.push((
+                path.fields.push((
                     fp,
-                    Ty { ty, set },
+                    Ty { ty, set: info.set },
                     Con {
                         size: info.size,
                         ..Con::default()
                     },
                 ));
-                next.fields.len() - 1
+                path.fields.len() - 1
             }
         };
-        let (_, ty, con) = next.fields.get_mut(k)?;
-        let present = |con: &mut Con, p: bool| -> Option<()> {
-            match con.present {
-                Some(q) if q != p => None,
-                _ => {
-                    con.present = Some(p);
-                    Some(())
-                }
+        let (_, ty, con) = path.fields.get_mut(k)?;
+        if let Some(cur) = info.currency {
+            if con.currency.is_some_and(|c| c != cur) {
+                return None;
             }
-        };
-        match step {
-            Step::Absent(_) => present(con, false)?,
-            Step::Region { node, r } => {
-                present(con, true)?;
-                let Some(Node::Ord { consts, .. }) = self.c.nodes.get(node as usize) else {
-                    return None;
-                };
-                if let Some(Column::Ord { money: Some(cur), .. }) =
-                    self.c.columns.get(col as usize)
-                {
-                    if con.currency.is_some_and(|c| c != *cur) {
-                        return None;
-                    }
-                    con.currency = Some(*cur);
-                }
-                let i = r / 2;
-                if r % 2 == 1 {
-                    let v = consts.get(i)?.clone();
-                    if con.eq.as_ref().is_some_and(|e| *e != v) {
-                        return None;
-                    }
-                    con.eq = Some(v);
-                } else {
-                    if let Some(lo) = i.checked_sub(1).and_then(|k| consts.get(k)) {
-                        if con.lo.as_ref().is_none_or(|l| lo > l) {
-                            con.lo = Some(lo.clone());
-                        }
-                    }
-                    if let Some(hi) = consts.get(i) {
-                        if con.hi.as_ref().is_none_or(|h| hi < h) {
-                            con.hi = Some(hi.clone());
-                        }
-                    }
-                }
-                if let Some(e) = &con.eq {
-                    if con.lo.as_ref().is_some_and(|l| e <= l)
-                        || con.hi.as_ref().is_some_and(|h| e >= h)
-                    {
-                        return None;
-                    }
-                } else if !between_feasible(Some(&ty.ty), con.lo.as_ref(), con.hi.as_ref()) {
-                    return None;
-                }
-            }
-            Step::Id(_, i) => {
-                present(con, true)?;
-                if con.id.is_some_and(|j| j != i) || con.not_ids.contains(&i) {
-                    return None;
-                }
-                con.id = Some(i);
-            }
-            Step::Other(_, node) => {
-                present(con, true)?;
-                let Some(Node::Set { ids, .. }) = self.c.nodes.get(node as usize) else {
-                    return None;
-                };
-                con.not_ids.extend(ids.iter().copied());
-                if let Some(j) = con.id {
-                    if con.not_ids.contains(&j) {
-                        return None;
-                    }
-                } else if (0..con.size).all(|i| con.not_ids.contains(&i)) {
-                    return None;
-                }
-            }
-            Step::Free | Step::Bool(..) => {}
+            con.currency = Some(cur);
         }
-        Some(next)
+        for req in reqs {
+            match req {
+                Req::Present(p) => {
+                    if con.present.is_some_and(|q| q != *p) {
+                        return None;
+                    }
+                    con.present = Some(*p);
+                }
+                Req::Lo(lo) => {
+                    if con.lo.as_ref().is_none_or(|l| lo > l) {
+                        con.lo = Some(lo.clone());
+                    }
+                }
+                Req::Hi(hi) => {
+                    if con.hi.as_ref().is_none_or(|h| hi < h) {
+                        con.hi = Some(hi.clone());
+                    }
+                }
+                Req::Eq(v) => {
+                    if con.eq.as_ref().is_some_and(|e| e != v) {
+                        return None;
+                    }
+                    con.eq = Some(v.clone());
+                }
+                Req::Id(i) => {
+                    if con.id.is_some_and(|j| j != *i) || con.not_ids.contains(i) {
+                        return None;
+                    }
+                    con.id = Some(*i);
+                }
+                Req::NotIds(ids) => {
+                    con.not_ids.extend(ids.iter().copied());
+                    if let Some(j) = con.id {
+                        if con.not_ids.contains(&j) {
+                            return None;
+                        }
+                    } else if (0..con.size).all(|i| con.not_ids.contains(&i)) {
+                        return None;
+                    }
+                }
+            }
+        }
+        if let Some(e) = &con.eq {
+            if con.lo.as_ref().is_some_and(|l| e <= l) || con.hi.as_ref().is_some_and(|h| e >= h) {
+                return None;
+            }
+        } else if !between_feasible(Some(&ty.ty), con.lo.as_ref(), con.hi.as_ref()) {
+            return None;
+        }
+        Some(())
     }
 
     /// An example bundle meeting the constraints of `path`, if one can be written.
@@ -994,11 +1177,14 @@ impl<'a> Analysis<'a> {
     fn placeholder(&self, ty: &Type, currency: Option<Currency>) -> Option<J> {
         let v = match ty {
             Type::Bool => Value::Bool(false),
-            Type::Int => Value::Int(0),
-            Type::Decimal => Value::Decimal(Decimal::ZERO),
+            // 1 rather than 0, so that a residual dividing by the field can be evaluated
+            Type::Int => Value::Int(1),
+            Type::Decimal => Value::Decimal(Decimal::ONE),
             Type::Percent => Value::Percent(Decimal::ZERO),
             Type::Money => Value::Money(Money {
-                currency: currency.or(self.env.units.currency).or(Currency::new("USD"))?,
+                currency: currency
+                    .or(self.env.units.currency)
+                    .or(Currency::new("USD"))?,
                 amount: Decimal::ZERO,
             }),
             Type::Text | Type::Label => Value::Text(Arc::from("x")),
@@ -1067,7 +1253,9 @@ impl<'a> Analysis<'a> {
             (Type::Decimal, OrdVal::Num(d)) => Value::Decimal(d),
             (Type::Percent, OrdVal::Num(d)) => Value::Percent(d),
             (Type::Money, OrdVal::Num(d)) => Value::Money(Money {
-                currency: currency.or(self.env.units.currency).or(Currency::new("USD"))?,
+                currency: currency
+                    .or(self.env.units.currency)
+                    .or(Currency::new("USD"))?,
                 amount: d,
             }),
             (Type::Distance, OrdVal::Num(d)) => Value::Distance(Distance {
@@ -1136,12 +1324,8 @@ fn pick_between(ty: &Type, lo: Option<&OrdVal>, hi: Option<&OrdVal>) -> Option<O
     let nonneg = matches!(ty, Type::Distance | Type::Duration(_));
     let v = match (lo, hi) {
         (Some(OrdVal::Num(a)), _) if *ty == Type::Int => OrdVal::Num(a.floor() + Decimal::ONE),
-        (None, Some(OrdVal::Num(b))) if *ty == Type::Int => {
-            OrdVal::Num(b.ceil() - Decimal::ONE)
-        }
-        (Some(OrdVal::Num(a)), Some(OrdVal::Num(b))) => {
-            OrdVal::Num((*a + *b) / Decimal::TWO)
-        }
+        (None, Some(OrdVal::Num(b))) if *ty == Type::Int => OrdVal::Num(b.ceil() - Decimal::ONE),
+        (Some(OrdVal::Num(a)), Some(OrdVal::Num(b))) => OrdVal::Num((*a + *b) / Decimal::TWO),
         (Some(OrdVal::Num(a)), None) => OrdVal::Num(*a + Decimal::ONE),
         (None, Some(OrdVal::Num(b))) => {
             let below = *b - Decimal::ONE;
