@@ -104,6 +104,9 @@ pub struct Finding {
     /// Whether the finding is certain: unreachable rules always are; gaps and overlaps
     /// when their example was confirmed.
     pub proven: bool,
+    /// For an unreachable rule, whether the walk naming the rules that shadow it stopped
+    /// at its bound (so `shadowed_by` may be incomplete).
+    pub truncated: bool,
     /// Where to report it: the rule (the second rule of an overlap), or the decision's
     /// name for a gap.
     pub span: Span,
@@ -130,7 +133,20 @@ impl Finding {
         let rule = self.rules.first().cloned().unwrap_or_default();
         match self.kind {
             FindingKind::Unreachable => {
-                let (msg, help) = if self.shadowed_by.is_empty() {
+                let (msg, help) = if self.truncated {
+                    (
+                        format!(
+                            "rule `{rule}` of `{}` is unreachable: earlier rules take all its inputs{}",
+                            self.decision,
+                            if self.shadowed_by.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", among them {}", names(&self.shadowed_by))
+                            }
+                        ),
+                        "the decision is too large to name every rule that shadows it".to_string(),
+                    )
+                } else if self.shadowed_by.is_empty() {
                     (
                         format!(
                             "rule `{rule}` of `{}` is unreachable: its conditions can never all hold",
@@ -600,12 +616,42 @@ impl<'a> Analysis<'a> {
         (0..size).find(|i| ids.binary_search(i).is_err())
     }
 
-    /// The edges some input can take out of `node`, each with its constraint.
-    fn edges(&self, id: NodeId, node: &Node, out: &mut Vec<(NodeId, Step)>) {
+    /// The edges some input can take out of `node`, each with its constraint; with `row`,
+    /// only those consistent with that row's own tests. Returns the work done (children
+    /// looked at).
+    fn edges(
+        &self,
+        id: NodeId,
+        node: &Node,
+        row: Option<&super::Row>,
+        out: &mut Vec<(NodeId, Step)>,
+    ) -> usize {
         out.clear();
+        let group = |col: u32| {
+            row.and_then(|r| {
+                r.tests
+                    .iter()
+                    .find(|(c, _)| *c == col)
+                    .map(|(_, t)| t.as_slice())
+            })
+        };
+        let absent_accepted = |col: u32| {
+            self.absent_ok(col)
+                && group(col).is_none_or(|ts| {
+                    ts.iter().all(|t| {
+                        matches!(
+                            t,
+                            Test::Ord { absent: true, .. } | Test::Set { absent: true, .. }
+                        )
+                    })
+                })
+        };
         match node {
-            Node::NoMatch | Node::Leaf(_) | Node::Scan(_) => {}
-            Node::Try { then, .. } => out.extend(then.map(|t| (t, Step::Free))),
+            Node::NoMatch | Node::Leaf(_) | Node::Scan(_) => 1,
+            Node::Try { then, .. } => {
+                out.extend(then.map(|t| (t, Step::Free)));
+                1
+            }
             Node::Ord {
                 col,
                 consts,
@@ -613,17 +659,29 @@ impl<'a> Analysis<'a> {
                 absent,
             } => {
                 let ty = self.ty(*col);
-                for (r, child) in children.iter().enumerate() {
-                    if out.iter().any(|(c, _)| c == child) {
-                        continue;
-                    }
-                    if region_feasible(ty, consts, r) {
-                        out.push((*child, Step::Region { node: id, r }));
+                let last = children.len().saturating_sub(1);
+                let ranges = match group(*col) {
+                    Some(tests) => accepted(tests, consts),
+                    None => vec![(0, last)],
+                };
+                let mut seen: BTreeSet<NodeId> = BTreeSet::new();
+                let mut work = 1;
+                for (lo, hi) in ranges {
+                    for r in lo..=hi.min(last) {
+                        work += 1;
+                        let Some(child) = children.get(r) else {
+                            continue;
+                        };
+                        if !seen.contains(child) && region_feasible(ty, consts, r) {
+                            seen.insert(*child);
+                            out.push((*child, Step::Region { node: id, r }));
+                        }
                     }
                 }
-                if self.absent_ok(*col) {
+                if absent_accepted(*col) {
                     out.push((*absent, Step::Absent(*col)));
                 }
+                work
             }
             Node::Set {
                 col,
@@ -632,21 +690,30 @@ impl<'a> Analysis<'a> {
                 other,
                 absent,
             } => {
+                let tests = group(*col);
+                let ok = |i: u32| tests.is_none_or(|ts| ts.iter().all(|t| set_accepts(t, i)));
                 for (k, child) in children.iter().enumerate() {
                     if let Some(i) = ids.get(k) {
-                        out.push((*child, Step::Id(*col, *i)));
+                        if ok(*i) {
+                            out.push((*child, Step::Id(*col, *i)));
+                        }
                     }
                 }
-                if self.other_id(*col, ids).is_some() {
+                if self.other_id(*col, ids).is_some_and(ok) {
                     out.push((*other, Step::Other(*col, id)));
                 }
-                if self.absent_ok(*col) {
+                if absent_accepted(*col) {
                     out.push((*absent, Step::Absent(*col)));
                 }
+                children.len() + 1
             }
             Node::Bool { col, yes, no } => {
-                out.push((*yes, Step::Bool(*col, true)));
-                out.push((*no, Step::Bool(*col, false)));
+                for (child, b) in [(*yes, true), (*no, false)] {
+                    if group(*col).is_none_or(|ts| bool_accepts(ts, b)) {
+                        out.push((child, Step::Bool(*col, b)));
+                    }
+                }
+                1
             }
         }
     }
@@ -678,7 +745,7 @@ impl<'a> Analysis<'a> {
                 Node::Scan(rows) => rows.iter().for_each(|(r, _)| mark(*r)),
                 _ => {}
             }
-            self.edges(id, node, &mut edges);
+            self.edges(id, node, None, &mut edges);
             for (child, _) in &edges {
                 if let Some(s) = seen.get_mut(*child as usize) {
                     if !*s {
@@ -688,19 +755,28 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        // the shadow walks together take at most about as many steps as the DAG has
-        // nodes (plus a floor), so large decisions stay linear
-        let mut budget = 4 * n + 200_000;
+        // the shadow walks together look at a few times as many children as the DAG has
+        // (plus a floor), so large decisions stay linear
+        let size: usize = self
+            .c
+            .nodes
+            .iter()
+            .map(|node| match node {
+                Node::Ord { children, .. } | Node::Set { children, .. } => children.len() + 2,
+                _ => 2,
+            })
+            .sum();
+        let mut budget = 4 * size + 200_000;
         let mut stamp = vec![u32::MAX; n];
         for (row, r) in reached.iter().enumerate() {
             if *r {
                 continue;
             }
             let row = row as u32;
-            let shadow = if self.c.first {
+            let (shadow, truncated) = if self.c.first {
                 self.shadows(row, &mut stamp, &mut budget)
             } else {
-                Vec::new()
+                (Vec::new(), false)
             };
             out.push(Finding {
                 kind: FindingKind::Unreachable,
@@ -709,6 +785,7 @@ impl<'a> Analysis<'a> {
                 shadowed_by: shadow.into_iter().map(|r| self.rule_name(r)).collect(),
                 example: None,
                 proven: true,
+                truncated,
                 span: self.rule_span(row),
                 related: None,
             });
@@ -716,17 +793,18 @@ impl<'a> Analysis<'a> {
     }
 
     /// The rows winning outright in the `first` nodes that the inputs passing `row`'s own
-    /// tests reach, in order.
-    fn shadows(&self, row: u32, stamp: &mut [u32], budget: &mut usize) -> Vec<u32> {
+    /// tests reach, in order, and whether the walk stopped at its `budget` first.
+    fn shadows(&self, row: u32, stamp: &mut [u32], budget: &mut usize) -> (Vec<u32>, bool) {
         let Some(r) = self.c.rows.get(row as usize) else {
-            return Vec::new();
+            return (Vec::new(), false);
         };
-        let group = |col: u32| r.tests.iter().find(|(c, _)| *c == col).map(|(_, t)| t);
         let mut found: BTreeSet<u32> = BTreeSet::new();
         let mut stack: Vec<NodeId> = vec![0];
         let mut edges = Vec::new();
+        let mut truncated = false;
         while let Some(id) = stack.pop() {
             if *budget == 0 {
+                truncated = true;
                 break;
             }
             *budget -= 1;
@@ -745,44 +823,11 @@ impl<'a> Analysis<'a> {
                     found.insert(*w);
                 }
             }
-            self.edges(id, node, &mut edges);
-            for (child, step) in &edges {
-                let keep = match step {
-                    Step::Free => true,
-                    Step::Region { node, r: region } => match self.c.nodes.get(*node as usize) {
-                        Some(Node::Ord { col, consts, .. }) => match group(*col) {
-                            None => true,
-                            Some(tests) => accepts_region(tests, consts, *region),
-                        },
-                        _ => true,
-                    },
-                    Step::Absent(col) => group(*col).is_none_or(|ts| {
-                        ts.iter().all(|t| {
-                            matches!(
-                                t,
-                                Test::Ord { absent: true, .. } | Test::Set { absent: true, .. }
-                            )
-                        })
-                    }),
-                    Step::Id(col, i) => {
-                        group(*col).is_none_or(|ts| ts.iter().all(|t| set_accepts(t, *i)))
-                    }
-                    Step::Other(col, node) => match (group(*col), self.c.nodes.get(*node as usize))
-                    {
-                        (None, _) => true,
-                        (Some(ts), Some(Node::Set { ids, .. })) => self
-                            .other_id(*col, ids)
-                            .is_some_and(|i| ts.iter().all(|t| set_accepts(t, i))),
-                        _ => true,
-                    },
-                    Step::Bool(col, b) => group(*col).is_none_or(|ts| bool_accepts(ts, *b)),
-                };
-                if keep {
-                    stack.push(*child);
-                }
-            }
+            let work = self.edges(id, node, Some(r), &mut edges);
+            *budget = budget.saturating_sub(work);
+            stack.extend(edges.iter().map(|(child, _)| *child));
         }
-        found.into_iter().collect()
+        (found.into_iter().collect(), truncated)
     }
 
     /// Breadth-first search for gaps and overlaps, each confirmed with an example.
@@ -853,7 +898,7 @@ impl<'a> Analysis<'a> {
                 }
                 _ => {}
             }
-            self.edges(id, node, &mut edges);
+            self.edges(id, node, None, &mut edges);
             for (child, step) in &edges {
                 let Some(v) = visits.get_mut(*child as usize) else {
                     continue;
@@ -874,6 +919,7 @@ impl<'a> Analysis<'a> {
                 rules: Vec::new(),
                 shadowed_by: Vec::new(),
                 proven: gap.is_some(),
+                truncated: false,
                 example: gap,
                 span: self.d.span,
                 related: None,
@@ -886,6 +932,7 @@ impl<'a> Analysis<'a> {
                 rules: vec![self.rule_name(a), self.rule_name(b)],
                 shadowed_by: Vec::new(),
                 proven: example.is_some(),
+                truncated: false,
                 example,
                 span: self.rule_span(b),
                 related: Some(self.rule_span(a)),
@@ -906,7 +953,7 @@ impl<'a> Analysis<'a> {
             if matches!(node, Node::NoMatch) {
                 return true;
             }
-            self.edges(id, node, &mut edges);
+            self.edges(id, node, None, &mut edges);
             for (child, _) in &edges {
                 if let Some(s) = seen.get_mut(*child as usize) {
                     if !*s {
@@ -1308,15 +1355,15 @@ impl<'a> Analysis<'a> {
     }
 }
 
-/// Whether the tests of one column accept region `r` of `consts`.
-fn accepts_region(tests: &[Test], consts: &[OrdVal], r: usize) -> bool {
+/// The regions of `consts` the tests of one column accept, as sorted disjoint intervals.
+fn accepted(tests: &[Test], consts: &[OrdVal]) -> Vec<(usize, usize)> {
     let regions = 2 * consts.len() + 1;
     let rank = |c: &OrdVal| consts.binary_search(c).map_or(0, |i| 2 * i + 1);
     let mut acc = vec![(0, regions - 1)];
     for t in tests {
         acc = intersect(&acc, &intervals(t, regions, &rank));
     }
-    acc.iter().any(|(lo, hi)| *lo <= r && r <= *hi)
+    acc
 }
 
 /// A value of type `ty` strictly between `lo` and `hi` (unbounded where `None`).
