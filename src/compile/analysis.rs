@@ -845,8 +845,8 @@ impl<'a> Analysis<'a> {
         let mut verified = 0usize;
         let mut gap: Option<J> = None;
         let mut gap_seen = false;
-        // pairs in order of discovery: (first row, second row, example)
-        let mut pairs: Vec<(u32, u32, Option<J>)> = Vec::new();
+        // pairs of rules in order of discovery: (first, second, example)
+        let mut pairs: Vec<(String, String, Option<J>)> = Vec::new();
         let mut visits = vec![0u8; self.c.nodes.len()];
         let mut queue: VecDeque<(NodeId, PathCons)> = VecDeque::new();
         queue.push_back((0, PathCons::default()));
@@ -879,20 +879,38 @@ impl<'a> Analysis<'a> {
                         }
                     }
                     if let (true, Some(a), Some(b)) = (unique, rows.first(), rows.get(1)) {
-                        let k = match pairs.iter().position(|p| p.0 == *a && p.1 == *b) {
-                            Some(k) => Some(k),
-                            None if pairs.len() < MAX_PAIRS => {
-                                pairs.push((*a, *b, None));
-                                Some(pairs.len() - 1)
+                        let names = [self.rule_name(*a), self.rule_name(*b)];
+                        let known = pairs
+                            .iter()
+                            .position(|p| p.0 == names[0] && p.1 == names[1]);
+                        let open = known
+                            .and_then(|k| pairs.get(k))
+                            .is_none_or(|p| p.2.is_none());
+                        // the example may show another pair of the leaf's rules matching
+                        // (a residual of one of the first two being false): that pair is
+                        // then the one proven
+                        let mut proven = None;
+                        if open && verified < max_verify {
+                            verified += 1;
+                            if let Some(e) = self.example(&path) {
+                                proven = self.overlap_of(&e).map(|(x, y)| (x, y, e));
                             }
-                            None => None,
-                        };
-                        if let Some(p) = k.and_then(|k| pairs.get_mut(k)) {
-                            if p.2.is_none() && verified < max_verify {
-                                verified += 1;
-                                let names = [self.rule_name(*a), self.rule_name(*b)];
-                                p.2 = self.example(&path).filter(|e| self.is_overlap(e, &names));
+                        }
+                        match proven {
+                            Some((x, y, e)) => {
+                                let at = pairs.iter().position(|p| p.0 == x && p.1 == y);
+                                let room = pairs.len() < 4 * MAX_PAIRS;
+                                match at.and_then(|k| pairs.get_mut(k)) {
+                                    Some(p) => p.2 = p.2.take().or(Some(e)),
+                                    None if room => pairs.push((x, y, Some(e))),
+                                    None => {}
+                                }
                             }
+                            None if known.is_none() && pairs.len() < 4 * MAX_PAIRS => {
+                                let [x, y] = names;
+                                pairs.push((x, y, None));
+                            }
+                            None => {}
                         }
                     }
                 }
@@ -925,17 +943,19 @@ impl<'a> Analysis<'a> {
                 related: None,
             });
         }
-        for (a, b, example) in pairs {
+        // the proven pairs first, each group in the order found; at most MAX_PAIRS
+        pairs.sort_by_key(|p| p.2.is_none());
+        for (a, b, example) in pairs.into_iter().take(MAX_PAIRS) {
             out.push(Finding {
                 kind: FindingKind::Overlap,
                 decision: self.d.name.clone(),
-                rules: vec![self.rule_name(a), self.rule_name(b)],
+                span: self.span_of(&b),
+                related: Some(self.span_of(&a)),
+                rules: vec![a, b],
                 shadowed_by: Vec::new(),
                 proven: example.is_some(),
                 truncated: false,
                 example,
-                span: self.rule_span(b),
-                related: Some(self.rule_span(a)),
             });
         }
     }
@@ -1343,15 +1363,26 @@ impl<'a> Analysis<'a> {
         )
     }
 
-    /// Whether `example` makes both rules `names` match (a `not_unique` error).
-    fn is_overlap(&self, example: &J, names: &[String; 2]) -> bool {
-        let Ok(facts) = crate::facts::Facts::from_json(self.env, example) else {
-            return false;
-        };
-        matches!(
-            crate::eval::reference::decide(self.checked, &self.d.name, &facts),
-            Err(EvalError::NotUnique { rules, .. }) if names.iter().all(|n| rules.contains(n))
-        )
+    /// The first two rules that `example` makes match, if it makes the decision fail with
+    /// `not_unique`.
+    fn overlap_of(&self, example: &J) -> Option<(String, String)> {
+        let facts = crate::facts::Facts::from_json(self.env, example).ok()?;
+        match crate::eval::reference::decide(self.checked, &self.d.name, &facts) {
+            Err(EvalError::NotUnique { rules, .. }) => {
+                let mut it = rules.into_iter();
+                Some((it.next()?, it.next()?))
+            }
+            _ => None,
+        }
+    }
+
+    /// The place of rule `name`.
+    fn span_of(&self, name: &str) -> Span {
+        self.d
+            .rules
+            .iter()
+            .find(|r| r.id == name)
+            .map_or(self.d.span, |r| r.span)
     }
 }
 
