@@ -405,3 +405,23 @@ fn ten_thousand_shadowed_rules_are_each_named_quickly() {
         "analysis {analysis:?}, compile {compile:?}"
     );
 }
+
+/// Extreme constants neither panic nor give a wrong example.
+#[test]
+fn extreme_constants_are_handled() {
+    let (checked, f) = findings(
+        "decision d {
+           output x: int = 0
+           rule a when claim.visits > 9223372036854775806 then x = 1
+           rule b when claim.visits < -9223372036854775807 then x = 2
+           rule c when has claim.labor_hours and claim.labor_hours > 7922816251426433759354395033.4
+             then x = 3
+           rule e when has claim.labor_hours and claim.labor_hours < -7922816251426433759354395033.4
+             then x = 4
+         }",
+    );
+    for x in &f {
+        reproduces(&checked, x).unwrap();
+    }
+    assert_eq!(of(&f, FindingKind::Gap).len(), 1);
+}

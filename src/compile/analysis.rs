@@ -525,9 +525,11 @@ fn between_feasible(ty: Option<&Type>, lo: Option<&OrdVal>, hi: Option<&OrdVal>)
     match (lo, hi) {
         (Some(a), Some(b)) if a >= b => false,
         (Some(OrdVal::Num(a)), Some(OrdVal::Num(b))) if ty == Some(&Type::Int) => {
-            a.floor() + Decimal::ONE < *b
+            a.floor().checked_add(Decimal::ONE).is_none_or(|x| x < *b)
         }
-        (Some(OrdVal::Int(a)), Some(OrdVal::Int(b))) if ty == Some(&Type::Date) => b - a > 1,
+        (Some(OrdVal::Int(a)), Some(OrdVal::Int(b))) if ty == Some(&Type::Date) => {
+            b.checked_sub(*a).is_none_or(|d| d > 1)
+        }
         (None, Some(OrdVal::Text(b))) => !b.is_empty(),
         (None, Some(OrdVal::Num(b))) if matches!(ty, Some(Type::Distance | Type::Duration(_))) => {
             *b > Decimal::ZERO
@@ -1400,34 +1402,37 @@ fn accepted(tests: &[Test], consts: &[OrdVal]) -> Vec<(usize, usize)> {
 /// A value of type `ty` strictly between `lo` and `hi` (unbounded where `None`).
 fn pick_between(ty: &Type, lo: Option<&OrdVal>, hi: Option<&OrdVal>) -> Option<OrdVal> {
     let nonneg = matches!(ty, Type::Distance | Type::Duration(_));
+    // checked arithmetic throughout: constants come from rule files and may be extreme
+    let one = Decimal::ONE;
+    let two = Decimal::TWO;
+    const SECOND: i128 = 1_000_000_000;
     let v = match (lo, hi) {
-        (Some(OrdVal::Num(a)), _) if *ty == Type::Int => OrdVal::Num(a.floor() + Decimal::ONE),
-        (None, Some(OrdVal::Num(b))) if *ty == Type::Int => OrdVal::Num(b.ceil() - Decimal::ONE),
-        (Some(OrdVal::Num(a)), Some(OrdVal::Num(b))) => OrdVal::Num((*a + *b) / Decimal::TWO),
-        (Some(OrdVal::Num(a)), None) => OrdVal::Num(*a + Decimal::ONE),
+        (Some(OrdVal::Num(a)), _) if *ty == Type::Int => OrdVal::Num(a.floor().checked_add(one)?),
+        (None, Some(OrdVal::Num(b))) if *ty == Type::Int => OrdVal::Num(b.ceil().checked_sub(one)?),
+        (Some(OrdVal::Num(a)), Some(OrdVal::Num(b))) => {
+            // a/2 + b/2 cannot overflow where a + b could
+            OrdVal::Num(a.checked_div(two)?.checked_add(b.checked_div(two)?)?)
+        }
+        (Some(OrdVal::Num(a)), None) => OrdVal::Num(a.checked_add(one)?),
         (None, Some(OrdVal::Num(b))) => {
-            let below = *b - Decimal::ONE;
+            let below = b.checked_sub(one)?;
             if nonneg && below < Decimal::ZERO {
-                OrdVal::Num(*b / Decimal::TWO)
+                OrdVal::Num(b.checked_div(two)?)
             } else {
                 OrdVal::Num(below)
             }
         }
         (lo, hi) if *ty == Type::Date => match (lo, hi) {
-            (Some(OrdVal::Int(a)), _) => OrdVal::Int(a + 1),
-            (None, Some(OrdVal::Int(b))) => OrdVal::Int(b - 1),
+            (Some(OrdVal::Int(a)), _) => OrdVal::Int(a.checked_add(1)?),
+            (None, Some(OrdVal::Int(b))) => OrdVal::Int(b.checked_sub(1)?),
             _ => return None,
         },
-        (Some(OrdVal::Int(a)), Some(OrdVal::Int(b))) => {
-            let step = 1_000_000_000;
-            if a + step < *b {
-                OrdVal::Int(a + step)
-            } else {
-                OrdVal::Int(a + (b - a) / 2)
-            }
-        }
-        (Some(OrdVal::Int(a)), None) => OrdVal::Int(a + 1_000_000_000),
-        (None, Some(OrdVal::Int(b))) => OrdVal::Int(b - 1_000_000_000),
+        (Some(OrdVal::Int(a)), Some(OrdVal::Int(b))) => match a.checked_add(SECOND) {
+            Some(x) if x < *b => OrdVal::Int(x),
+            _ => OrdVal::Int(a.checked_add(b.checked_sub(*a)? / 2)?),
+        },
+        (Some(OrdVal::Int(a)), None) => OrdVal::Int(a.checked_add(SECOND)?),
+        (None, Some(OrdVal::Int(b))) => OrdVal::Int(b.checked_sub(SECOND)?),
         (None, Some(OrdVal::Text(b))) => {
             if b.is_empty() {
                 return None;
