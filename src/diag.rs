@@ -299,6 +299,14 @@ diagnostic_codes! {
     TimeZone = "E0217", "unknown time zone";
     /// A `collect` aggregation over outputs it cannot aggregate.
     Aggregation = "E0218", "invalid aggregation";
+    /// A rule no input can reach: earlier rules take all its inputs, or its conditions
+    /// can never all hold (warning).
+    UnreachableRule = "E0301", "unreachable rule";
+    /// A decision without `otherwise` that some input falls through (warning).
+    Gap = "E0302", "gap: an input no rule matches";
+    /// Two rules of a `hit unique` decision that can both match (an error when proven,
+    /// a warning when it can be neither proven nor refuted).
+    Overlap = "E0303", "overlapping rules in a unique decision";
 }
 
 impl fmt::Display for Code {

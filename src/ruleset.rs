@@ -128,13 +128,13 @@ impl RuleSet {
     }
 
     fn finish(parsed: Parsed) -> Result<RuleSet, Diagnostics> {
-        let (checked, diags) = check::check_full(&parsed);
+        let (checked, program, diags) = check::check_compiled(&parsed);
         let sources = Arc::new(parsed.map.clone());
         let diags = diags.with_sources(Arc::clone(&sources));
-        if diags.has_errors() {
-            return Err(diags);
-        }
-        let program = Arc::new(Program::compile(&checked, &sources));
+        let program = match program {
+            Some(p) if !diags.has_errors() => Arc::new(p),
+            _ => return Err(diags),
+        };
         Ok(RuleSet {
             sources,
             parsed: Arc::new(parsed),

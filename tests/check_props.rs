@@ -68,10 +68,14 @@ proptest! {
 
     #[test]
     fn well_typed_conditions_check_clean(c in condition()) {
-        let rules = format!("{TABLES}\ndecision d {{ output x: int = 0\n  rule r when {c} then x = 1 }}");
+        // with an `otherwise` (no gap warning); a generated condition may contradict itself,
+        // which the analyses report as an unreachable rule (E0301), not a type problem
+        let rules = format!(
+            "{TABLES}\ndecision d {{ output x: int = 0\n  rule r when {c} then x = 1\n  otherwise x = 0 }}"
+        );
         let (parsed, _env, diags) = aftersales::check::check_sources([("p.rules".into(), rules.clone())]);
         prop_assert!(
-            diags.is_empty(),
+            diags.as_slice().iter().all(|d| d.code == aftersales::diag::Code::UnreachableRule),
             "{}\n{}",
             rules,
             diags.as_slice().iter().map(|d| d.render(&parsed.map, false)).collect::<String>()

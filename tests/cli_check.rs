@@ -246,3 +246,47 @@ fn deny_warnings_passes_a_clean_rule_set() {
     let out = check(&["tests/lang/broken/clause_covres.rules", "--deny-warnings"]);
     assert_eq!(code(&out), 1);
 }
+
+/// The static analyses (E0301–E0303) are findings of `check` like any other: warnings for
+/// unreachable rules and gaps (exit 0, or 1 with `--deny-warnings`), an error for a proven
+/// overlap, each with its example bundle in the help as one line of JSON.
+#[test]
+fn analyses_are_reported_by_check_in_both_formats() {
+    let dir = TempDir::new("analysis");
+    let file = format!("{}/a.rules", dir.path());
+    std::fs::write(
+        &file,
+        "decision d {\n  output x: int = 0\n  rule a when product.owner == original then x = 1\n  \
+         rule b when product.owner == original then x = 2\n}\n",
+    )
+    .unwrap();
+    let out = check(&[&file, "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    let codes: Vec<&str> = lines.iter().map(|l| l["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["E0302", "E0301"], "{lines:?}");
+    let help = lines[0]["help"].as_str().unwrap();
+    let example = help
+        .strip_prefix("for example: ")
+        .and_then(|h| h.split("; ").next())
+        .unwrap();
+    let bundle: Value = serde_json::from_str(example).unwrap();
+    assert_ne!(bundle["product"]["owner"], "original");
+    assert!(lines[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("earlier rule `a` takes all its inputs"));
+    assert_eq!(code(&check(&[&file, "--deny-warnings"])), 1);
+
+    std::fs::write(
+        &file,
+        "decision d hit unique {\n  output x: int = 0\n  rule a when product.owner == original then x = 1\n  \
+         rule b when product.owner != fleet then x = 2\n  otherwise x = 0\n}\n",
+    )
+    .unwrap();
+    let out = check(&[&file]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("error[E0303]"), "{err}");
+    assert!(err.contains("a.rules:4:3"), "{err}");
+}

@@ -121,11 +121,28 @@ fn calendar_months_clamp_to_the_end_of_the_month() {
 
 #[test]
 fn unique_priority_and_collect_policies() {
-    let rs = rules(
-        r#"decision u hit unique { output n: int = 0
+    // two rules of a unique decision matching one claim: the checker proves the overlap
+    // (E0303) so the rule set does not load, and the interpreter reports it at run time
+    let unique = r#"decision u hit unique { output n: int = 0
              rule a when claim.fault in P0300..P0305 then n = 1
-             rule b when claim.fault.system == engine then n = 2 }
-           decision p hit priority { output n: int = 0
+             rule b when claim.fault.system == engine then n = 2 }"#;
+    let source = [("t.rules".to_string(), format!("{CODES}\n{unique}"))];
+    let err = RuleSet::from_sources(source.clone()).unwrap_err();
+    assert!(
+        err.as_slice()
+            .iter()
+            .any(|d| d.code.as_str() == "E0303" && d.severity == aftersales::diag::Severity::Error),
+        "{err}"
+    );
+    let (parsed, _, _) = aftersales::check::check_sources(source);
+    let (checked, _) = aftersales::check::check_full(&parsed);
+    let f = Facts::from_json_str(&checked.env, &format!("{{{CLAIM}}}}}")).unwrap();
+    match reference::decide(&checked, "u", &f) {
+        Err(EvalError::NotUnique { rules, .. }) => assert_eq!(rules, ["a", "b"]),
+        other => panic!("expected a unique violation, got {other:?}"),
+    }
+    let rs = rules(
+        r#"decision p hit priority { output n: int = 0
              rule low priority 1 when true then n = 1
              rule high priority 9 when claim.fault.system == engine then n = 9
              rule tie priority 9 when true then n = 8 }
@@ -141,10 +158,6 @@ fn unique_priority_and_collect_policies() {
              rule b when false then n = 7 }"#,
     );
     let f = facts(&rs, &format!("{{{CLAIM}}}}}"));
-    match reference::decide(rs.checked(), "u", &f) {
-        Err(EvalError::NotUnique { rules, .. }) => assert_eq!(rules, ["a", "b"]),
-        other => panic!("expected a unique violation, got {other:?}"),
-    }
     let d = reference::decide(rs.checked(), "p", &f).unwrap();
     assert_eq!(
         (d.output("n"), d.rules.as_slice()),

@@ -67,10 +67,34 @@ where
 }
 
 /// Check a parsed rule set whose first file is the prelude. Returns the environment and
-/// every diagnostic (syntax ones included), sorted by place.
+/// every diagnostic (syntax ones included, and the analyses of [`check_compiled`]), sorted
+/// by place.
 pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
-    let (checked, diags) = check_full(parsed);
+    let (checked, _, diags) = check_compiled(parsed);
     (checked.env, diags)
+}
+
+/// As [`check_full`]; then, if there are no errors, compile every decision (once: the
+/// program is returned for the caller to keep) and analyse the DAGs for unreachable
+/// rules, gaps and overlaps ([`crate::compile::analysis`], codes `E0301`–`E0303`). The
+/// program is `None` when checking found errors.
+///
+/// ```
+/// let (parsed, _, _) = aftersales::check::check_sources(Vec::<(String, String)>::new());
+/// let (checked, program, diags) = aftersales::check::check_compiled(&parsed);
+/// assert!(program.is_some() && diags.is_empty());
+/// # let _ = checked;
+/// ```
+pub fn check_compiled(parsed: &Parsed) -> (Checked, Option<crate::compile::Program>, Diagnostics) {
+    let (checked, mut diags) = check_full(parsed);
+    if diags.has_errors() {
+        return (checked, None, diags);
+    }
+    let program = crate::compile::Program::compile(&checked, &parsed.map);
+    let findings = crate::compile::analysis::analyse(&checked, &program);
+    diags.extend(crate::compile::analysis::diagnostics(&findings));
+    diags.sort();
+    (checked, Some(program), diags)
 }
 
 /// As [`check`], with the IR of every decision that checked.

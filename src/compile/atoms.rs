@@ -164,7 +164,7 @@ pub(crate) enum Test {
 }
 
 impl Test {
-    fn not(self) -> Test {
+    pub(crate) fn not(self) -> Test {
         match self {
             Test::Ord {
                 prim,

@@ -30,6 +30,7 @@
 //! assert!(stats.nodes >= 3);
 //! ```
 
+pub mod analysis;
 pub(crate) mod atoms;
 
 use crate::check::ir::CheckedDecision;
