@@ -263,11 +263,52 @@ pub(crate) struct BitCol {
 pub(crate) enum BitSplit {
     /// Region `r` among the constants (as in [`Node::Ord`]) selects vector `r`; an absent
     /// value the last.
-    Ord(Box<[OrdVal]>),
+    Ord(Box<[OrdVal]>, Option<Scaled>),
     /// Listed id `ids[k]` selects vector `k`, any other id `ids.len()`, absent the last.
     Set(Box<[u32]>),
     /// `false` selects vector 0, `true` vector 1.
     Bool,
+}
+
+/// Decimal constants as integers at one scale (`12.5` at scale 2 is `1250`), so that a
+/// probe of that scale or less is placed by integer comparisons.
+#[derive(Debug, Clone)]
+pub(crate) struct Scaled {
+    /// The scale.
+    pub scale: u32,
+    /// The constants' mantissas at that scale, in order.
+    pub values: Box<[i128]>,
+}
+
+impl Scaled {
+    /// The scaled form of `consts`, if they are all decimals that rescale exactly.
+    fn of(consts: &[OrdVal]) -> Option<Scaled> {
+        let mut scale = 0;
+        for c in consts {
+            match c {
+                OrdVal::Num(d) => scale = scale.max(d.scale()),
+                _ => return None,
+            }
+        }
+        let values = consts
+            .iter()
+            .map(|c| match c {
+                OrdVal::Num(d) => rescaled(*d, scale),
+                _ => None,
+            })
+            .collect::<Option<Box<[i128]>>>()?;
+        Some(Scaled { scale, values })
+    }
+}
+
+/// The mantissa of `d` at `scale`, if `d` has at most that scale and it fits.
+pub(crate) fn rescaled(d: rust_decimal::Decimal, scale: u32) -> Option<i128> {
+    let from = d.scale();
+    if from > scale {
+        return None;
+    }
+    let factor = 10i128.checked_pow(scale - from)?;
+    d.mantissa().checked_mul(factor)
 }
 
 /// One decision's DAG.
@@ -989,7 +1030,8 @@ fn bit_leaf(state: &[Alive], rows: &[Row], columns: &[Column], env: &Env) -> Opt
                     bits.extend_from_slice(&cur);
                 }
                 bits.extend_from_slice(&absent);
-                (BitSplit::Ord(consts.into()), bits)
+                let scaled = Scaled::of(&consts);
+                (BitSplit::Ord(consts.into(), scaled), bits)
             }
             Column::Set { domain, .. } => {
                 let size = match domain {

@@ -8,11 +8,19 @@ use super::reference::{At, Interpreter};
 use super::EvalError;
 use crate::check::ir::CheckedDecision;
 use crate::compile::atoms::{self, Column, FieldPath, OrdVal, Prim, Probe, Test};
-use crate::compile::{bool_accepts, set_accepts, BitLeaf, BitSplit, CompiledDecision, Guard, Node};
+use crate::compile::{
+    bool_accepts, rescaled, set_accepts, BitLeaf, BitSplit, CompiledDecision, Guard, Node,
+};
 use crate::dsl::ast::CmpOp;
 use crate::facts::Facts;
 use crate::value::Value;
 use std::cmp::Ordering;
+
+std::thread_local! {
+    /// Scratch buffers of bit-vector leaves: the mask and its live words.
+    static SCRATCH: std::cell::Cell<(Vec<u64>, Vec<usize>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
 
 /// The value at a field path, if present.
 pub(crate) fn read<'f>(path: &FieldPath, facts: &'f Facts) -> Option<&'f Value> {
@@ -268,12 +276,30 @@ impl CompiledDecision {
         d: &'a CheckedDecision,
         it: &mut Interpreter<'a>,
     ) -> Result<Option<Vec<usize>>, EvalError> {
+        // the mask and the list of its live words come from a per-thread scratch buffer (a
+        // dependent decision evaluated meanwhile finds it taken and uses a fresh one)
+        let (mut mask, mut live) = SCRATCH.with(|c| c.take());
+        mask.clear();
+        mask.extend_from_slice(&leaf.all);
+        live.clear();
+        let r = self.bits_filter(leaf, d, it, &mut mask, &mut live);
+        SCRATCH.with(|c| c.replace((mask, live)));
+        r
+    }
+
+    /// The body of [`Self::bit_rows`], over the scratch `mask` and `live`.
+    fn bits_filter<'a>(
+        &self,
+        leaf: &BitLeaf,
+        d: &'a CheckedDecision,
+        it: &mut Interpreter<'a>,
+        mask: &mut [u64],
+        live: &mut Vec<usize>,
+    ) -> Result<Option<Vec<usize>>, EvalError> {
         let facts = it.facts();
         let words = leaf.words;
-        let mut mask: Vec<u64> = leaf.all.to_vec();
         // while the mask is dense it is ANDed whole; once it thins out, only the words still
         // nonzero (`live`) are read
-        let mut live: Vec<usize> = Vec::new();
         let mut dense = true;
         for bc in leaf.cols.iter() {
             // a column no candidate tests is not read (boolean ones are not evaluated)
@@ -289,12 +315,24 @@ impl CompiledDecision {
                 continue;
             }
             let vector = match (&bc.split, self.see(bc.col, facts, d, it)) {
-                (BitSplit::Ord(consts), Some(Seen::Ord(p))) => match p {
+                (BitSplit::Ord(consts, scaled), Some(Seen::Ord(p))) => match p {
                     None => 2 * consts.len() + 1,
-                    Some(p) => match region(&p, consts) {
-                        Some(r) => r,
-                        None => return Ok(None),
-                    },
+                    Some(p) => {
+                        // a decimal of the constants' scale or less: integer comparisons
+                        let fast = match (p, scaled) {
+                            (Probe::Num(d), Some(s)) => {
+                                rescaled(d, s.scale).map(|m| match s.values.binary_search(&m) {
+                                    Ok(i) => 2 * i + 1,
+                                    Err(i) => 2 * i,
+                                })
+                            }
+                            _ => None,
+                        };
+                        match fast.or_else(|| region(&p, consts)) {
+                            Some(r) => r,
+                            None => return Ok(None),
+                        }
+                    }
                 },
                 (BitSplit::Set(ids), Some(Seen::Set(v))) => match v {
                     None => ids.len() + 1,
@@ -317,9 +355,7 @@ impl CompiledDecision {
                 }
                 if nonzero * 4 < words {
                     dense = false;
-                    live = (0..words)
-                        .filter(|w| mask.get(*w).is_some_and(|m| *m != 0))
-                        .collect();
+                    live.extend((0..words).filter(|w| mask.get(*w).is_some_and(|m| *m != 0)));
                 }
             } else {
                 live.retain(|w| match (mask.get_mut(*w), bits.get(*w)) {
@@ -335,10 +371,10 @@ impl CompiledDecision {
             }
         }
         if dense {
-            live = (0..words).collect();
+            live.extend(0..words);
         }
         let mut out = Vec::new();
-        for w in live {
+        for &w in live.iter() {
             let mut word = mask.get(w).copied().unwrap_or(0);
             while word != 0 {
                 let j = w * 64 + word.trailing_zeros() as usize;

@@ -602,12 +602,14 @@ impl<'a> Interpreter<'a> {
                 some(Value::Bool(found != *negated))
             }
             IrKind::Matches { value, regex } => {
-                let text = match self.eval(value, at)? {
-                    Some(Value::Text(t)) => t.to_string(),
-                    Some(Value::Code(c)) => self.code_text(value, c).unwrap_or_default(),
-                    _ => return some(Value::Bool(false)),
+                let found = match self.eval(value, at)? {
+                    Some(Value::Text(t)) => regex.is_match(&t),
+                    Some(Value::Code(c)) => {
+                        regex.is_match(&self.code_text(value, c).unwrap_or_default())
+                    }
+                    _ => false,
                 };
-                some(Value::Bool(regex.is_match(&text)))
+                some(Value::Bool(found))
             }
             IrKind::Contains { container, item } => {
                 let (Some(c), Some(i)) = (self.eval(container, at)?, self.eval(item, at)?) else {
