@@ -679,19 +679,7 @@ impl Builder<'_> {
         for (k, a) in state.iter().enumerate() {
             if let Some(g) = self.group(a, col) {
                 bound.push((k, g));
-                for t in &self.rows[a.row as usize].tests[g].1 {
-                    if let Test::Ord { prim, .. } = t {
-                        match prim {
-                            Prim::Cmp(_, c) => consts.push(c.clone()),
-                            Prim::List(items) => consts.extend(items.iter().cloned()),
-                            Prim::Range(a, b) => {
-                                consts.push(a.clone());
-                                consts.push(b.clone());
-                            }
-                            Prim::Any => {}
-                        }
-                    }
-                }
+                constants_of(&self.rows[a.row as usize].tests[g].1, &mut consts);
             }
         }
         consts.sort();
@@ -836,6 +824,23 @@ impl Builder<'_> {
     }
 }
 
+/// The constants ordered tests compare with, added to `out`.
+fn constants_of(tests: &[Test], out: &mut Vec<OrdVal>) {
+    for t in tests {
+        if let Test::Ord { prim, .. } = t {
+            match prim {
+                Prim::Cmp(_, c) => out.push(c.clone()),
+                Prim::List(items) => out.extend(items.iter().cloned()),
+                Prim::Range(a, b) => {
+                    out.push(a.clone());
+                    out.push(b.clone());
+                }
+                Prim::Any => {}
+            }
+        }
+    }
+}
+
 pub(crate) fn set_accepts(t: &Test, id: u32) -> bool {
     match t {
         Test::Set { ids, negated, .. } => ids.binary_search(&id).is_ok() != *negated,
@@ -975,19 +980,7 @@ fn bit_leaf(state: &[Alive], rows: &[Row], columns: &[Column], env: &Env) -> Opt
             Column::Ord { .. } | Column::Today => {
                 let mut consts: Vec<OrdVal> = Vec::new();
                 for (_, tests) in &bound {
-                    for t in tests.iter() {
-                        if let Test::Ord { prim, .. } = t {
-                            match prim {
-                                Prim::Cmp(_, v) => consts.push(v.clone()),
-                                Prim::List(items) => consts.extend(items.iter().cloned()),
-                                Prim::Range(a, b) => {
-                                    consts.push(a.clone());
-                                    consts.push(b.clone());
-                                }
-                                Prim::Any => {}
-                            }
-                        }
-                    }
+                    constants_of(tests, &mut consts);
                 }
                 consts.sort();
                 consts.dedup();

@@ -109,8 +109,8 @@ fn truth(ev: &mut dyn ExprEval, ir: &Ir, rule: &str) -> Result<bool, EvalError> 
     ev.test(ir, rule)
 }
 
-/// An operation's error, naming the item and the place.
-fn op_error(e: OpError, rule: &str, span: Span) -> EvalError {
+/// An operation's error, naming the item (or rule) and the place.
+pub(crate) fn op_error(e: OpError, rule: &str, span: Span) -> EvalError {
     let rule = rule.to_string();
     match e {
         OpError::DivisionByZero => EvalError::DivisionByZero { rule, span },

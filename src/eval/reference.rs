@@ -405,23 +405,7 @@ impl<'a> Interpreter<'a> {
     }
 
     fn op_error(&self, e: OpError, at: &At<'_>, span: Span) -> EvalError {
-        let rule = at.rule.to_string();
-        match e {
-            OpError::DivisionByZero => EvalError::DivisionByZero { rule, span },
-            OpError::CurrencyMix(left, right) => EvalError::CurrencyMix {
-                left,
-                right,
-                rule,
-                span,
-            },
-            OpError::Overflow(what) => EvalError::Overflow { what, rule, span },
-            OpError::NeedsCalendar => EvalError::NeedsCalendar { rule, span },
-            OpError::Type => EvalError::Overflow {
-                what: "operands",
-                rule,
-                span,
-            },
-        }
+        super::items::op_error(e, at.rule, span)
     }
 
     pub(crate) fn truth(&mut self, ir: &Ir, at: &At<'_>) -> Result<bool, EvalError> {
