@@ -454,14 +454,46 @@ impl Decisions {
                 .map(|s| s.to_string())
                 .collect(),
         );
+        // a service level is business time when every value routes assign it, and every
+        // value a segment gives it, is business time (as for `segment`); else exact
+        let sla = |name: &str| {
+            let routes = items.iter().flat_map(|i| match i {
+                Item::Route(r) => r
+                    .rules
+                    .iter()
+                    .map(|rule| &rule.then)
+                    .chain(r.otherwise.iter().map(|o| &o.then))
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            });
+            let assigned = routes.flat_map(|then| match then {
+                ast::Then::Assign(list) => list
+                    .iter()
+                    .filter(|a| a.target.name == name)
+                    .map(|a| &a.value)
+                    .collect::<Vec<_>>(),
+                ast::Then::Action(_) => Vec::new(),
+            });
+            let segments = items.iter().filter_map(|i| match i {
+                Item::Segment(s) => match name {
+                    "first_response" => s.first_response.as_ref(),
+                    "resolve" => s.resolve.as_ref(),
+                    _ => s.escalate_after.as_ref(),
+                },
+                _ => None,
+            });
+            Type::Duration(lower::sla_kind(assigned.chain(segments)))
+        };
+        let slas = [sla("first_response"), sla("resolve"), sla("escalate_after")];
         let route_outputs = |queue_ty: &Type, prio: &Type| {
+            let [first_response, resolve, escalate_after] = slas.clone();
             vec![
                 out("queue", queue_ty.clone(), true),
                 out("priority", prio.clone(), true),
                 out("skills", Type::Set(Box::new(Type::Label)), true),
-                out("first_response", Type::Duration(DurationKind::Exact), true),
-                out("resolve", Type::Duration(DurationKind::Exact), true),
-                out("escalate_after", Type::Duration(DurationKind::Exact), true),
+                out("first_response", first_response, true),
+                out("resolve", resolve, true),
+                out("escalate_after", escalate_after, true),
                 out("escalate_to", Type::Label, true),
                 out("flags", Type::Set(Box::new(Type::Label)), true),
                 out("first_response_due", Type::DateTime, true),
