@@ -717,7 +717,7 @@ impl Builder<'_> {
                 active.insert(*b);
             }
             if changed {
-                let id = self.child_of_bound(col, state, &bound, &active);
+                let id = self.child_of_bound(state, &bound, &active);
                 last = Some(id);
             }
             children.push(last.unwrap_or(0));
@@ -733,7 +733,7 @@ impl Builder<'_> {
             })
             .map(|(b, _)| b)
             .collect();
-        let absent = self.child_of_bound(col, state, &bound, &absent_rows);
+        let absent = self.child_of_bound(state, &bound, &absent_rows);
         Node::Ord {
             col,
             consts: consts.into(),
@@ -742,10 +742,10 @@ impl Builder<'_> {
         }
     }
 
-    /// The child keeping the rows not testing `col` and the bound rows listed in `keep`.
+    /// The child keeping the rows not in `bound` (not testing the column split) and the
+    /// bound rows listed in `keep`, with the column resolved for those.
     fn child_of_bound(
         &mut self,
-        col: u32,
         state: &[Alive],
         bound: &[(usize, usize)],
         keep: &BTreeSet<usize>,
@@ -765,7 +765,6 @@ impl Builder<'_> {
                 next.push(*a);
             }
         }
-        let _ = col;
         self.node_of(next)
     }
 

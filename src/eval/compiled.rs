@@ -134,14 +134,7 @@ impl CompiledDecision {
 
     /// What column `col` reads; `None` when the DAG cannot place the value (the caller
     /// falls back to the reference interpreter).
-    fn see<'f>(
-        &self,
-        col: u32,
-        facts: &'f Facts,
-        d: &CheckedDecision,
-        it: &mut Interpreter<'_>,
-    ) -> Option<Seen<'f>> {
-        let _ = d;
+    fn see<'f>(&self, col: u32, facts: &'f Facts, it: &mut Interpreter<'_>) -> Option<Seen<'f>> {
         Some(match self.columns.get(col as usize)? {
             Column::Ord { path, .. } => match read(path, facts) {
                 None => Seen::Ord(None),
@@ -227,7 +220,7 @@ impl CompiledDecision {
                     consts,
                     children,
                     absent,
-                } => match self.see(*col, facts, d, it) {
+                } => match self.see(*col, facts, it) {
                     Some(Seen::Ord(None)) => *absent as usize,
                     Some(Seen::Ord(Some(p))) => match region(&p, consts) {
                         Some(r) => match children.get(r) {
@@ -244,7 +237,7 @@ impl CompiledDecision {
                     children,
                     other,
                     absent,
-                } => match self.see(*col, facts, d, it) {
+                } => match self.see(*col, facts, it) {
                     Some(Seen::Set(None)) => *absent as usize,
                     Some(Seen::Set(Some(id))) => match ids.binary_search(&id) {
                         Ok(k) => match children.get(k) {
@@ -255,7 +248,7 @@ impl CompiledDecision {
                     },
                     _ => return Ok(None),
                 },
-                Node::Bool { col, yes, no } => match self.see(*col, facts, d, it) {
+                Node::Bool { col, yes, no } => match self.see(*col, facts, it) {
                     Some(Seen::Bool(true)) => *yes as usize,
                     Some(Seen::Bool(false)) => *no as usize,
                     _ => return Ok(None),
@@ -314,7 +307,7 @@ impl CompiledDecision {
             if !needed {
                 continue;
             }
-            let vector = match (&bc.split, self.see(bc.col, facts, d, it)) {
+            let vector = match (&bc.split, self.see(bc.col, facts, it)) {
                 (BitSplit::Ord(consts, scaled), Some(Seen::Ord(p))) => match p {
                     None => 2 * consts.len() + 1,
                     Some(p) => {
@@ -411,7 +404,7 @@ impl CompiledDecision {
                 if pending & (1u64 << g) == 0 {
                     continue;
                 }
-                let ok = match self.see(*col, facts, d, it) {
+                let ok = match self.see(*col, facts, it) {
                     Some(Seen::Ord(p)) => {
                         let mut all = true;
                         for t in tests {
