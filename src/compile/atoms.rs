@@ -228,7 +228,8 @@ fn flip(op: CmpOp) -> CmpOp {
     }
 }
 
-fn holds(op: CmpOp, ord: Ordering) -> bool {
+/// Whether an ordering satisfies a comparison operator.
+pub(crate) fn holds(op: CmpOp, ord: Ordering) -> bool {
     match op {
         CmpOp::Eq => ord == Ordering::Equal,
         CmpOp::Ne => ord != Ordering::Equal,

@@ -7,11 +7,10 @@
 use super::reference::{At, Interpreter};
 use super::EvalError;
 use crate::check::ir::CheckedDecision;
-use crate::compile::atoms::{self, Column, FieldPath, OrdVal, Prim, Probe, Test};
+use crate::compile::atoms::{self, holds, Column, FieldPath, OrdVal, Prim, Probe, Test};
 use crate::compile::{
     bool_accepts, rescaled, set_accepts, BitLeaf, BitSplit, CompiledDecision, Guard, Node,
 };
-use crate::dsl::ast::CmpOp;
 use crate::facts::Facts;
 use crate::value::Value;
 use std::cmp::Ordering;
@@ -49,17 +48,6 @@ fn region(p: &Probe<'_>, consts: &[OrdVal]) -> Option<usize> {
         }
     }
     Some(2 * lo)
-}
-
-fn holds(op: CmpOp, ord: Ordering) -> bool {
-    match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
-    }
 }
 
 /// An ordered test on a probe (`None`: absent); `None` if the values do not compare.

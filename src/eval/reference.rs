@@ -28,7 +28,7 @@ use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
 use crate::check::Checked;
 use crate::compile::Program;
 use crate::diag::Span;
-use crate::dsl::ast::{Aggregate, CmpOp, HitPolicy};
+use crate::dsl::ast::{Aggregate, HitPolicy};
 use crate::facts::Facts;
 use crate::value::{Money, Value};
 use rust_decimal::Decimal;
@@ -528,14 +528,7 @@ impl<'a> Interpreter<'a> {
                     return some(Value::Bool(false));
                 };
                 let ord = self.order(&a, &b, lhs, at, span)?;
-                some(Value::Bool(match op {
-                    CmpOp::Eq => ord == Ordering::Equal,
-                    CmpOp::Ne => ord != Ordering::Equal,
-                    CmpOp::Lt => ord == Ordering::Less,
-                    CmpOp::Le => ord != Ordering::Greater,
-                    CmpOp::Gt => ord == Ordering::Greater,
-                    CmpOp::Ge => ord != Ordering::Less,
-                }))
+                some(Value::Bool(crate::compile::atoms::holds(*op, ord)))
             }
             IrKind::In {
                 negated,
