@@ -65,6 +65,8 @@ pub struct Stats {
     pub budget_hit: bool,
     /// Bytes taken by the bit vectors of bit-vector leaves.
     pub bit_bytes: usize,
+    /// Whether a bit-vector leaf orders its rows by one column's values.
+    pub clustered: bool,
 }
 
 impl Program {
@@ -131,6 +133,21 @@ pub struct Budget {
     /// Whether a decision whose DAG passes the budget gets a bit-vector leaf (else a plain
     /// scanned list of its rows).
     pub bit_leaves: bool,
+    /// When a bit-vector leaf orders its rows by its most selective column.
+    pub clustering: Clustering,
+}
+
+/// When a bit-vector leaf orders its rows by the values of its most selective column (see
+/// `docs/engine.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clustering {
+    /// When the leaf spans a few chunks and the column is selective.
+    #[default]
+    Auto,
+    /// Whenever the leaf has an ordered or set column (tests of the clustered evaluation).
+    Always,
+    /// Never: rows stay in rule order.
+    Never,
 }
 
 impl Default for Budget {
@@ -139,6 +156,7 @@ impl Default for Budget {
             nodes: 0,
             work: 0,
             bit_leaves: true,
+            clustering: Clustering::Auto,
         }
     }
 }
@@ -159,6 +177,7 @@ impl Budget {
                 self.work
             },
             bit_leaves: self.bit_leaves,
+            clustering: self.clustering,
         }
     }
 }
@@ -244,6 +263,19 @@ pub(crate) struct BitLeaf {
     pub all: Box<[u64]>,
     /// The columns, boolean ones last.
     pub cols: Box<[BitCol]>,
+    /// Set when the rows are ordered by one column's values rather than in rule order.
+    pub cluster: Option<Cluster>,
+}
+
+/// The column a [`BitLeaf`]'s rows are ordered by, with a summary of its vectors.
+#[derive(Debug, Clone)]
+pub(crate) struct Cluster {
+    /// Its position in [`BitLeaf::cols`].
+    pub col: usize,
+    /// Summary words per vector.
+    pub words: usize,
+    /// Per vector, bit `c` set when chunk `c` (of [`CHUNK`] words) has a row it accepts.
+    pub summary: Box<[u64]>,
 }
 
 /// One column of a [`BitLeaf`].
@@ -256,6 +288,8 @@ pub(crate) struct BitCol {
     pub split: BitSplit,
     /// The vectors, `words` each, in the order `split` numbers them.
     pub bits: Box<[u64]>,
+    /// How many rows each vector accepts (its bits set), to AND the most selective first.
+    pub counts: Box<[u32]>,
 }
 
 /// How a value selects the vector of a [`BitCol`].
@@ -282,7 +316,7 @@ pub(crate) struct Scaled {
 
 impl Scaled {
     /// The scaled form of `consts`, if they are all decimals that rescale exactly.
-    fn of(consts: &[OrdVal]) -> Option<Scaled> {
+    pub(crate) fn of(consts: &[OrdVal]) -> Option<Scaled> {
         let mut scale = 0;
         for c in consts {
             match c {
@@ -355,6 +389,10 @@ impl CompiledDecision {
                     _ => 0,
                 })
                 .sum(),
+            clustered: self
+                .nodes
+                .iter()
+                .any(|n| matches!(n, Node::Bits(leaf) if leaf.cluster.is_some())),
         }
     }
 
@@ -517,7 +555,10 @@ impl CompiledDecision {
         if budget_hit {
             // a DAG cut short: one bit-vector leaf over every row serves better, if it fits
             let leaf = if budget.bit_leaves {
-                bit_leaf(&start, &rows, &columns, env)
+                bit_leaf(&start, &rows, &columns, env).and_then(|leaf| match budget.clustering {
+                    Clustering::Never => Some(leaf),
+                    c => clustered(leaf, &start, &rows, &columns, env, c == Clustering::Always),
+                })
             } else {
                 None
             };
@@ -933,6 +974,122 @@ fn intersect(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> 
     out
 }
 
+/// Words of a bit-vector leaf taken together at evaluation: one 64-byte cache line of each
+/// vector. A clustered leaf keeps one summary bit per chunk.
+pub(crate) const CHUNK: usize = 8;
+
+/// The fewest chunks for which a leaf is worth clustering.
+const CLUSTER_CHUNKS: usize = 2;
+
+/// `leaf` with its rows reordered by the values of its most selective column, if that
+/// column is selective enough to gain from it.
+///
+/// A table whose rows each accept a narrow range of one column (a fault code range, a
+/// model) spreads a bundle's candidates over every chunk when the rows are in rule order;
+/// in the order of that column's ranges they sit in a few chunks, which a summary of each
+/// vector (one bit per chunk) finds without reading the others. The evaluation of a
+/// clustered leaf collects the candidates of those chunks and tries them in rule order.
+/// `None` if the reordered leaf cannot be built (it always can: the same vectors).
+fn clustered(
+    leaf: BitLeaf,
+    state: &[Alive],
+    rows: &[Row],
+    columns: &[Column],
+    env: &Env,
+    always: bool,
+) -> Option<BitLeaf> {
+    let words = leaf.words;
+    let k = leaf.rows.len();
+    let chunks = words.div_ceil(CHUNK);
+    if chunks < CLUSTER_CHUNKS && !always {
+        return Some(leaf);
+    }
+    // the most selective ordered or set column: the fewest rows per vector on average
+    let pick = leaf
+        .cols
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !matches!(c.split, BitSplit::Bool))
+        .map(|(i, c)| {
+            let vectors = c.counts.len().max(1);
+            let ones: u64 = c.counts.iter().map(|n| u64::from(*n)).sum();
+            (i, ones as f64 / vectors as f64 / k.max(1) as f64)
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let Some((ci, density)) = pick else {
+        return Some(leaf);
+    };
+    // the share of rows a bundle's vector accepts, those not testing the column included
+    // (they are candidates whatever the value): too many, and the chunks are all read
+    if density > 0.3 && !always {
+        return Some(leaf);
+    }
+    let Some(bc) = leaf.cols.get(ci) else {
+        return Some(leaf);
+    };
+    // each row's key: the first vector (the lowest region, the first listed id) accepting
+    // it; rows that do not test the column go last
+    let vectors = bc.counts.len();
+    let mut key = vec![u32::MAX; k];
+    let mut keyed = vec![0u64; words];
+    for v in 0..vectors {
+        let Some(bits) = bc.bits.get(v * words..(v + 1) * words) else {
+            return Some(leaf);
+        };
+        for (w, ((b, t), done)) in bits
+            .iter()
+            .zip(bc.tested.iter())
+            .zip(keyed.iter_mut())
+            .enumerate()
+        {
+            let mut fresh = b & t & !*done;
+            *done |= fresh;
+            while fresh != 0 {
+                let j = w * 64 + fresh.trailing_zeros() as usize;
+                fresh &= fresh - 1;
+                if let Some(slot) = key.get_mut(j) {
+                    *slot = v as u32;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by_key(|j| key.get(*j).copied().unwrap_or(u32::MAX));
+    if !always && order.iter().enumerate().all(|(i, j)| i == *j) {
+        return Some(leaf);
+    }
+    let permuted: Vec<Alive> = order
+        .iter()
+        .filter_map(|j| state.get(*j).copied())
+        .collect();
+    let col = bc.col;
+    drop(leaf);
+    let mut leaf = bit_leaf(&permuted, rows, columns, env)?;
+    let Some(pos) = leaf.cols.iter().position(|c| c.col == col) else {
+        return Some(leaf);
+    };
+    let Some(bc) = leaf.cols.get(pos) else {
+        return Some(leaf);
+    };
+    let swords = chunks.div_ceil(64);
+    let mut summary = vec![0u64; bc.counts.len() * swords];
+    for (v, vector) in bc.bits.chunks(words).enumerate() {
+        for (c, chunk) in vector.chunks(CHUNK).enumerate() {
+            if chunk.iter().any(|w| *w != 0) {
+                if let Some(s) = summary.get_mut(v * swords + c / 64) {
+                    *s |= 1u64 << (c % 64);
+                }
+            }
+        }
+    }
+    leaf.cluster = Some(Cluster {
+        col: pos,
+        words: swords,
+        summary: summary.into(),
+    });
+    Some(leaf)
+}
+
 /// The bit-vector leaf over `state`, or `None` if its vectors would pass [`BIT_WORDS_CAP`].
 fn bit_leaf(state: &[Alive], rows: &[Row], columns: &[Column], env: &Env) -> Option<BitLeaf> {
     let k = state.len();
@@ -1108,11 +1265,16 @@ fn bit_leaf(state: &[Alive], rows: &[Row], columns: &[Column], env: &Env) -> Opt
                 (BitSplit::Bool, bits)
             }
         };
+        let counts = bits
+            .chunks(words.max(1))
+            .map(|v| v.iter().map(|w| w.count_ones()).sum())
+            .collect();
         cols.push(BitCol {
             col: c,
             tested: tested.into(),
             split,
             bits: bits.into(),
+            counts,
         });
     }
     // the most selective columns first (the fewest rows accepted by an average vector), so
@@ -1131,5 +1293,6 @@ fn bit_leaf(state: &[Alive], rows: &[Row], columns: &[Column], env: &Env) -> Opt
         words,
         all: all.into(),
         cols: cols.into(),
+        cluster: None,
     })
 }

@@ -9,16 +9,46 @@ use super::EvalError;
 use crate::check::ir::CheckedDecision;
 use crate::compile::atoms::{self, holds, Column, FieldPath, OrdVal, Prim, Probe, Test};
 use crate::compile::{
-    bool_accepts, rescaled, set_accepts, BitLeaf, BitSplit, CompiledDecision, Guard, Node,
+    bool_accepts, rescaled, set_accepts, BitCol, BitLeaf, BitSplit, CompiledDecision, Guard, Node,
+    CHUNK,
 };
 use crate::facts::Facts;
 use crate::value::Value;
 use std::cmp::Ordering;
 
 std::thread_local! {
-    /// Scratch buffers of bit-vector leaves: the mask and its live words.
-    static SCRATCH: std::cell::Cell<(Vec<u64>, Vec<usize>)> =
-        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    /// Scratch buffers of bit-vector leaves.
+    static SCRATCH: std::cell::Cell<BitScratch> = const {
+        std::cell::Cell::new(BitScratch { states: Vec::new(), cands: Vec::new() })
+    };
+}
+
+/// A column of a bit-vector leaf whose value is not read yet.
+const UNRESOLVED: usize = usize::MAX;
+
+/// A column of a bit-vector leaf whose value selects a vector accepting every row.
+const ACCEPTS_ALL: usize = usize::MAX - 1;
+
+/// What a bit-vector leaf chose for one bundle.
+#[derive(Default)]
+struct BitScratch {
+    /// Per column of the leaf: the offset of the vector chosen in its bits, or
+    /// [`UNRESOLVED`], or [`ACCEPTS_ALL`].
+    states: Vec<usize>,
+    /// The candidate rows of a clustered leaf.
+    cands: Vec<u32>,
+}
+
+/// What one chunk of a bit-vector leaf holds for a bundle.
+enum Chunk {
+    /// These rows (bits) accept every value.
+    Rows([u64; CHUNK]),
+    /// No row of this chunk does.
+    Empty,
+    /// A value no row of the whole leaf accepts.
+    NoRow,
+    /// A value the leaf cannot place: the reference interpreter decides.
+    Unplaced,
 }
 
 /// The value at a field path, if present.
@@ -78,6 +108,30 @@ fn ord_test(t: &Test, p: Option<Probe<'_>>) -> Option<bool> {
         Prim::Any => true,
     };
     Some(yes != *negated)
+}
+
+/// The region of decimal `d` among constants scaled to integers (as [`region`] numbers
+/// them), by integer comparisons: `d` at the constants' scale, or, when `d` has more
+/// decimals, its floor there and whether anything was cut off (`12.345` against constants
+/// of scale 2 is `1234` and a bit more: strictly above `12.34`, below `12.35`).
+fn scaled_region(d: rust_decimal::Decimal, s: &crate::compile::Scaled) -> Option<usize> {
+    let from = d.scale();
+    if from <= s.scale {
+        let m = rescaled(d, s.scale)?;
+        return Some(match s.values.binary_search(&m) {
+            Ok(i) => 2 * i + 1,
+            Err(i) => 2 * i,
+        });
+    }
+    let div = 10i128.checked_pow(from - s.scale)?;
+    let mantissa = d.mantissa();
+    let floor = mantissa.checked_div_euclid(div)?;
+    let cut = mantissa.checked_rem_euclid(div)? != 0;
+    Some(match s.values.binary_search(&floor) {
+        Ok(i) if cut => 2 * i + 2,
+        Ok(i) => 2 * i + 1,
+        Err(i) => 2 * i,
+    })
 }
 
 /// What a column reads for one bundle.
@@ -257,121 +311,208 @@ impl CompiledDecision {
         d: &'a CheckedDecision,
         it: &mut Interpreter<'a>,
     ) -> Result<Option<Vec<usize>>, EvalError> {
-        // the mask and the list of its live words come from a per-thread scratch buffer (a
-        // dependent decision evaluated meanwhile finds it taken and uses a fresh one)
-        let (mut mask, mut live) = SCRATCH.with(|c| c.take());
-        mask.clear();
-        mask.extend_from_slice(&leaf.all);
-        live.clear();
-        let r = self.bits_filter(leaf, d, it, &mut mask, &mut live);
-        SCRATCH.with(|c| c.replace((mask, live)));
+        // the chosen vectors come from a per-thread scratch buffer (a dependent decision
+        // evaluated meanwhile finds it taken and uses a fresh one)
+        let mut scratch = SCRATCH.with(std::cell::Cell::take);
+        scratch.states.clear();
+        let r = self.bits_filter(leaf, d, it, &mut scratch);
+        SCRATCH.with(|c| c.set(scratch));
         r
     }
 
-    /// The body of [`Self::bit_rows`], over the scratch `mask` and `live`.
+    /// The vector of column `bc` that the bundle's value selects (its index), `None` if
+    /// the value cannot be placed.
+    fn vector_of(&self, bc: &BitCol, facts: &Facts, it: &mut Interpreter<'_>) -> Option<usize> {
+        Some(match (&bc.split, self.see(bc.col, facts, it)?) {
+            (BitSplit::Ord(consts, scaled), Seen::Ord(p)) => match p {
+                None => 2 * consts.len() + 1,
+                Some(p) => {
+                    // a decimal of the constants' scale or less: integer comparisons
+                    let fast = match (p, scaled) {
+                        (Probe::Num(d), Some(s)) => scaled_region(d, s),
+                        _ => None,
+                    };
+                    fast.or_else(|| region(&p, consts.as_ref()))?
+                }
+            },
+            (BitSplit::Set(ids), Seen::Set(v)) => match v {
+                None => ids.len() + 1,
+                Some(id) => ids.binary_search(&id).unwrap_or(ids.len()),
+            },
+            (BitSplit::Bool, Seen::Bool(b)) => usize::from(b),
+            _ => return None,
+        })
+    }
+
+    /// The body of [`Self::bit_rows`].
+    ///
+    /// The rows are taken a chunk of [`CHUNK`] words at a time (see [`Self::chunk`]). In
+    /// rule order, a `first` decision stops at the first chunk with a row whose residual
+    /// holds. A clustered leaf (rows ordered by one column's values) reads only the chunks
+    /// that the summary of that column's vector marks, collects their candidates and tries
+    /// them in rule order.
     fn bits_filter<'a>(
         &self,
         leaf: &BitLeaf,
         d: &'a CheckedDecision,
         it: &mut Interpreter<'a>,
-        mask: &mut [u64],
-        live: &mut Vec<usize>,
+        scratch: &mut BitScratch,
     ) -> Result<Option<Vec<usize>>, EvalError> {
         let facts = it.facts();
         let words = leaf.words;
-        // while the mask is dense it is ANDed whole; once it thins out, only the words still
-        // nonzero (`live`) are read
-        let mut dense = true;
-        for bc in leaf.cols.iter() {
-            // a column no candidate tests is not read (boolean ones are not evaluated)
-            let needed = if dense {
-                mask.iter().zip(bc.tested.iter()).any(|(m, t)| m & t != 0)
-            } else {
-                live.iter().any(|w| {
-                    mask.get(*w).copied().unwrap_or(0) & bc.tested.get(*w).copied().unwrap_or(0)
-                        != 0
-                })
-            };
-            if !needed {
-                continue;
-            }
-            let vector = match (&bc.split, self.see(bc.col, facts, it)) {
-                (BitSplit::Ord(consts, scaled), Some(Seen::Ord(p))) => match p {
-                    None => 2 * consts.len() + 1,
-                    Some(p) => {
-                        // a decimal of the constants' scale or less: integer comparisons
-                        let fast = match (p, scaled) {
-                            (Probe::Num(d), Some(s)) => {
-                                rescaled(d, s.scale).map(|m| match s.values.binary_search(&m) {
-                                    Ok(i) => 2 * i + 1,
-                                    Err(i) => 2 * i,
-                                })
-                            }
-                            _ => None,
+        let chunks = words.div_ceil(CHUNK);
+        scratch.states.resize(leaf.cols.len(), UNRESOLVED);
+        let mut out = Vec::new();
+        let Some(cluster) = &leaf.cluster else {
+            for c in 0..chunks {
+                let m = match self.chunk(leaf, c, &mut scratch.states, facts, it) {
+                    Chunk::Rows(m) => m,
+                    Chunk::Empty => continue,
+                    Chunk::NoRow => return Ok(Some(out)),
+                    Chunk::Unplaced => return Ok(None),
+                };
+                for (k, word) in m.iter().enumerate() {
+                    let mut word = *word;
+                    while word != 0 {
+                        let j = (c * CHUNK + k) * 64 + word.trailing_zeros() as usize;
+                        word &= word - 1;
+                        let Some(row) = leaf.rows.get(j) else {
+                            return Ok(None);
                         };
-                        match fast.or_else(|| region(&p, consts)) {
-                            Some(r) => r,
-                            None => return Ok(None),
+                        if self.residual(*row, d, it)? {
+                            out.push(self.rule_of(*row));
+                            if self.first {
+                                return Ok(Some(out));
+                            }
                         }
                     }
-                },
-                (BitSplit::Set(ids), Some(Seen::Set(v))) => match v {
-                    None => ids.len() + 1,
-                    Some(id) => ids.binary_search(&id).unwrap_or(ids.len()),
-                },
-                (BitSplit::Bool, Some(Seen::Bool(b))) => usize::from(b),
-                _ => return Ok(None),
-            };
-            let Some(bits) = bc.bits.get(vector * words..(vector + 1) * words) else {
-                return Ok(None);
-            };
-            if dense {
-                let mut nonzero = 0usize;
-                for (m, b) in mask.iter_mut().zip(bits) {
-                    *m &= b;
-                    nonzero += usize::from(*m != 0);
                 }
-                if nonzero == 0 {
-                    return Ok(Some(Vec::new()));
-                }
-                if nonzero * 4 < words {
-                    dense = false;
-                    live.extend((0..words).filter(|w| mask.get(*w).is_some_and(|m| *m != 0)));
-                }
-            } else {
-                live.retain(|w| match (mask.get_mut(*w), bits.get(*w)) {
-                    (Some(m), Some(b)) => {
-                        *m &= b;
-                        *m != 0
+            }
+            return Ok(Some(out));
+        };
+        // the clustering column first: its vector's summary names the chunks to read
+        let (Some(bc), Some(state)) = (
+            leaf.cols.get(cluster.col),
+            scratch.states.get_mut(cluster.col),
+        ) else {
+            return Ok(None);
+        };
+        let Some(v) = self.vector_of(bc, facts, it) else {
+            return Ok(None);
+        };
+        if bc.counts.get(v).copied().unwrap_or(0) == 0 {
+            return Ok(Some(out));
+        }
+        *state = v * words;
+        let Some(summary) = cluster
+            .summary
+            .get(v * cluster.words..(v + 1) * cluster.words)
+        else {
+            return Ok(None);
+        };
+        let cands = &mut scratch.cands;
+        cands.clear();
+        for (sw, bits) in summary.iter().enumerate() {
+            let mut bits = *bits;
+            while bits != 0 {
+                let c = sw * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let m = match self.chunk(leaf, c, &mut scratch.states, facts, it) {
+                    Chunk::Rows(m) => m,
+                    Chunk::Empty => continue,
+                    Chunk::NoRow => return Ok(Some(out)),
+                    Chunk::Unplaced => return Ok(None),
+                };
+                for (k, word) in m.iter().enumerate() {
+                    let mut word = *word;
+                    while word != 0 {
+                        let j = (c * CHUNK + k) * 64 + word.trailing_zeros() as usize;
+                        word &= word - 1;
+                        let Some(row) = leaf.rows.get(j) else {
+                            return Ok(None);
+                        };
+                        cands.push(*row);
                     }
-                    _ => false,
-                });
-                if live.is_empty() {
-                    return Ok(Some(Vec::new()));
                 }
             }
         }
-        if dense {
-            live.extend(0..words);
-        }
-        let mut out = Vec::new();
-        for &w in live.iter() {
-            let mut word = mask.get(w).copied().unwrap_or(0);
-            while word != 0 {
-                let j = w * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                let Some(row) = leaf.rows.get(j) else {
-                    return Ok(None);
-                };
-                if self.residual(*row, d, it)? {
-                    out.push(self.rule_of(*row));
-                    if self.first {
-                        return Ok(Some(out));
-                    }
+        // rows are numbered in rule order
+        cands.sort_unstable();
+        for row in cands.iter() {
+            if self.residual(*row, d, it)? {
+                out.push(self.rule_of(*row));
+                if self.first {
+                    break;
                 }
             }
         }
         Ok(Some(out))
+    }
+
+    /// The rows of chunk `c` of `leaf` that accept the bundle's values. The vectors the
+    /// values select are ANDed column by column, the most selective columns first, until
+    /// no row is left: a decision reads a cache line of a few vectors per chunk rather
+    /// than every vector whole. A column's value is read (a boolean column — a regular
+    /// expression, a derived value — evaluated) only when the chunk still has a row that
+    /// tests it, and then once per bundle (`states`).
+    fn chunk(
+        &self,
+        leaf: &BitLeaf,
+        c: usize,
+        states: &mut [usize],
+        facts: &Facts,
+        it: &mut Interpreter<'_>,
+    ) -> Chunk {
+        let words = leaf.words;
+        let rows = leaf.rows.len();
+        let c0 = c * CHUNK;
+        let c1 = (c0 + CHUNK).min(words);
+        let mut m = [0u64; CHUNK];
+        let Some(all) = leaf.all.get(c0..c1) else {
+            return Chunk::Unplaced;
+        };
+        for (mw, a) in m.iter_mut().zip(all) {
+            *mw = *a;
+        }
+        for (bc, state) in leaf.cols.iter().zip(states.iter_mut()) {
+            if *state == UNRESOLVED {
+                // not read yet: only if a row left in the chunk tests the column
+                let Some(tested) = bc.tested.get(c0..c1) else {
+                    return Chunk::Unplaced;
+                };
+                if m.iter().zip(tested).all(|(mw, t)| mw & t == 0) {
+                    continue;
+                }
+                let Some(v) = self.vector_of(bc, facts, it) else {
+                    return Chunk::Unplaced;
+                };
+                let count = bc.counts.get(v).copied().unwrap_or(0) as usize;
+                if count == 0 {
+                    return Chunk::NoRow;
+                }
+                // a vector accepting every row filters nothing
+                *state = if count >= rows {
+                    ACCEPTS_ALL
+                } else {
+                    v * words
+                };
+            }
+            if *state == ACCEPTS_ALL {
+                continue;
+            }
+            let Some(b) = bc.bits.get(*state + c0..*state + c1) else {
+                return Chunk::Unplaced;
+            };
+            let mut any = 0u64;
+            for (mw, bw) in m.iter_mut().zip(b) {
+                *mw &= bw;
+                any |= *mw;
+            }
+            if any == 0 {
+                return Chunk::Empty;
+            }
+        }
+        Chunk::Rows(m)
     }
 
     /// The rows of a budget leaf, each tested on what it still has to pass, in order.
@@ -424,5 +565,39 @@ impl CompiledDecision {
             }
         }
         Ok(Some(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::Scaled;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        /// The integer placement of a decimal among scaled constants is the decimal
+        /// comparison's, whatever the decimal's scale against the constants'.
+        #[test]
+        fn scaled_region_equals_decimal_region(
+            consts in prop::collection::btree_set((-5_000i64..5_000, 0u32..3), 1..12),
+            probe in (-6_000i64..6_000, 0u32..5),
+            near in (any::<prop::sample::Index>(), -30i64..30, 0u32..5),
+        ) {
+            let mut consts: Vec<OrdVal> = consts
+                .into_iter()
+                .map(|(m, s)| OrdVal::Num(Decimal::new(m, s)))
+                .collect();
+            consts.sort();
+            consts.dedup();
+            let scaled = Scaled::of(&consts).ok_or_else(|| TestCaseError::fail("scales"))?;
+            // anywhere, and just around a constant (equal, or off by less than its unit)
+            let OrdVal::Num(c) = near.0.get(&consts) else {
+                return Err(TestCaseError::fail("a decimal constant"));
+            };
+            for d in [Decimal::new(probe.0, probe.1), *c + Decimal::new(near.1, near.2)] {
+                prop_assert_eq!(scaled_region(d, &scaled), region(&Probe::Num(d), &consts));
+            }
+        }
     }
 }

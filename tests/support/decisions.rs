@@ -212,6 +212,23 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         })
 }
 
+/// A rule set of `rules` rules (and a small dependent decision): with more than 512 rules
+/// a bit-vector leaf spans several chunks of words.
+pub fn wide_spec(rules: std::ops::Range<usize>) -> impl Strategy<Value = Spec> {
+    (
+        0u8..8,
+        prop::collection::vec(rule(), rules),
+        any::<bool>(),
+        prop::collection::vec(rule(), 0..3),
+    )
+        .prop_map(|(hit, rules, otherwise, dep_rules)| Spec {
+            hit,
+            rules,
+            otherwise,
+            dep_rules,
+        })
+}
+
 fn date(day: u16, year: i32) -> String {
     let d = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
         .and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(day))))
