@@ -30,6 +30,7 @@ use crate::types::{DurationKind, EnumDef, Env, Type};
 use crate::value::Value;
 use expr::{guards_when_true, Checker, Guards};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The prelude of LANGUAGE.md §3, written in the language itself.
 pub const PRELUDE: &str = include_str!("../prelude/prelude.rules");
@@ -115,6 +116,7 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
         checked: vec![None; decisions.list.len()],
         items: vec![None; decisions.list.len()],
         lowering: lower::Lowering::default(),
+        regexes: Regexes::default(),
     };
     for item in parsed.files.iter().flat_map(|f| &f.items) {
         items.item(item);
@@ -228,6 +230,38 @@ where
                 .join(", ")
         ),
         None => format!("no similar name among the {} {what}", all.len()),
+    }
+}
+
+/// The regexes of `matches` tests compiled so far, by pattern and then flags: tests of the
+/// same pattern share one compiled regex (a compiled regex takes kilobytes; rule sets
+/// generated from tables repeat a few patterns over thousands of rules).
+#[derive(Default)]
+pub(crate) struct Regexes(HashMap<String, Vec<(String, Arc<regex::Regex>)>>);
+
+impl Regexes {
+    /// The compiled regex of `r`, compiled on first sight; a failure is reported at `r`'s
+    /// span each time, as [`regex_of`] does.
+    pub(crate) fn of(
+        &mut self,
+        r: &ast::RegexLit,
+        diags: &mut Diagnostics,
+    ) -> Option<Arc<regex::Regex>> {
+        let same = self.0.get(r.pattern.as_str()).and_then(|by_flags| {
+            by_flags
+                .iter()
+                .find(|(flags, _)| *flags == r.flags)
+                .map(|(_, re)| Arc::clone(re))
+        });
+        if same.is_some() {
+            return same;
+        }
+        let re = Arc::new(regex_of(r, diags)?);
+        self.0
+            .entry(r.pattern.clone())
+            .or_default()
+            .push((r.flags.clone(), Arc::clone(&re)));
+        Some(re)
     }
 }
 
@@ -672,6 +706,8 @@ struct ItemChecker<'a> {
     items: Vec<Option<ir::ItemDecision>>,
     /// The lowered items gathered so far.
     lowering: lower::Lowering,
+    /// The regexes of `matches` tests, shared between tests of the same pattern.
+    regexes: Regexes,
 }
 
 impl ItemChecker<'_> {
@@ -682,6 +718,7 @@ impl ItemChecker<'_> {
             decisions: self.decisions,
             reads: Vec::new(),
             diags: self.diags,
+            regexes: &mut self.regexes,
         };
         let r = f(&mut c);
         let reads = c.reads;
