@@ -87,15 +87,27 @@ pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
 /// # let _ = checked;
 /// ```
 pub fn check_compiled(parsed: &Parsed) -> (Checked, Option<crate::compile::Program>, Diagnostics) {
-    let (checked, mut diags) = check_full(parsed);
+    let (checked, diags) = check_full(parsed);
+    let (program, diags) = compile_checked(&checked, &parsed.map, diags);
+    (checked, program, diags)
+}
+
+/// The second half of [`check_compiled`], for a caller that drops the syntax trees once
+/// [`check_full`] is done with them: unless `diags` (from [`check_full`]) has errors,
+/// compile every decision and add the analyses' findings.
+pub(crate) fn compile_checked(
+    checked: &Checked,
+    map: &crate::diag::SourceMap,
+    mut diags: Diagnostics,
+) -> (Option<crate::compile::Program>, Diagnostics) {
     if diags.has_errors() {
-        return (checked, None, diags);
+        return (None, diags);
     }
-    let program = crate::compile::Program::compile(&checked, &parsed.map);
-    let findings = crate::compile::analysis::analyse(&checked, &program);
+    let program = crate::compile::Program::compile(checked, map);
+    let findings = crate::compile::analysis::analyse(checked, &program);
     diags.extend(crate::compile::analysis::diagnostics(&findings));
     diags.sort();
-    (checked, Some(program), diags)
+    (Some(program), diags)
 }
 
 /// As [`check`], with the IR of every decision that checked.
