@@ -6,7 +6,7 @@ use crate::diag::{Diagnostics, SourceMap};
 use crate::dsl::Parsed;
 use crate::types::Env;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A rule set that parsed and checked without errors: immutable, `Send + Sync`, cheap to
 /// share in an [`Arc`]. To reload, build a new one and swap the `Arc`; readers holding
@@ -68,7 +68,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     sources: Arc<SourceMap>,
-    parsed: Arc<Parsed>,
+    /// The syntax trees, parsed again from `sources` when first asked for (loading drops
+    /// them before compiling); shared by clones.
+    files: Arc<OnceLock<Vec<crate::dsl::ast::RuleFile>>>,
     checked: Arc<check::Checked>,
     decisions: Vec<String>,
     warnings: Diagnostics,
@@ -128,8 +130,18 @@ impl RuleSet {
     }
 
     fn finish(parsed: Parsed) -> Result<RuleSet, Diagnostics> {
-        let (checked, program, diags) = check::check_compiled(&parsed);
-        let sources = Arc::new(parsed.map.clone());
+        let (checked, diags) = check::check_full(&parsed);
+        // Compiling needs the checked IR and the sources only: the syntax trees go first,
+        // so that they and the compiled program are never in memory together.
+        // [`RuleSet::files`] parses the sources again if it is asked for them.
+        let Parsed {
+            map,
+            files,
+            diagnostics,
+        } = parsed;
+        drop((files, diagnostics));
+        let sources = Arc::new(map);
+        let (program, diags) = check::compile_checked(&checked, &sources, diags);
         let diags = diags.with_sources(Arc::clone(&sources));
         let program = match program {
             Some(p) if !diags.has_errors() => Arc::new(p),
@@ -137,7 +149,7 @@ impl RuleSet {
         };
         Ok(RuleSet {
             sources,
-            parsed: Arc::new(parsed),
+            files: Arc::default(),
             decisions: checked.names.clone(),
             program,
             checked: Arc::new(checked),
@@ -266,9 +278,26 @@ impl RuleSet {
         &self.sources
     }
 
-    /// The parsed files, prelude first.
+    /// The parsed files, prelude first. Loading does not keep the syntax trees (they are
+    /// not needed to decide); the first call parses the sources again, later calls and
+    /// clones of this rule set reuse the result.
+    ///
+    /// ```
+    /// use aftersales::RuleSet;
+    /// let text = "decision d { output x: int = 0\n  rule r when has claim.odometer and claim.odometer > 5 mi then x = 1 }";
+    /// let sources = || [("a.rules".to_string(), text.to_string())];
+    /// let rules = RuleSet::from_sources(sources()).unwrap();
+    /// let (parsed, _, _) = aftersales::check::check_sources(sources());
+    /// assert_eq!(rules.files().len(), 2); // the prelude, then a.rules
+    /// assert_eq!(rules.files(), &parsed.files[..]);
+    /// ```
     pub fn files(&self) -> &[crate::dsl::ast::RuleFile] {
-        &self.parsed.files
+        self.files.get_or_init(|| {
+            self.sources
+                .files()
+                .map(|(id, _)| crate::dsl::parse_file(&self.sources, id).0)
+                .collect()
+        })
     }
 
     /// Every decision, declared or lowered from items, in declaration order.

@@ -3,7 +3,7 @@
 //! static currency and duration-kind checks.
 
 use super::ir::{Builtin, InSet, Ir, IrKind};
-use super::{regex_of, suggest_help, Decisions};
+use super::{suggest_help, Decisions, Regexes};
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics, Span};
 use crate::dsl::ast::{self, BinOp, CmpOp, Expr, ExprKind, Literal, Path, Unit};
 use crate::types::{DurationKind, Env, Type};
@@ -44,6 +44,8 @@ pub(crate) struct Checker<'a> {
     /// Decisions this expression reads, with where (for the dependency graph).
     pub reads: Vec<(usize, Span)>,
     pub diags: &'a mut Diagnostics,
+    /// The regexes compiled so far, shared between `matches` tests of the same pattern.
+    pub regexes: &'a mut Regexes,
 }
 
 const FUNCTIONS: &[&str] = &[
@@ -221,11 +223,11 @@ impl<'a> Checker<'a> {
                     let msg = format!("`matches` needs text, found {}", self.show(&v.ty));
                     return self.err(Code::TypeMismatch, value.span, msg);
                 }
-                let re = regex_of(regex, self.diags)?;
+                let re = self.regexes.of(regex, self.diags)?;
                 Some(node(
                     IrKind::Matches {
                         value: Box::new(v),
-                        regex: Arc::new(re),
+                        regex: re,
                     },
                     Type::Bool,
                     span,

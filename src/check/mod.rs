@@ -30,6 +30,7 @@ use crate::types::{DurationKind, EnumDef, Env, Type};
 use crate::value::Value;
 use expr::{guards_when_true, Checker, Guards};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The prelude of LANGUAGE.md §3, written in the language itself.
 pub const PRELUDE: &str = include_str!("../prelude/prelude.rules");
@@ -86,15 +87,27 @@ pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
 /// # let _ = checked;
 /// ```
 pub fn check_compiled(parsed: &Parsed) -> (Checked, Option<crate::compile::Program>, Diagnostics) {
-    let (checked, mut diags) = check_full(parsed);
+    let (checked, diags) = check_full(parsed);
+    let (program, diags) = compile_checked(&checked, &parsed.map, diags);
+    (checked, program, diags)
+}
+
+/// The second half of [`check_compiled`], for a caller that drops the syntax trees once
+/// [`check_full`] is done with them: unless `diags` (from [`check_full`]) has errors,
+/// compile every decision and add the analyses' findings.
+pub(crate) fn compile_checked(
+    checked: &Checked,
+    map: &crate::diag::SourceMap,
+    mut diags: Diagnostics,
+) -> (Option<crate::compile::Program>, Diagnostics) {
     if diags.has_errors() {
-        return (checked, None, diags);
+        return (None, diags);
     }
-    let program = crate::compile::Program::compile(&checked, &parsed.map);
-    let findings = crate::compile::analysis::analyse(&checked, &program);
+    let program = crate::compile::Program::compile(checked, map);
+    let findings = crate::compile::analysis::analyse(checked, &program);
     diags.extend(crate::compile::analysis::diagnostics(&findings));
     diags.sort();
-    (checked, Some(program), diags)
+    (Some(program), diags)
 }
 
 /// As [`check`], with the IR of every decision that checked.
@@ -115,6 +128,7 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
         checked: vec![None; decisions.list.len()],
         items: vec![None; decisions.list.len()],
         lowering: lower::Lowering::default(),
+        regexes: Regexes::default(),
     };
     for item in parsed.files.iter().flat_map(|f| &f.items) {
         items.item(item);
@@ -228,6 +242,38 @@ where
                 .join(", ")
         ),
         None => format!("no similar name among the {} {what}", all.len()),
+    }
+}
+
+/// The regexes of `matches` tests compiled so far, by pattern and then flags: tests of the
+/// same pattern share one compiled regex (a compiled regex takes kilobytes; rule sets
+/// generated from tables repeat a few patterns over thousands of rules).
+#[derive(Default)]
+pub(crate) struct Regexes(HashMap<String, Vec<(String, Arc<regex::Regex>)>>);
+
+impl Regexes {
+    /// The compiled regex of `r`, compiled on first sight; a failure is reported at `r`'s
+    /// span each time, as [`regex_of`] does.
+    pub(crate) fn of(
+        &mut self,
+        r: &ast::RegexLit,
+        diags: &mut Diagnostics,
+    ) -> Option<Arc<regex::Regex>> {
+        let same = self.0.get(r.pattern.as_str()).and_then(|by_flags| {
+            by_flags
+                .iter()
+                .find(|(flags, _)| *flags == r.flags)
+                .map(|(_, re)| Arc::clone(re))
+        });
+        if same.is_some() {
+            return same;
+        }
+        let re = Arc::new(regex_of(r, diags)?);
+        self.0
+            .entry(r.pattern.clone())
+            .or_default()
+            .push((r.flags.clone(), Arc::clone(&re)));
+        Some(re)
     }
 }
 
@@ -672,6 +718,8 @@ struct ItemChecker<'a> {
     items: Vec<Option<ir::ItemDecision>>,
     /// The lowered items gathered so far.
     lowering: lower::Lowering,
+    /// The regexes of `matches` tests, shared between tests of the same pattern.
+    regexes: Regexes,
 }
 
 impl ItemChecker<'_> {
@@ -682,6 +730,7 @@ impl ItemChecker<'_> {
             decisions: self.decisions,
             reads: Vec::new(),
             diags: self.diags,
+            regexes: &mut self.regexes,
         };
         let r = f(&mut c);
         let reads = c.reads;

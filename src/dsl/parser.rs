@@ -277,6 +277,12 @@ fn inner(p: Pair<'_>) -> Vec<Pair<'_>> {
     p.into_inner().collect()
 }
 
+/// How many children of `p` are `rule` nodes: the exact capacity of a list built from
+/// them (a `Vec` grown by pushes holds up to twice what it needs, for the AST's lifetime).
+fn count_of(p: Pair<'_>, rule: Rule) -> usize {
+    p.into_inner().filter(|x| x.as_rule() == rule).count()
+}
+
 fn unit_of(text: &str) -> Option<Unit> {
     let words: Vec<&str> = text.split_whitespace().collect();
     Some(match words.as_slice() {
@@ -804,7 +810,7 @@ impl<'m> Builder<'m> {
         let mut name = None;
         let mut hit = HitPolicy::First;
         let mut outputs: Vec<OutputDecl> = Vec::new();
-        let mut rules = Vec::new();
+        let mut rules = Vec::with_capacity(count_of(p, Rule::rule_decl));
         let mut otherwise: Option<Otherwise> = None;
         for c in p.into_inner() {
             match c.as_rule() {
@@ -961,7 +967,7 @@ impl<'m> Builder<'m> {
         };
         let then = match c.as_rule() {
             Rule::assignments => {
-                let mut list = Vec::new();
+                let mut list = Vec::with_capacity(count_of(c, Rule::assignment));
                 for a in c.into_inner().filter(|x| x.as_rule() == Rule::assignment) {
                     let aspan = self.span(&a);
                     let mut target = None;
@@ -2350,6 +2356,10 @@ impl<'m> Builder<'m> {
             };
             lhs = Expr { kind, span };
         }
+        // an `and`/`or` chain is complete here: give back what its pushes over-allocated
+        if let ExprKind::And(v) | ExprKind::Or(v) = &mut lhs.kind {
+            v.shrink_to_fit();
+        }
         lhs
     }
 
@@ -2383,7 +2393,7 @@ impl<'m> Builder<'m> {
                 }
             }
             Rule::ref_expr => {
-                let mut segments = Vec::new();
+                let mut segments = Vec::with_capacity(count_of(p, Rule::ident));
                 let mut args = None;
                 for x in p.into_inner() {
                     match x.as_rule() {
@@ -2429,11 +2439,10 @@ impl<'m> Builder<'m> {
 
     fn path(&mut self, p: Pair<'_>) -> Path {
         let span = self.span(&p);
-        let segments = p
-            .into_inner()
-            .filter(|x| x.as_rule() == Rule::ident)
-            .map(|x| self.ident(&x))
-            .collect();
+        let mut segments = Vec::with_capacity(count_of(p, Rule::ident));
+        for x in p.into_inner().filter(|x| x.as_rule() == Rule::ident) {
+            segments.push(self.ident(&x));
+        }
         Path { segments, span }
     }
 }
