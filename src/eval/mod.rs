@@ -91,9 +91,7 @@ impl Decision {
             // writing into a Vec cannot fail
             let _ = serde_json::to_writer(&mut *out, s);
         }
-        let types = checked
-            .index(&self.decision)
-            .and_then(|i| checked.output_types(i));
+        let index = checked.index(&self.decision);
         out.extend_from_slice(b"{\"id\":");
         match &self.id {
             Some(id) => text(out, id),
@@ -108,12 +106,9 @@ impl Decision {
             }
             text(out, name);
             out.push(b':');
-            let ty = types.as_ref().and_then(|t| t.get(k)).map(|(_, t)| t);
+            let ty = index.and_then(|i| output_type(checked, i, k));
             match (v, ty) {
-                (Some(v), Some(ty)) => {
-                    let j = crate::facts::value_styled(ty, v, &checked.env, true);
-                    let _ = serde_json::to_writer(&mut *out, &j);
-                }
+                (Some(v), Some(ty)) => write_value(out, &ty, v, &checked.env),
                 _ => out.extend_from_slice(b"null"),
             }
         }
@@ -137,6 +132,80 @@ impl Decision {
             .iter()
             .find(|(n, _)| n == name)
             .and_then(|(_, v)| v.as_ref())
+    }
+}
+
+/// The type of output `k` of decision `i` as results list it: what
+/// [`crate::check::Checked::output_types`] gives at `k`, without building the list.
+fn output_type(
+    checked: &crate::check::Checked,
+    i: usize,
+    k: usize,
+) -> Option<std::borrow::Cow<'_, crate::types::Type>> {
+    use crate::dsl::ast::{Aggregate, HitPolicy};
+    use crate::types::Type;
+    use std::borrow::Cow;
+    if let Some(d) = checked.decisions.get(i).and_then(Option::as_ref) {
+        return match d.hit {
+            HitPolicy::Collect(Some(Aggregate::Count)) => (k == 0).then_some(Cow::Owned(Type::Int)),
+            HitPolicy::Collect(None) => d
+                .outputs
+                .get(k)
+                .map(|o| Cow::Owned(Type::Set(Box::new(o.ty.clone())))),
+            _ => d.outputs.get(k).map(|o| Cow::Borrowed(&o.ty)),
+        };
+    }
+    let item = checked.items.get(i).and_then(Option::as_ref)?;
+    item.outputs.get(k).map(|o| Cow::Borrowed(&o.ty))
+}
+
+/// One output value as JSON, as `value_styled` (money in minor units) writes it: the
+/// values that are a name, a flag or a number written at once, the others by way of a
+/// `serde_json::Value`.
+fn write_value(out: &mut Vec<u8>, ty: &crate::types::Type, v: &Value, env: &crate::types::Env) {
+    use crate::types::Type;
+    // writing into a Vec cannot fail
+    let name = match (v, ty) {
+        (Value::Bool(b), _) => Some(if *b { "true" } else { "false" }),
+        (Value::Enum(i), Type::Enum(e)) => {
+            let name = env
+                .enums
+                .get(e.0 as usize)
+                .and_then(|def| def.variants.get(*i as usize));
+            match name {
+                Some(s) => {
+                    let _ = serde_json::to_writer(&mut *out, s);
+                    return;
+                }
+                None => Some("null"),
+            }
+        }
+        (Value::Code(i), Type::Code(t)) => {
+            let code = env
+                .tables
+                .get(t.0 as usize)
+                .and_then(|table| table.codes.get(*i as usize));
+            match code {
+                Some(c) => {
+                    let _ = serde_json::to_writer(&mut *out, &c.code);
+                    return;
+                }
+                None => Some("null"),
+            }
+        }
+        (Value::Enum(_) | Value::Code(_), _) => Some("null"),
+        (Value::Text(t) | Value::Label(t), _) => {
+            let _ = serde_json::to_writer(&mut *out, &**t);
+            return;
+        }
+        _ => None,
+    };
+    match name {
+        Some(s) => out.extend_from_slice(s.as_bytes()),
+        None => {
+            let j = crate::facts::value_styled(ty, v, env, true);
+            let _ = serde_json::to_writer(&mut *out, &j);
+        }
     }
 }
 
