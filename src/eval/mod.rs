@@ -87,43 +87,17 @@ impl Decision {
     /// assert_eq!(String::from_utf8(out).unwrap(), d.to_json(rules.checked()).to_string());
     /// ```
     pub fn write_json(&self, checked: &crate::check::Checked, out: &mut Vec<u8>) {
-        fn text(out: &mut Vec<u8>, s: &str) {
-            // writing into a Vec cannot fail
-            let _ = serde_json::to_writer(&mut *out, s);
-        }
-        let index = checked.index(&self.decision);
-        out.extend_from_slice(b"{\"id\":");
-        match &self.id {
-            Some(id) => text(out, id),
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"decision\":");
-        text(out, &self.decision);
-        out.extend_from_slice(b",\"outputs\":{");
-        for (k, (name, v)) in self.outputs.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            text(out, name);
-            out.push(b':');
-            let ty = index.and_then(|i| output_type(checked, i, k));
-            match (v, ty) {
-                (Some(v), Some(ty)) => write_value(out, &ty, v, &checked.env),
-                _ => out.extend_from_slice(b"null"),
-            }
-        }
-        out.extend_from_slice(b"},\"rules\":[");
-        for (k, r) in self.rules.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            text(out, r);
-        }
-        out.push(b']');
-        if self.no_match {
-            out.extend_from_slice(b",\"no_match\":true");
-        }
-        out.push(b'}');
+        write_result(
+            checked,
+            ResultParts {
+                id: self.id.as_deref(),
+                decision: &self.decision,
+                outputs: self.outputs.iter().map(|(n, v)| (n.as_str(), v.as_ref())),
+                rules: self.rules.iter().map(String::as_str),
+                no_match: self.no_match,
+            },
+            out,
+        );
     }
 
     /// The value of an output, if set.
@@ -133,6 +107,68 @@ impl Decision {
             .find(|(n, _)| n == name)
             .and_then(|(_, v)| v.as_ref())
     }
+}
+
+/// What a result line is made of (a [`Decision`], or the parts it would be built from).
+pub(crate) struct ResultParts<'r, O, R> {
+    /// The bundle's id.
+    pub(crate) id: Option<&'r str>,
+    /// The decision's name.
+    pub(crate) decision: &'r str,
+    /// Each output's name and value, in declaration order.
+    pub(crate) outputs: O,
+    /// The rules whose outputs were used.
+    pub(crate) rules: R,
+    /// Whether nothing matched.
+    pub(crate) no_match: bool,
+}
+
+/// The JSON of [`Decision::to_json`], compact, from its parts.
+pub(crate) fn write_result<'r, O, R>(
+    checked: &crate::check::Checked,
+    parts: ResultParts<'r, O, R>,
+    out: &mut Vec<u8>,
+) where
+    O: Iterator<Item = (&'r str, Option<&'r Value>)>,
+    R: Iterator<Item = &'r str>,
+{
+    fn text(out: &mut Vec<u8>, s: &str) {
+        // writing into a Vec cannot fail
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+    let index = checked.index(parts.decision);
+    out.extend_from_slice(b"{\"id\":");
+    match parts.id {
+        Some(id) => text(out, id),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"decision\":");
+    text(out, parts.decision);
+    out.extend_from_slice(b",\"outputs\":{");
+    for (k, (name, v)) in parts.outputs.enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        text(out, name);
+        out.push(b':');
+        let ty = index.and_then(|i| output_type(checked, i, k));
+        match (v, ty) {
+            (Some(v), Some(ty)) => write_value(out, &ty, v, &checked.env),
+            _ => out.extend_from_slice(b"null"),
+        }
+    }
+    out.extend_from_slice(b"},\"rules\":[");
+    for (k, r) in parts.rules.enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        text(out, r);
+    }
+    out.push(b']');
+    if parts.no_match {
+        out.extend_from_slice(b",\"no_match\":true");
+    }
+    out.push(b'}');
 }
 
 /// The type of output `k` of decision `i` as results list it: what

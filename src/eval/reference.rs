@@ -117,20 +117,60 @@ fn run_index(
     Ok((d, it.trace))
 }
 
-/// Decision `i`'s outcome named: the decision's name, its outputs' (`count` alone for a
-/// `collect count` decision).
+/// Decision `i`'s outcome named: the decision's name, its outputs'.
 fn named(checked: &Checked, i: usize, outcome: Outcome) -> Decision {
     let name = checked.names.get(i).map_or("", String::as_str);
-    match checked.items.get(i).and_then(Option::as_ref) {
-        Some(item) => outcome.named(name, item.outputs.iter().map(|o| o.name.as_str())),
+    outcome.named(name, output_names(checked, i))
+}
+
+/// The names of decision `i`'s outputs as results list them: the declared outputs (of a
+/// plain decision, or those of the items it is lowered from), `count` alone for a
+/// `collect count` decision.
+fn output_names(checked: &Checked, i: usize) -> impl Iterator<Item = &str> {
+    let name = move |k: usize| match checked.items.get(i).and_then(Option::as_ref) {
+        Some(item) => item.outputs.get(k).map(|o| o.name.as_str()),
         None => match checked.decisions.get(i).and_then(Option::as_ref) {
             Some(d) if d.hit == HitPolicy::Collect(Some(Aggregate::Count)) => {
-                outcome.named(name, std::iter::once("count"))
+                (k == 0).then_some("count")
             }
-            Some(d) => outcome.named(name, d.outputs.iter().map(|o| o.name.as_str())),
-            None => outcome.named(name, std::iter::empty()),
+            Some(d) => d.outputs.get(k).map(|o| o.name.as_str()),
+            None => None,
         },
-    }
+    };
+    (0..).map_while(name)
+}
+
+/// Evaluate decision number `i` through the compiled `engine` (as [`decide_index`]) and
+/// write its result line into `out` as [`Decision::write_json`] writes it, without
+/// building the [`Decision`]. On an error nothing is written.
+pub(crate) fn decide_json(
+    checked: &Checked,
+    engine: Option<&Program>,
+    i: usize,
+    facts: &Facts,
+    out: &mut Vec<u8>,
+) -> Result<(), EvalError> {
+    let mut it = Interpreter {
+        checked,
+        facts,
+        engine,
+        memo: Vec::new(),
+        trace: None,
+        item: None,
+    };
+    let outcome = it.outcome(i)?;
+    super::write_result(
+        checked,
+        super::ResultParts {
+            id: facts.id(),
+            decision: checked.names.get(i).map_or("", String::as_str),
+            outputs: output_names(checked, i).zip(outcome.values.iter().map(Option::as_ref)),
+            rules: outcome.rules.iter().map(String::as_str),
+            no_match: outcome.no_match,
+        },
+        out,
+    );
+    Ok(())
 }
 
 /// The evaluator of one bundle: expressions by recursion over the IR, decisions rule by
