@@ -203,6 +203,31 @@ impl RuleSet {
         )
     }
 
+    /// Evaluate the decision of a handle, as [`RuleSet::decide_with`], and write its
+    /// result line into `out` as [`crate::eval::Decision::write_json`] writes it (the
+    /// CLI's hot path: no [`crate::eval::Decision`] is built). On an error nothing is
+    /// written.
+    pub(crate) fn decide_json(
+        &self,
+        decision: DecisionHandle,
+        facts: &crate::facts::Facts,
+        out: &mut Vec<u8>,
+    ) -> Result<(), crate::eval::EvalError> {
+        if decision.serial != self.serial {
+            return Err(crate::eval::EvalError::UnknownDecision(format!(
+                "#{} of another rule set",
+                decision.index
+            )));
+        }
+        crate::eval::reference::decide_json(
+            &self.checked,
+            Some(&self.program),
+            decision.index as usize,
+            facts,
+            out,
+        )
+    }
+
     /// The compiled decisions.
     pub fn program(&self) -> &Program {
         &self.program

@@ -88,6 +88,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     let mut ctx = Ctx {
         rules: &rules,
         decision: &args.decision,
+        handle: rules.handle(&args.decision),
         now,
         today: args.today,
         explain: args.explain,
@@ -145,27 +146,51 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
 }
 
-/// Up to [`BATCH`] non-blank lines, starting with `first` when it is not blank; empty at
-/// the end of the input.
-fn read_batch(input: &mut impl BufRead, first: String) -> Result<Vec<String>, String> {
-    let mut batch = Vec::with_capacity(BATCH);
-    if !first.trim().is_empty() {
-        batch.push(first);
+/// Lines read together: their text one after the other, and where each non-blank one is.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    lines: Vec<std::ops::Range<usize>>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
     }
-    while batch.len() < BATCH {
-        let mut line = String::new();
+
+    fn line(&self, r: &std::ops::Range<usize>) -> &str {
+        self.text.get(r.clone()).unwrap_or_default()
+    }
+}
+
+/// Read up to [`BATCH`] non-blank lines into `batch` (emptied first), starting with
+/// `first` when it is not blank; empty at the end of the input.
+fn read_batch(input: &mut impl BufRead, first: &str, batch: &mut Batch) -> Result<(), String> {
+    batch.text.clear();
+    batch.lines.clear();
+    if !first.trim().is_empty() {
+        batch.text.push_str(first);
+        batch.lines.push(0..first.len());
+    }
+    while batch.lines.len() < BATCH {
+        let start = batch.text.len();
         let n = input
-            .read_line(&mut line)
+            .read_line(&mut batch.text)
             .map_err(|e| format!("cannot read the input: {e}"))?;
         if n == 0 {
             break;
         }
-        if !line.trim().is_empty() {
-            batch.push(line);
+        if batch.text[start..].trim().is_empty() {
+            batch.text.truncate(start);
+        } else {
+            batch.lines.push(start..batch.text.len());
         }
     }
-    Ok(batch)
+    Ok(())
 }
+
+/// Lines of a batch one task evaluates and writes into one buffer.
+const CHUNK: usize = 256;
 
 /// The `id` of a raw record, as text.
 fn id_of(v: &serde_json::Value) -> Option<String> {
@@ -176,9 +201,18 @@ fn id_of(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// The output lines of a chunk of a batch, and how many records they are and failed.
+struct Chunk {
+    text: Vec<u8>,
+    lines: usize,
+    failed: usize,
+}
+
 struct Ctx<'a> {
     rules: &'a RuleSet,
     decision: &'a str,
+    /// The decision, resolved once.
+    handle: Result<crate::DecisionHandle, crate::eval::EvalError>,
     now: DateTime<FixedOffset>,
     today: Option<NaiveDate>,
     explain: bool,
@@ -275,31 +309,51 @@ impl Ctx<'_> {
                 // batches of lines, evaluated on all cores (each result serialised there
                 // too) while the next batch is read, written in input order: memory stays
                 // bounded by two batches whatever the input's size
-                let mut pending = String::new();
-                if !first.trim().is_empty() {
-                    pending = first;
-                }
-                let mut batch = read_batch(&mut input, pending)?;
+                // each task writes the lines of a chunk of the batch into one buffer
+                let mut batch = Batch::default();
+                let mut next = Batch::default();
+                read_batch(&mut input, &first, &mut batch)?;
                 while !batch.is_empty() {
                     let this: &Ctx<'_> = self;
-                    let mut results: Vec<(String, bool)> = Vec::new();
-                    let mut next = Ok(Vec::new());
+                    let mut results: Vec<Chunk> = Vec::new();
+                    let mut read = Ok(());
                     rayon::in_place_scope(|scope| {
                         let (batch, results) = (&batch, &mut results);
                         scope.spawn(move |_| {
                             *results = batch
-                                .par_iter()
-                                .map(|raw| {
-                                    let raw = raw.trim();
-                                    let facts = Facts::from_json_str(this.rules.env(), raw);
-                                    this.record(facts, || id_of(&serde_json::from_str(raw).ok()?))
+                                .lines
+                                .par_chunks(CHUNK)
+                                .map(|lines| {
+                                    let mut chunk = Chunk {
+                                        text: Vec::with_capacity(lines.len() * 160),
+                                        lines: lines.len(),
+                                        failed: 0,
+                                    };
+                                    for r in lines {
+                                        let raw = batch.line(r).trim();
+                                        let facts = Facts::from_json_str(this.rules.env(), raw);
+                                        let failed = this.record(
+                                            facts,
+                                            || id_of(&serde_json::from_str(raw).ok()?),
+                                            &mut chunk.text,
+                                        );
+                                        chunk.text.push(b'\n');
+                                        chunk.failed += usize::from(failed);
+                                    }
+                                    chunk
                                 })
                                 .collect();
                         });
-                        next = read_batch(&mut input, String::new());
+                        read = read_batch(&mut input, "", &mut next);
                     });
-                    self.write(results, out)?;
-                    batch = next?;
+                    for chunk in results {
+                        self.total += chunk.lines;
+                        self.failed += chunk.failed;
+                        out.write_all(&chunk.text)
+                            .map_err(|e| format!("cannot write the output: {e}"))?;
+                    }
+                    read?;
+                    std::mem::swap(&mut batch, &mut next);
                 }
                 Ok(())
             }
@@ -321,9 +375,17 @@ impl Ctx<'_> {
                         Err(e) => return Err(format!("the input is not valid YAML: {e}")),
                     }
                 };
-                let results: Vec<(String, bool)> = records
+                let results: Vec<(Vec<u8>, bool)> = records
                     .par_iter()
-                    .map(|r| self.record(Facts::from_json(self.rules.env(), r), || id_of(r)))
+                    .map(|r| {
+                        let mut line = Vec::new();
+                        let failed = self.record(
+                            Facts::from_json(self.rules.env(), r),
+                            || id_of(r),
+                            &mut line,
+                        );
+                        (line, failed)
+                    })
                     .collect();
                 self.write(results, out)
             }
@@ -331,41 +393,41 @@ impl Ctx<'_> {
     }
 
     /// Write results in order and count them.
-    fn write(&mut self, results: Vec<(String, bool)>, out: &mut impl Write) -> Result<(), String> {
+    fn write(&mut self, results: Vec<(Vec<u8>, bool)>, out: &mut impl Write) -> Result<(), String> {
         for (line, failed) in results {
             self.total += 1;
             self.failed += usize::from(failed);
-            out.write_all(line.as_bytes())
+            out.write_all(&line)
                 .and_then(|()| out.write_all(b"\n"))
                 .map_err(|e| format!("cannot write the output: {e}"))?;
         }
         Ok(())
     }
 
-    /// The output line of one record, and whether it failed; `id` recovers the record's
-    /// `id` when its facts do not validate.
+    /// Write the output line of one record into `out` (without its newline), and say
+    /// whether it failed; `id` recovers the record's `id` when its facts do not validate.
     fn record(
         &self,
         facts: Result<Facts, crate::facts::FactErrors>,
         id: impl FnOnce() -> Option<String>,
-    ) -> (String, bool) {
+        out: &mut Vec<u8>,
+    ) -> bool {
         match facts {
             Err(errs) => {
                 let (code, path) = errs
                     .first()
                     .map(|e| (e.code(), Some(e.path.as_str())))
                     .unwrap_or(("invalid_facts", None));
-                (
-                    error_json(
-                        id().as_deref(),
-                        self.decision,
-                        code,
-                        &errs.to_string(),
-                        path,
-                    )
-                    .to_string(),
-                    true,
-                )
+                let line = error_json(
+                    id().as_deref(),
+                    self.decision,
+                    code,
+                    &errs.to_string(),
+                    path,
+                );
+                // writing into a Vec cannot fail
+                let _ = serde_json::to_writer(&mut *out, &line);
+                true
             }
             Ok(mut f) => {
                 if let Some(t) = self.today {
@@ -383,28 +445,26 @@ impl Ctx<'_> {
                                 why.to_json(self.rules.checked(), self.rules.sources()),
                             );
                         }
-                        line.to_string()
+                        let _ = serde_json::to_writer(&mut *out, &line);
                     })
                 } else {
-                    self.rules.decide(self.decision, &f).map(|d| {
-                        let mut line = Vec::with_capacity(160);
-                        d.write_json(self.rules.checked(), &mut line);
-                        String::from_utf8(line).unwrap_or_default()
-                    })
+                    self.handle
+                        .clone()
+                        .and_then(|h| self.rules.decide_json(h, &f, out))
                 };
                 match result {
-                    Ok(line) => (line, false),
-                    Err(e) => (
-                        error_json(
+                    Ok(()) => false,
+                    Err(e) => {
+                        let line = error_json(
                             f.id(),
                             self.decision,
                             e.code(),
                             &e.to_string(),
                             e.path().as_deref(),
-                        )
-                        .to_string(),
-                        true,
-                    ),
+                        );
+                        let _ = serde_json::to_writer(&mut *out, &line);
+                        true
+                    }
                 }
             }
         }

@@ -36,7 +36,7 @@ pub(crate) trait ExprEval {
     fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError>;
     /// The result of the rules of decision `index` (the plain decision
     /// `checked.decisions[index]`), which an item (a route) completes.
-    fn rules(&mut self, index: usize) -> Result<Decision, EvalError>;
+    fn rules(&mut self, index: usize) -> Result<Outcome, EvalError>;
     /// Whether a boolean clause of item `rule` holds (an evaluator that explains records
     /// the tests made).
     fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
@@ -51,56 +51,56 @@ pub(crate) trait ExprEval {
     fn now(&self) -> Option<DateTime<FixedOffset>>;
 }
 
-/// Evaluate the lowered decision `item` (decision `index` of `checked`) for one bundle.
+/// Evaluate the lowered decision `item` (decision `index` of `checked`) for one bundle:
+/// its outputs' values, in the order of `item.outputs` ([`Outcome::named`] names them).
 pub(crate) fn eval_item(
     checked: &Checked,
     index: usize,
     item: &ItemDecision,
     ev: &mut dyn ExprEval,
-) -> Result<Decision, EvalError> {
+) -> Result<Outcome, EvalError> {
     debug_assert_eq!(checked.names.get(index), Some(&item.name));
-    let Outcome {
-        values,
-        rules,
-        no_match,
-    } = match &item.kind {
-        ItemKind::Coverage(c) => coverage(checked, c, ev)?,
-        ItemKind::Recovery(r) => recovery(checked, r, ev)?,
-        ItemKind::Recalls(list) => recalls(list, ev)?,
-        ItemKind::Reports(list) => reports(checked, list, ev)?,
-        ItemKind::Opportunities(list) => opportunities(list, ev)?,
-        ItemKind::Route(sla) => route(checked, index, item, sla, ev)?,
-    };
-    Ok(Decision {
-        id: None,
-        decision: item.name.clone(),
-        outputs: item
-            .outputs
-            .iter()
-            .map(|o| o.name.clone())
-            .zip(values)
-            .collect(),
-        rules,
-        no_match,
-    })
+    match &item.kind {
+        ItemKind::Coverage(c) => coverage(checked, c, ev),
+        ItemKind::Recovery(r) => recovery(checked, r, ev),
+        ItemKind::Recalls(list) => recalls(list, ev),
+        ItemKind::Reports(list) => reports(checked, list, ev),
+        ItemKind::Opportunities(list) => opportunities(list, ev),
+        ItemKind::Route(sla) => route(checked, index, item, sla, ev),
+    }
 }
 
-/// What a lowered decision gives.
-struct Outcome {
+/// What a decision gives for one bundle, before it is named (a [`Decision`] names it and
+/// its outputs): what a dependent decision is memoised as.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
     /// Its outputs, in declaration order.
-    values: Vec<Option<Value>>,
-    /// The items whose outputs were used.
-    rules: Vec<String>,
+    pub(crate) values: Vec<Option<Value>>,
+    /// The items (or rules) whose outputs were used.
+    pub(crate) rules: Vec<String>,
     /// Whether no item applied (and nothing stands in for one).
-    no_match: bool,
+    pub(crate) no_match: bool,
 }
 
 impl Outcome {
-    fn new(values: Vec<Option<Value>>, rules: Vec<String>) -> Outcome {
+    /// An outcome in which something applied.
+    pub(crate) fn new(values: Vec<Option<Value>>, rules: Vec<String>) -> Outcome {
         Outcome {
             values,
             rules,
             no_match: false,
+        }
+    }
+
+    /// The decision `name` whose outputs are named `outputs`, in order (an output without
+    /// a value, or a value without an output, is left out, as `zip` does).
+    pub(crate) fn named<'n>(self, name: &str, outputs: impl Iterator<Item = &'n str>) -> Decision {
+        Decision {
+            id: None,
+            decision: name.to_string(),
+            outputs: outputs.map(String::from).zip(self.values).collect(),
+            rules: self.rules,
+            no_match: self.no_match,
         }
     }
 }
@@ -263,14 +263,14 @@ fn policy(
 }
 
 fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
-    let mut reasons = Vec::new();
+    let mut reasons = Vec::with_capacity(c.policies.len());
     let mut covering: Option<(&CheckedWarranty, NaiveDate)> = None;
     for w in &c.policies {
         match policy(ev, &c.claim, w)? {
             Ok(end) => {
                 covering.get_or_insert((w, end));
             }
-            Err(reason) => reasons.push(Value::Record(Arc::from(vec![
+            Err(reason) => reasons.push(Value::Record(Arc::from([
                 Some(Value::Enum(w.variant)),
                 Some(Value::Enum(reason)),
             ]))),
@@ -651,7 +651,7 @@ fn route(
     ev: &mut dyn ExprEval,
 ) -> Result<Outcome, EvalError> {
     let d = ev.rules(index)?;
-    let mut values: Vec<Option<Value>> = d.outputs.into_iter().map(|(_, v)| v).collect();
+    let mut values: Vec<Option<Value>> = d.values;
     if d.no_match {
         return Ok(Outcome {
             values,

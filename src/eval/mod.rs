@@ -87,48 +87,17 @@ impl Decision {
     /// assert_eq!(String::from_utf8(out).unwrap(), d.to_json(rules.checked()).to_string());
     /// ```
     pub fn write_json(&self, checked: &crate::check::Checked, out: &mut Vec<u8>) {
-        fn text(out: &mut Vec<u8>, s: &str) {
-            // writing into a Vec cannot fail
-            let _ = serde_json::to_writer(&mut *out, s);
-        }
-        let types = checked
-            .index(&self.decision)
-            .and_then(|i| checked.output_types(i));
-        out.extend_from_slice(b"{\"id\":");
-        match &self.id {
-            Some(id) => text(out, id),
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"decision\":");
-        text(out, &self.decision);
-        out.extend_from_slice(b",\"outputs\":{");
-        for (k, (name, v)) in self.outputs.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            text(out, name);
-            out.push(b':');
-            let ty = types.as_ref().and_then(|t| t.get(k)).map(|(_, t)| t);
-            match (v, ty) {
-                (Some(v), Some(ty)) => {
-                    let j = crate::facts::value_styled(ty, v, &checked.env, true);
-                    let _ = serde_json::to_writer(&mut *out, &j);
-                }
-                _ => out.extend_from_slice(b"null"),
-            }
-        }
-        out.extend_from_slice(b"},\"rules\":[");
-        for (k, r) in self.rules.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            text(out, r);
-        }
-        out.push(b']');
-        if self.no_match {
-            out.extend_from_slice(b",\"no_match\":true");
-        }
-        out.push(b'}');
+        write_result(
+            checked,
+            ResultParts {
+                id: self.id.as_deref(),
+                decision: &self.decision,
+                outputs: self.outputs.iter().map(|(n, v)| (n.as_str(), v.as_ref())),
+                rules: self.rules.iter().map(String::as_str),
+                no_match: self.no_match,
+            },
+            out,
+        );
     }
 
     /// The value of an output, if set.
@@ -137,6 +106,142 @@ impl Decision {
             .iter()
             .find(|(n, _)| n == name)
             .and_then(|(_, v)| v.as_ref())
+    }
+}
+
+/// What a result line is made of (a [`Decision`], or the parts it would be built from).
+pub(crate) struct ResultParts<'r, O, R> {
+    /// The bundle's id.
+    pub(crate) id: Option<&'r str>,
+    /// The decision's name.
+    pub(crate) decision: &'r str,
+    /// Each output's name and value, in declaration order.
+    pub(crate) outputs: O,
+    /// The rules whose outputs were used.
+    pub(crate) rules: R,
+    /// Whether nothing matched.
+    pub(crate) no_match: bool,
+}
+
+/// The JSON of [`Decision::to_json`], compact, from its parts.
+pub(crate) fn write_result<'r, O, R>(
+    checked: &crate::check::Checked,
+    parts: ResultParts<'r, O, R>,
+    out: &mut Vec<u8>,
+) where
+    O: Iterator<Item = (&'r str, Option<&'r Value>)>,
+    R: Iterator<Item = &'r str>,
+{
+    fn text(out: &mut Vec<u8>, s: &str) {
+        // writing into a Vec cannot fail
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+    let index = checked.index(parts.decision);
+    out.extend_from_slice(b"{\"id\":");
+    match parts.id {
+        Some(id) => text(out, id),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"decision\":");
+    text(out, parts.decision);
+    out.extend_from_slice(b",\"outputs\":{");
+    for (k, (name, v)) in parts.outputs.enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        text(out, name);
+        out.push(b':');
+        let ty = index.and_then(|i| output_type(checked, i, k));
+        match (v, ty) {
+            (Some(v), Some(ty)) => write_value(out, &ty, v, &checked.env),
+            _ => out.extend_from_slice(b"null"),
+        }
+    }
+    out.extend_from_slice(b"},\"rules\":[");
+    for (k, r) in parts.rules.enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        text(out, r);
+    }
+    out.push(b']');
+    if parts.no_match {
+        out.extend_from_slice(b",\"no_match\":true");
+    }
+    out.push(b'}');
+}
+
+/// The type of output `k` of decision `i` as results list it: what
+/// [`crate::check::Checked::output_types`] gives at `k`, without building the list.
+fn output_type(
+    checked: &crate::check::Checked,
+    i: usize,
+    k: usize,
+) -> Option<std::borrow::Cow<'_, crate::types::Type>> {
+    use crate::dsl::ast::{Aggregate, HitPolicy};
+    use crate::types::Type;
+    use std::borrow::Cow;
+    if let Some(d) = checked.decisions.get(i).and_then(Option::as_ref) {
+        return match d.hit {
+            HitPolicy::Collect(Some(Aggregate::Count)) => (k == 0).then_some(Cow::Owned(Type::Int)),
+            HitPolicy::Collect(None) => d
+                .outputs
+                .get(k)
+                .map(|o| Cow::Owned(Type::Set(Box::new(o.ty.clone())))),
+            _ => d.outputs.get(k).map(|o| Cow::Borrowed(&o.ty)),
+        };
+    }
+    let item = checked.items.get(i).and_then(Option::as_ref)?;
+    item.outputs.get(k).map(|o| Cow::Borrowed(&o.ty))
+}
+
+/// One output value as JSON, as `value_styled` (money in minor units) writes it: the
+/// values that are a name, a flag or a number written at once, the others by way of a
+/// `serde_json::Value`.
+fn write_value(out: &mut Vec<u8>, ty: &crate::types::Type, v: &Value, env: &crate::types::Env) {
+    use crate::types::Type;
+    // writing into a Vec cannot fail
+    let name = match (v, ty) {
+        (Value::Bool(b), _) => Some(if *b { "true" } else { "false" }),
+        (Value::Enum(i), Type::Enum(e)) => {
+            let name = env
+                .enums
+                .get(e.0 as usize)
+                .and_then(|def| def.variants.get(*i as usize));
+            match name {
+                Some(s) => {
+                    let _ = serde_json::to_writer(&mut *out, s);
+                    return;
+                }
+                None => Some("null"),
+            }
+        }
+        (Value::Code(i), Type::Code(t)) => {
+            let code = env
+                .tables
+                .get(t.0 as usize)
+                .and_then(|table| table.codes.get(*i as usize));
+            match code {
+                Some(c) => {
+                    let _ = serde_json::to_writer(&mut *out, &c.code);
+                    return;
+                }
+                None => Some("null"),
+            }
+        }
+        (Value::Enum(_) | Value::Code(_), _) => Some("null"),
+        (Value::Text(t) | Value::Label(t), _) => {
+            let _ = serde_json::to_writer(&mut *out, &**t);
+            return;
+        }
+        _ => None,
+    };
+    match name {
+        Some(s) => out.extend_from_slice(s.as_bytes()),
+        None => {
+            let j = crate::facts::value_styled(ty, v, env, true);
+            let _ = serde_json::to_writer(&mut *out, &j);
+        }
     }
 }
 

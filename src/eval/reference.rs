@@ -22,6 +22,7 @@
 mod trace;
 
 use super::explain::Explanation;
+use super::items::Outcome;
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
@@ -32,6 +33,7 @@ use crate::dsl::ast::{Aggregate, HitPolicy};
 use crate::facts::Facts;
 use crate::value::{Money, Value};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -115,6 +117,62 @@ fn run_index(
     Ok((d, it.trace))
 }
 
+/// Decision `i`'s outcome named: the decision's name, its outputs'.
+fn named(checked: &Checked, i: usize, outcome: Outcome) -> Decision {
+    let name = checked.names.get(i).map_or("", String::as_str);
+    outcome.named(name, output_names(checked, i))
+}
+
+/// The names of decision `i`'s outputs as results list them: the declared outputs (of a
+/// plain decision, or those of the items it is lowered from), `count` alone for a
+/// `collect count` decision.
+fn output_names(checked: &Checked, i: usize) -> impl Iterator<Item = &str> {
+    let name = move |k: usize| match checked.items.get(i).and_then(Option::as_ref) {
+        Some(item) => item.outputs.get(k).map(|o| o.name.as_str()),
+        None => match checked.decisions.get(i).and_then(Option::as_ref) {
+            Some(d) if d.hit == HitPolicy::Collect(Some(Aggregate::Count)) => {
+                (k == 0).then_some("count")
+            }
+            Some(d) => d.outputs.get(k).map(|o| o.name.as_str()),
+            None => None,
+        },
+    };
+    (0..).map_while(name)
+}
+
+/// Evaluate decision number `i` through the compiled `engine` (as [`decide_index`]) and
+/// write its result line into `out` as [`Decision::write_json`] writes it, without
+/// building the [`Decision`]. On an error nothing is written.
+pub(crate) fn decide_json(
+    checked: &Checked,
+    engine: Option<&Program>,
+    i: usize,
+    facts: &Facts,
+    out: &mut Vec<u8>,
+) -> Result<(), EvalError> {
+    let mut it = Interpreter {
+        checked,
+        facts,
+        engine,
+        memo: Vec::new(),
+        trace: None,
+        item: None,
+    };
+    let outcome = it.outcome(i)?;
+    super::write_result(
+        checked,
+        super::ResultParts {
+            id: facts.id(),
+            decision: checked.names.get(i).map_or("", String::as_str),
+            outputs: output_names(checked, i).zip(outcome.values.iter().map(Option::as_ref)),
+            rules: outcome.rules.iter().map(String::as_str),
+            no_match: outcome.no_match,
+        },
+        out,
+    );
+    Ok(())
+}
+
 /// The evaluator of one bundle: expressions by recursion over the IR, decisions rule by
 /// rule or through the compiled engine, dependent decisions memoised.
 pub(crate) struct Interpreter<'a> {
@@ -122,9 +180,10 @@ pub(crate) struct Interpreter<'a> {
     facts: &'a Facts,
     /// The compiled decisions, when evaluating through them.
     engine: Option<&'a Program>,
-    /// Decisions already evaluated for this bundle (dependent decisions run once); empty
-    /// until a decision reads another.
-    memo: Vec<Option<Result<Arc<Decision>, EvalError>>>,
+    /// Decisions already evaluated for this bundle, by index (dependent decisions run
+    /// once); empty until a decision reads another. A decision reads a few others: a
+    /// short list, searched.
+    memo: Vec<(usize, Result<Outcome, EvalError>)>,
     /// The explanation being recorded, when asked for one.
     trace: Option<trace::Trace>,
     /// The decision lowered from items being evaluated, if any.
@@ -141,7 +200,7 @@ impl super::items::ExprEval for Interpreter<'_> {
     fn now(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         self.facts.now()
     }
-    fn rules(&mut self, index: usize) -> Result<Decision, EvalError> {
+    fn rules(&mut self, index: usize) -> Result<Outcome, EvalError> {
         Interpreter::rules(self, index)
     }
     fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
@@ -156,25 +215,25 @@ pub(crate) struct At<'r> {
 
 impl<'a> Interpreter<'a> {
     fn output_of(&mut self, decision: usize, output: usize) -> Result<Option<Value>, EvalError> {
-        if let Some(Some(done)) = self.memo.get(decision) {
-            let d = done.clone()?;
-            return Ok(d.outputs.get(output).and_then(|(_, v)| v.clone()));
+        let value = |d: &Outcome| d.values.get(output).cloned().flatten();
+        if let Some((_, done)) = self.memo.iter().find(|(i, _)| *i == decision) {
+            return done.as_ref().map(value).map_err(Clone::clone);
         }
-        let r = self.decision(decision).map(Arc::new);
-        let out = r
-            .as_ref()
-            .map(|d| d.outputs.get(output).and_then(|(_, v)| v.clone()))
-            .map_err(Clone::clone);
-        if self.memo.is_empty() {
-            self.memo = vec![None; self.checked.names.len()];
-        }
-        if let Some(slot) = self.memo.get_mut(decision) {
-            *slot = Some(r);
+        let r = self.outcome(decision);
+        let out = r.as_ref().map(value).map_err(Clone::clone);
+        if decision < self.checked.names.len() {
+            self.memo.push((decision, r));
         }
         out
     }
 
+    /// Decision `i`, named.
     fn decision(&mut self, i: usize) -> Result<Decision, EvalError> {
+        Ok(named(self.checked, i, self.outcome(i)?))
+    }
+
+    /// What decision `i` gives.
+    fn outcome(&mut self, i: usize) -> Result<Outcome, EvalError> {
         // a decision lowered from items that need more than rules (a route: its rules,
         // completed)
         match self.checked.items.get(i).and_then(Option::as_ref) {
@@ -190,14 +249,14 @@ impl<'a> Interpreter<'a> {
     }
 
     /// Decision `i` as a plain decision: its rules.
-    fn rules(&mut self, i: usize) -> Result<Decision, EvalError> {
-        let name = self.checked.names.get(i).cloned().unwrap_or_default();
-        let d: &'a CheckedDecision = self
-            .checked
+    fn rules(&mut self, i: usize) -> Result<Outcome, EvalError> {
+        let checked: &'a Checked = self.checked;
+        let name = checked.names.get(i).map_or("", String::as_str);
+        let d: &'a CheckedDecision = checked
             .decisions
             .get(i)
             .and_then(Option::as_ref)
-            .ok_or_else(|| EvalError::NotEvaluable(name.clone()))?;
+            .ok_or_else(|| EvalError::NotEvaluable(name.to_string()))?;
         let matched = match self.engine.and_then(|e| e.decision(i)) {
             Some(compiled) => compiled.matched(d, self)?,
             None => self.scan(d)?,
@@ -237,20 +296,13 @@ impl<'a> Interpreter<'a> {
     /// The result of `d` given the rules that matched, in order.
     fn conclude(
         &mut self,
-        name: String,
+        name: &str,
         d: &'a CheckedDecision,
         matched: &[usize],
-    ) -> Result<Decision, EvalError> {
+    ) -> Result<Outcome, EvalError> {
         let defaults: Vec<Option<Value>> = d.outputs.iter().map(|o| o.default.clone()).collect();
-        let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Decision {
-            id: None,
-            decision: name.clone(),
-            outputs: d
-                .outputs
-                .iter()
-                .map(|o| o.name.clone())
-                .zip(values)
-                .collect(),
+        let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Outcome {
+            values,
             rules,
             no_match,
         };
@@ -259,7 +311,7 @@ impl<'a> Interpreter<'a> {
                 let winner = match d.hit {
                     HitPolicy::Unique if matched.len() > 1 => {
                         return Err(EvalError::NotUnique {
-                            decision: name.clone(),
+                            decision: name.to_string(),
                             rules: matched.iter().map(|r| d.rules[*r].id.clone()).collect(),
                         })
                     }
@@ -275,12 +327,12 @@ impl<'a> Interpreter<'a> {
                 match winner {
                     Some(ri) => {
                         let rule = &d.rules[ri];
-                        let values = self.assign(&defaults, &rule.then, &At { rule: &rule.id })?;
+                        let values = self.assign(defaults, &rule.then, &At { rule: &rule.id })?;
                         Ok(finish(values, vec![rule.id.clone()], false))
                     }
                     None => match &d.otherwise {
                         Some(then) => {
-                            let values = self.assign(&defaults, then, &At { rule: "otherwise" })?;
+                            let values = self.assign(defaults, then, &At { rule: "otherwise" })?;
                             Ok(finish(values, Vec::new(), false))
                         }
                         None => Ok(finish(defaults, Vec::new(), true)),
@@ -293,7 +345,8 @@ impl<'a> Interpreter<'a> {
                 let mut rules = Vec::new();
                 for ri in matched {
                     let rule = &d.rules[*ri];
-                    let values = self.assign(&defaults, &rule.then, &At { rule: &rule.id })?;
+                    let values =
+                        self.assign(defaults.clone(), &rule.then, &At { rule: &rule.id })?;
                     for (list, v) in lists.iter_mut().zip(values) {
                         if let Some(v) = v {
                             list.push(v);
@@ -303,7 +356,8 @@ impl<'a> Interpreter<'a> {
                 }
                 if matched.is_empty() {
                     if let Some(then) = &d.otherwise {
-                        let values = self.assign(&defaults, then, &At { rule: "otherwise" })?;
+                        let values =
+                            self.assign(defaults.clone(), then, &At { rule: "otherwise" })?;
                         for (list, v) in lists.iter_mut().zip(values) {
                             list.extend(v);
                         }
@@ -318,13 +372,11 @@ impl<'a> Interpreter<'a> {
                             .collect();
                         Ok(finish(values, rules, no_match))
                     }
-                    Some(Aggregate::Count) => Ok(Decision {
-                        id: None,
-                        decision: name.clone(),
-                        outputs: vec![("count".into(), Some(Value::Int(rules.len() as i64)))],
+                    Some(Aggregate::Count) => Ok(finish(
+                        vec![Some(Value::Int(rules.len() as i64))],
                         rules,
                         no_match,
-                    }),
+                    )),
                     Some(agg) => {
                         let list = lists.into_iter().next().unwrap_or_default();
                         let at = At { rule: "collect" };
@@ -390,11 +442,11 @@ impl<'a> Interpreter<'a> {
 
     fn assign(
         &mut self,
-        defaults: &[Option<Value>],
+        defaults: Vec<Option<Value>>,
         then: &[(u16, Ir)],
         at: &At<'_>,
     ) -> Result<Vec<Option<Value>>, EvalError> {
-        let mut values = defaults.to_vec();
+        let mut values = defaults;
         for (o, ir) in then {
             let v = self.eval(ir, at)?;
             if let Some(slot) = values.get_mut(*o as usize) {
@@ -408,13 +460,131 @@ impl<'a> Interpreter<'a> {
         super::items::op_error(e, at.rule, span)
     }
 
+    /// Whether `ir` holds (is `true`). The boolean forms (`and`, `or`, `not`, `has`,
+    /// comparisons, `in`, `matches`, `contains`) are tested directly, without building a
+    /// value; anything else is evaluated.
     pub(crate) fn truth(&mut self, ir: &Ir, at: &At<'_>) -> Result<bool, EvalError> {
-        Ok(matches!(self.eval(ir, at)?, Some(Value::Bool(true))))
+        let span = ir.span;
+        match &ir.kind {
+            IrKind::Has(p) => Ok(self.val(p, at)?.is_some()),
+            IrKind::Not(x) => Ok(!self.truth(x, at)?),
+            IrKind::And(items) => {
+                for i in items.iter() {
+                    if !self.truth(i, at)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            IrKind::Or(items) => {
+                for i in items.iter() {
+                    if self.truth(i, at)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            IrKind::Cmp { op, lhs, rhs } => {
+                let (Some(a), Some(b)) = (self.val(lhs, at)?, self.val(rhs, at)?) else {
+                    return Ok(false);
+                };
+                let ord = self.order(&a, &b, lhs, at, span)?;
+                Ok(crate::compile::atoms::holds(*op, ord))
+            }
+            IrKind::In {
+                negated,
+                value,
+                set,
+            } => {
+                let Some(v) = self.val(value, at)? else {
+                    return Ok(*negated);
+                };
+                let found = match set {
+                    InSet::List(items) => {
+                        let mut found = false;
+                        for i in items.iter() {
+                            if let Some(x) = self.val(i, at)? {
+                                if self.order(&v, &x, value, at, span)? == Ordering::Equal {
+                                    found = true;
+                                    break;
+                                }
+                            }
+                        }
+                        found
+                    }
+                    InSet::Range(lo, hi) => {
+                        let (Some(l), Some(h)) = (self.val(lo, at)?, self.val(hi, at)?) else {
+                            return Ok(*negated);
+                        };
+                        self.order(&v, &l, value, at, span)? != Ordering::Less
+                            && self.order(&v, &h, value, at, span)? != Ordering::Greater
+                    }
+                    InSet::Codes(ids) => match *v {
+                        Value::Code(c) => ids.binary_search(&c).is_ok(),
+                        _ => false,
+                    },
+                    InSet::Set(s) => match self.val(s, at)?.as_deref() {
+                        Some(Value::Set(items)) => {
+                            let mut found = false;
+                            for x in items.iter() {
+                                if self.order(&v, x, value, at, span)? == Ordering::Equal {
+                                    found = true;
+                                    break;
+                                }
+                            }
+                            found
+                        }
+                        _ => false,
+                    },
+                };
+                Ok(found != *negated)
+            }
+            IrKind::Matches { value, regex } => Ok(match self.val(value, at)?.as_deref() {
+                Some(Value::Text(t)) => regex.is_match(t),
+                Some(Value::Code(c)) => {
+                    regex.is_match(&self.code_text(value, *c).unwrap_or_default())
+                }
+                _ => false,
+            }),
+            IrKind::Contains { container, item } => {
+                let (Some(c), Some(i)) = (self.val(container, at)?, self.val(item, at)?) else {
+                    return Ok(false);
+                };
+                Ok(match (&*c, &*i) {
+                    (Value::Text(t), Value::Text(s)) => t.contains(s.as_ref()),
+                    (Value::Set(items), x) => {
+                        let mut found = false;
+                        for e in items.iter() {
+                            if self.order(e, x, item, at, span)? == Ordering::Equal {
+                                found = true;
+                                break;
+                            }
+                        }
+                        found
+                    }
+                    _ => false,
+                })
+            }
+            _ => Ok(matches!(
+                self.val(ir, at)?.as_deref(),
+                Some(Value::Bool(true))
+            )),
+        }
     }
 
     /// The value of `ir`; `None` for an absent optional value. With the trace on, the
     /// paths a test reads are recorded.
     fn eval(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
+        Ok(self.val(ir, at)?.map(Cow::into_owned))
+    }
+
+    /// The value of `ir` as [`Interpreter::eval`] gives it, borrowed where it is read
+    /// (a constant of the IR, a field of the facts, an attribute of a code): reading a
+    /// value clones nothing.
+    fn val<'i>(&mut self, ir: &'i Ir, at: &At<'_>) -> Result<Option<Cow<'i, Value>>, EvalError>
+    where
+        'a: 'i,
+    {
         if self.trace.is_some()
             && matches!(
                 ir.kind,
@@ -424,19 +594,33 @@ impl<'a> Interpreter<'a> {
                     | IrKind::Output { .. }
             )
         {
-            return self.eval_seen(ir, at);
+            return Ok(self.eval_seen(ir, at)?.map(Cow::Owned));
         }
-        self.eval_inner(ir, at)
+        self.val_inner(ir, at)
     }
 
+    /// [`Interpreter::val`] without the trace, owned.
     fn eval_inner(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
-        let env = &self.checked.env;
+        Ok(self.val_inner(ir, at)?.map(Cow::into_owned))
+    }
+
+    fn val_inner<'i>(
+        &mut self,
+        ir: &'i Ir,
+        at: &At<'_>,
+    ) -> Result<Option<Cow<'i, Value>>, EvalError>
+    where
+        'a: 'i,
+    {
+        let checked: &'a Checked = self.checked;
+        let facts: &'a Facts = self.facts;
+        let env = &checked.env;
         let span = ir.span;
-        let some = |v: Value| Ok(Some(v));
+        let owned = |v: Value| Ok(Some(Cow::Owned(v)));
         match &ir.kind {
-            IrKind::Const(v) => some(v.clone()),
+            IrKind::Const(v) => Ok(Some(Cow::Borrowed(v))),
             IrKind::Field { root, fields } => {
-                let Some(record) = self.facts.root(*root) else {
+                let Some(record) = facts.root(*root) else {
                     let schema = env.schema(*root);
                     if schema.name == "context" {
                         let field = match fields
@@ -458,10 +642,10 @@ impl<'a> Interpreter<'a> {
                 let Some(first) = it.next() else {
                     return Ok(None);
                 };
-                let mut v = record.get(*first as usize).cloned().flatten();
+                let mut v: Option<&'a Value> = record.get(*first as usize).and_then(Option::as_ref);
                 for f in it {
                     v = match v {
-                        Some(Value::Record(r)) => r.get(*f as usize).cloned().flatten(),
+                        Some(Value::Record(r)) => r.get(*f as usize).and_then(Option::as_ref),
                         _ => None,
                     };
                 }
@@ -474,148 +658,61 @@ impl<'a> Interpreter<'a> {
                         span,
                     });
                 }
-                Ok(v)
+                Ok(v.map(Cow::Borrowed))
             }
-            IrKind::Get { base, field } => Ok(match self.eval(base, at)? {
-                Some(Value::Record(r)) => r.get(*field as usize).cloned().flatten(),
+            IrKind::Get { base, field } => Ok(match self.val(base, at)? {
+                Some(Cow::Borrowed(Value::Record(r))) => r
+                    .get(*field as usize)
+                    .and_then(Option::as_ref)
+                    .map(Cow::Borrowed),
+                Some(Cow::Owned(Value::Record(r))) => {
+                    r.get(*field as usize).cloned().flatten().map(Cow::Owned)
+                }
                 _ => None,
             }),
-            IrKind::Attr { code, table, attr } => Ok(match self.eval(code, at)? {
+            IrKind::Attr { code, table, attr } => Ok(match self.val(code, at)?.as_deref() {
                 Some(Value::Code(c)) => env
                     .table(*table)
                     .codes
-                    .get(c as usize)
-                    .and_then(|d| d.attrs.get(*attr as usize).cloned().flatten()),
+                    .get(*c as usize)
+                    .and_then(|d| d.attrs.get(*attr as usize))
+                    .and_then(Option::as_ref)
+                    .map(Cow::Borrowed),
                 _ => None,
             }),
-            IrKind::Output { decision, output } => {
-                self.output_of(*decision as usize, *output as usize)
-            }
-            IrKind::Has(p) => some(Value::Bool(self.eval(p, at)?.is_some())),
-            IrKind::Not(x) => some(Value::Bool(!self.truth(x, at)?)),
-            IrKind::And(items) => {
-                for i in items.iter() {
-                    if !self.truth(i, at)? {
-                        return some(Value::Bool(false));
-                    }
-                }
-                some(Value::Bool(true))
-            }
-            IrKind::Or(items) => {
-                for i in items.iter() {
-                    if self.truth(i, at)? {
-                        return some(Value::Bool(true));
-                    }
-                }
-                some(Value::Bool(false))
-            }
-            IrKind::Neg(x) => match self.eval(x, at)? {
+            IrKind::Output { decision, output } => Ok(self
+                .output_of(*decision as usize, *output as usize)?
+                .map(Cow::Owned)),
+            IrKind::Has(_)
+            | IrKind::Not(_)
+            | IrKind::And(_)
+            | IrKind::Or(_)
+            | IrKind::Cmp { .. }
+            | IrKind::In { .. }
+            | IrKind::Matches { .. }
+            | IrKind::Contains { .. } => owned(Value::Bool(self.truth(ir, at)?)),
+            IrKind::Neg(x) => match self.val(x, at)? {
                 Some(v) => value_ops::negate(&v)
-                    .map(Some)
+                    .map(|v| Some(Cow::Owned(v)))
                     .map_err(|e| self.op_error(e, at, span)),
                 None => Ok(None),
             },
             IrKind::Arith { op, lhs, rhs } => {
-                let (Some(a), Some(b)) = (self.eval(lhs, at)?, self.eval(rhs, at)?) else {
+                let (Some(a), Some(b)) = (self.val(lhs, at)?, self.val(rhs, at)?) else {
                     return Ok(None);
                 };
                 value_ops::arith(*op, &a, &b)
-                    .map(Some)
+                    .map(|v| Some(Cow::Owned(v)))
                     .map_err(|e| self.op_error(e, at, span))
-            }
-            IrKind::Cmp { op, lhs, rhs } => {
-                let (Some(a), Some(b)) = (self.eval(lhs, at)?, self.eval(rhs, at)?) else {
-                    return some(Value::Bool(false));
-                };
-                let ord = self.order(&a, &b, lhs, at, span)?;
-                some(Value::Bool(crate::compile::atoms::holds(*op, ord)))
-            }
-            IrKind::In {
-                negated,
-                value,
-                set,
-            } => {
-                let Some(v) = self.eval(value, at)? else {
-                    return some(Value::Bool(*negated));
-                };
-                let found = match set {
-                    InSet::List(items) => {
-                        let mut found = false;
-                        for i in items.iter() {
-                            if let Some(x) = self.eval(i, at)? {
-                                if self.order(&v, &x, value, at, span)? == Ordering::Equal {
-                                    found = true;
-                                    break;
-                                }
-                            }
-                        }
-                        found
-                    }
-                    InSet::Range(lo, hi) => {
-                        let (Some(l), Some(h)) = (self.eval(lo, at)?, self.eval(hi, at)?) else {
-                            return some(Value::Bool(*negated));
-                        };
-                        self.order(&v, &l, value, at, span)? != Ordering::Less
-                            && self.order(&v, &h, value, at, span)? != Ordering::Greater
-                    }
-                    InSet::Codes(ids) => match v {
-                        Value::Code(c) => ids.binary_search(&c).is_ok(),
-                        _ => false,
-                    },
-                    InSet::Set(s) => match self.eval(s, at)? {
-                        Some(Value::Set(items)) => {
-                            let mut found = false;
-                            for x in items.iter() {
-                                if self.order(&v, x, value, at, span)? == Ordering::Equal {
-                                    found = true;
-                                    break;
-                                }
-                            }
-                            found
-                        }
-                        _ => false,
-                    },
-                };
-                some(Value::Bool(found != *negated))
-            }
-            IrKind::Matches { value, regex } => {
-                let found = match self.eval(value, at)? {
-                    Some(Value::Text(t)) => regex.is_match(&t),
-                    Some(Value::Code(c)) => {
-                        regex.is_match(&self.code_text(value, c).unwrap_or_default())
-                    }
-                    _ => false,
-                };
-                some(Value::Bool(found))
-            }
-            IrKind::Contains { container, item } => {
-                let (Some(c), Some(i)) = (self.eval(container, at)?, self.eval(item, at)?) else {
-                    return some(Value::Bool(false));
-                };
-                let found = match (&c, &i) {
-                    (Value::Text(t), Value::Text(s)) => t.contains(s.as_ref()),
-                    (Value::Set(items), x) => {
-                        let mut found = false;
-                        for e in items.iter() {
-                            if self.order(e, x, item, at, span)? == Ordering::Equal {
-                                found = true;
-                                break;
-                            }
-                        }
-                        found
-                    }
-                    _ => false,
-                };
-                some(Value::Bool(found))
             }
             IrKind::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items.iter() {
                     out.extend(self.eval(i, at)?);
                 }
-                some(Value::Set(out.into()))
+                owned(Value::Set(out.into()))
             }
-            IrKind::Call { func, args } => self.call(*func, args, at, span),
+            IrKind::Call { func, args } => Ok(self.call(*func, args, at, span)?.map(Cow::Owned)),
         }
     }
 
@@ -641,7 +738,17 @@ impl<'a> Interpreter<'a> {
         at: &At<'_>,
         span: Span,
     ) -> Result<Ordering, EvalError> {
-        value_ops::compare(a, b, &|c| self.code_text(of, c)).map_err(|e| self.op_error(e, at, span))
+        let texts = match of.ty {
+            crate::types::Type::Code(t) => Some(&self.checked.env.table(t).codes),
+            _ => None,
+        };
+        let text = |c: u32| {
+            texts
+                .and_then(|codes| codes.get(c as usize))
+                .map(|d| d.code.as_str())
+        };
+        value_ops::compare_by(a, b, &|x, y| text(x).cmp(&text(y)))
+            .map_err(|e| self.op_error(e, at, span))
     }
 
     fn call(

@@ -283,6 +283,16 @@ pub(crate) fn compare(
     b: &Value,
     code_text: &dyn Fn(u32) -> Option<String>,
 ) -> Result<Ordering, OpError> {
+    compare_by(a, b, &|x, y| code_text(x).cmp(&code_text(y)))
+}
+
+/// [`compare`], with two different codes ordered by `code_order` (their texts' order,
+/// found without building them).
+pub(crate) fn compare_by(
+    a: &Value,
+    b: &Value,
+    code_order: &dyn Fn(u32, u32) -> Ordering,
+) -> Result<Ordering, OpError> {
     use Value as V;
     Ok(match (a, b) {
         (V::Bool(x), V::Bool(y)) => x.cmp(y),
@@ -315,7 +325,7 @@ pub(crate) fn compare(
             if x == y {
                 Ordering::Equal
             } else {
-                code_text(*x).cmp(&code_text(*y))
+                code_order(*x, *y)
             }
         }
         (V::Set(x), V::Set(y)) => {

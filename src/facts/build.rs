@@ -415,14 +415,18 @@ impl<'e> Builder<'e> {
         } else {
             scalar::distance(s, default)
         };
+        let d = match r {
+            Ok(d) => return Ok(Value::Distance(d)),
+            Err(e) => e,
+        };
+        // only for a message: a distance read well builds no text
         let shown = if number {
             s.to_string()
         } else {
             quote_short(s)
         };
-        match r {
-            Ok(d) => Ok(Value::Distance(d)),
-            Err(DistErr::Shape) => {
+        match d {
+            DistErr::Shape => {
                 self.error(
                     K::BadDistance,
                     path,
@@ -430,7 +434,7 @@ impl<'e> Builder<'e> {
                 );
                 Err(())
             }
-            Err(DistErr::Negative) => {
+            DistErr::Negative => {
                 self.error(
                     K::BadDistance,
                     path,
@@ -438,7 +442,7 @@ impl<'e> Builder<'e> {
                 );
                 Err(())
             }
-            Err(DistErr::Range) => {
+            DistErr::Range => {
                 self.error(
                     K::OutOfRange,
                     path,
