@@ -304,34 +304,72 @@ pub(crate) enum BitSplit {
     Bool,
 }
 
-/// Decimal constants as integers at one scale (`12.5` at scale 2 is `1250`), so that a
-/// probe of that scale or less is placed by integer comparisons.
+/// Constants as integers, so that a probe is placed by integer comparisons: decimals at
+/// one scale (`12.5` at scale 2 is `1250`), or integers (dates and codes too) as they are.
 #[derive(Debug, Clone)]
 pub(crate) struct Scaled {
-    /// The scale.
+    /// The scale (0 for integers).
     pub scale: u32,
+    /// Whether the constants are integers ([`OrdVal::Int`]) rather than decimals.
+    pub int: bool,
     /// The constants' mantissas at that scale, in order.
     pub values: Box<[i128]>,
+    /// Every [`SEARCH_BLOCK`]-th value: a search reads this short list, then one block.
+    index: Box<[i128]>,
 }
 
+/// Values per block of a [`Scaled`] search.
+const SEARCH_BLOCK: usize = 32;
+
 impl Scaled {
-    /// The scaled form of `consts`, if they are all decimals that rescale exactly.
+    /// The scaled form of `consts`, if they are all decimals that rescale exactly, or all
+    /// integers.
     pub(crate) fn of(consts: &[OrdVal]) -> Option<Scaled> {
+        let int = consts.iter().all(|c| matches!(c, OrdVal::Int(_)));
         let mut scale = 0;
-        for c in consts {
-            match c {
-                OrdVal::Num(d) => scale = scale.max(d.scale()),
-                _ => return None,
+        if !int {
+            for c in consts {
+                match c {
+                    OrdVal::Num(d) => scale = scale.max(d.scale()),
+                    _ => return None,
+                }
             }
         }
         let values = consts
             .iter()
             .map(|c| match c {
                 OrdVal::Num(d) => rescaled(*d, scale),
-                _ => None,
+                OrdVal::Int(i) => Some(*i),
+                OrdVal::Text(_) => None,
             })
             .collect::<Option<Box<[i128]>>>()?;
-        Some(Scaled { scale, values })
+        let index = values.iter().step_by(SEARCH_BLOCK).copied().collect();
+        Some(Scaled {
+            scale,
+            int,
+            values,
+            index,
+        })
+    }
+
+    /// `self.values.binary_search(&m)`, reading the short index and then one block of
+    /// values, not the whole list's cache lines.
+    pub(crate) fn search(&self, m: i128) -> Result<usize, usize> {
+        // the last block whose first value is <= m
+        let block = match self.index.binary_search(&m) {
+            Ok(b) => return Ok(b * SEARCH_BLOCK),
+            Err(0) => return Err(0),
+            Err(b) => b - 1,
+        };
+        let start = block * SEARCH_BLOCK;
+        let end = (start + SEARCH_BLOCK).min(self.values.len());
+        match self.values.get(start..end) {
+            Some(values) => match values.binary_search(&m) {
+                Ok(i) => Ok(start + i),
+                Err(i) => Err(start + i),
+            },
+            None => self.values.binary_search(&m),
+        }
     }
 }
 

@@ -118,7 +118,7 @@ fn scaled_region(d: rust_decimal::Decimal, s: &crate::compile::Scaled) -> Option
     let from = d.scale();
     if from <= s.scale {
         let m = rescaled(d, s.scale)?;
-        return Some(match s.values.binary_search(&m) {
+        return Some(match s.search(m) {
             Ok(i) => 2 * i + 1,
             Err(i) => 2 * i,
         });
@@ -127,7 +127,7 @@ fn scaled_region(d: rust_decimal::Decimal, s: &crate::compile::Scaled) -> Option
     let mantissa = d.mantissa();
     let floor = mantissa.checked_div_euclid(div)?;
     let cut = mantissa.checked_rem_euclid(div)? != 0;
-    Some(match s.values.binary_search(&floor) {
+    Some(match s.search(floor) {
         Ok(i) if cut => 2 * i + 2,
         Ok(i) => 2 * i + 1,
         Err(i) => 2 * i,
@@ -329,7 +329,11 @@ impl CompiledDecision {
                 Some(p) => {
                     // a decimal of the constants' scale or less: integer comparisons
                     let fast = match (p, scaled) {
-                        (Probe::Num(d), Some(s)) => scaled_region(d, s),
+                        (Probe::Num(d), Some(s)) if !s.int => scaled_region(d, s),
+                        (Probe::Int(i), Some(s)) if s.int => Some(match s.search(i) {
+                            Ok(i) => 2 * i + 1,
+                            Err(i) => 2 * i,
+                        }),
                         _ => None,
                     };
                     fast.or_else(|| region(&p, consts.as_ref()))?
@@ -597,6 +601,22 @@ mod tests {
             };
             for d in [Decimal::new(probe.0, probe.1), *c + Decimal::new(near.1, near.2)] {
                 prop_assert_eq!(scaled_region(d, &scaled), region(&Probe::Num(d), &consts));
+            }
+        }
+
+        /// The blocked search finds what a plain binary search finds, on lists longer
+        /// and shorter than a block, integers included.
+        #[test]
+        fn scaled_search_equals_binary_search(
+            ints in prop::collection::btree_set(-3_000i64..3_000, 0..200),
+            probes in prop::collection::vec(-3_100i64..3_100, 40),
+        ) {
+            let consts: Vec<OrdVal> = ints.iter().map(|i| OrdVal::Int(i128::from(*i))).collect();
+            let scaled = Scaled::of(&consts).ok_or_else(|| TestCaseError::fail("ints"))?;
+            prop_assert!(scaled.int);
+            let near = ints.iter().map(|i| i128::from(*i));
+            for m in probes.into_iter().map(i128::from).chain(near) {
+                prop_assert_eq!(scaled.search(m), scaled.values.binary_search(&m));
             }
         }
     }
