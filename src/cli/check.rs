@@ -31,7 +31,18 @@ pub struct CheckArgs {
 /// Run `check`: print every diagnostic, then exit 0 (clean), 1 (errors, or warnings with
 /// `--deny-warnings`) or 2 (the rule set could not be read).
 pub fn run(args: &CheckArgs) -> u8 {
-    let (parsed, _env, diags) = crate::check::check_path(&args.rules);
+    // as `check::check_path`, but the syntax trees are dropped once checked, before the
+    // decisions are compiled and analysed, so that a large rule set's trees and compiled
+    // form are never in memory together
+    let mut parsed = crate::check::with_prelude();
+    crate::dsl::load_path_into(&mut parsed, &args.rules);
+    let (checked, diags) = crate::check::check_full(&parsed);
+    // the prelude is not the author's file
+    let files = parsed.files.len().saturating_sub(1);
+    let map = parsed.map;
+    drop(parsed.files);
+    let (_, diags) = crate::check::compile_checked(&checked, &map, diags);
+    drop(checked);
     let io_problem = diags
         .as_slice()
         .iter()
@@ -41,17 +52,15 @@ pub fn run(args: &CheckArgs) -> u8 {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             for d in diags.as_slice() {
-                let _ = writeln!(out, "{}", d.to_json(&parsed.map));
+                let _ = writeln!(out, "{}", d.to_json(&map));
             }
         }
         Format::Human => {
             let color = std::io::stderr().is_terminal();
             let mut err = std::io::stderr().lock();
             for d in diags.as_slice() {
-                let _ = writeln!(err, "{}", d.render(&parsed.map, color));
+                let _ = writeln!(err, "{}", d.render(&map, color));
             }
-            // the prelude is not the author's file
-            let files = parsed.files.len().saturating_sub(1);
             let _ = writeln!(
                 err,
                 "{}: {} file(s), {} error(s), {} warning(s)",
