@@ -158,16 +158,83 @@ impl fmt::Display for Distance {
 }
 
 /// Durations: exact (seconds), calendar (months) or business time (on a calendar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Exact and calendar durations remember the unit they were written in ([`TimeUnit`]), so
+/// that `24h` is written back as `24h` and `1 day` as `1 day`; the unit takes no part in
+/// equality, order or hashing (`24h == 1 day`).
+#[derive(Debug, Clone, Copy)]
 pub enum Duration {
-    /// Exact time, in seconds.
-    Exact(Decimal),
-    /// Calendar months (a year is 12).
-    Months(i64),
+    /// Exact time, in seconds, and the unit to write it in.
+    Exact(Decimal, TimeUnit),
+    /// Calendar months (a year is 12), and the unit to write them in.
+    Months(i64, TimeUnit),
     /// Business days on a calendar.
     BusinessDays(Decimal),
     /// Business hours on a calendar.
     BusinessHours(Decimal),
+}
+
+/// The unit a duration is written in (see [`Duration`]'s `Display`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TimeUnit {
+    /// The largest unit the amount is a whole number of (days, hours, minutes, seconds;
+    /// years or months): for computed durations.
+    #[default]
+    Auto,
+    /// `s`
+    Second,
+    /// `min`
+    Minute,
+    /// `h`
+    Hour,
+    /// `day(s)`
+    Day,
+    /// `week(s)`
+    Week,
+    /// `month(s)`
+    Month,
+    /// `year(s)`
+    Year,
+}
+
+impl TimeUnit {
+    /// Seconds in one unit of exact time (`None` for calendar units and `Auto`).
+    fn seconds(self) -> Option<i64> {
+        match self {
+            TimeUnit::Second => Some(1),
+            TimeUnit::Minute => Some(60),
+            TimeUnit::Hour => Some(3600),
+            TimeUnit::Day => Some(86_400),
+            TimeUnit::Week => Some(604_800),
+            TimeUnit::Auto | TimeUnit::Month | TimeUnit::Year => None,
+        }
+    }
+}
+
+impl PartialEq for Duration {
+    fn eq(&self, other: &Duration) -> bool {
+        match (self, other) {
+            (Duration::Exact(a, _), Duration::Exact(b, _)) => a == b,
+            (Duration::Months(a, _), Duration::Months(b, _)) => a == b,
+            (Duration::BusinessDays(a), Duration::BusinessDays(b)) => a == b,
+            (Duration::BusinessHours(a), Duration::BusinessHours(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Duration {}
+
+impl std::hash::Hash for Duration {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Duration::Exact(d, _) | Duration::BusinessDays(d) | Duration::BusinessHours(d) => {
+                d.hash(state)
+            }
+            Duration::Months(m, _) => m.hash(state),
+        }
+    }
 }
 
 impl Duration {
@@ -181,23 +248,26 @@ impl Duration {
         let (num, unit) = s.split_at(split);
         let n = parse_decimal(num.trim())?;
         let words: Vec<&str> = unit.split_whitespace().collect();
-        let secs = |k: i64| n.checked_mul(Decimal::from(k)).map(Duration::Exact);
+        let secs = |k: i64, u: TimeUnit| {
+            n.checked_mul(Decimal::from(k))
+                .map(|s| Duration::Exact(s, u))
+        };
         match words.as_slice() {
-            ["min" | "minute" | "minutes"] => secs(60),
-            ["h" | "hour" | "hours"] => secs(3600),
-            ["d" | "day" | "days"] => secs(86_400),
-            ["week" | "weeks"] => secs(604_800),
-            ["s" | "sec" | "second" | "seconds"] => secs(1),
+            ["min" | "minute" | "minutes"] => secs(60, TimeUnit::Minute),
+            ["h" | "hour" | "hours"] => secs(3600, TimeUnit::Hour),
+            ["d" | "day" | "days"] => secs(86_400, TimeUnit::Day),
+            ["week" | "weeks"] => secs(604_800, TimeUnit::Week),
+            ["s" | "sec" | "second" | "seconds"] => secs(1, TimeUnit::Second),
             ["month" | "months"] if n.fract().is_zero() => {
                 i64::try_from(n.mantissa() / 10i128.pow(n.scale()))
                     .ok()
-                    .map(Duration::Months)
+                    .map(|m| Duration::Months(m, TimeUnit::Month))
             }
             ["year" | "years"] if n.fract().is_zero() => {
                 i64::try_from(n.mantissa() / 10i128.pow(n.scale()))
                     .ok()
                     .and_then(|y| y.checked_mul(12))
-                    .map(Duration::Months)
+                    .map(|m| Duration::Months(m, TimeUnit::Year))
             }
             ["business", "day" | "days"] => Some(Duration::BusinessDays(n)),
             ["business", "hour" | "hours"] => Some(Duration::BusinessHours(n)),
@@ -217,7 +287,28 @@ impl fmt::Display for Duration {
             }
         }
         match *self {
-            Duration::Exact(s) => {
+            // in the unit it was written in, when the amount is a whole number of it, or a
+            // number of hours with at most two decimals (`1.5h`)
+            Duration::Exact(s, unit)
+                if unit.seconds().is_some_and(|k| {
+                    let n = s / Decimal::from(k);
+                    (s % Decimal::from(k)).is_zero() || (unit == TimeUnit::Hour && n.scale() <= 2)
+                }) =>
+            {
+                let k = Decimal::from(unit.seconds().unwrap_or(1));
+                let n = s / k;
+                match unit {
+                    TimeUnit::Second => write!(f, "{} s", n.normalize()),
+                    TimeUnit::Minute => write!(f, "{} min", n.normalize()),
+                    TimeUnit::Hour => write!(f, "{}h", n.normalize()),
+                    TimeUnit::Week => f.write_str(&plural(n, "week", "weeks")),
+                    _ => f.write_str(&plural(n, "day", "days")),
+                }
+            }
+            Duration::Months(m, TimeUnit::Month) => {
+                f.write_str(&plural(Decimal::from(m), "month", "months"))
+            }
+            Duration::Exact(s, _) => {
                 let day = Decimal::from(86_400);
                 let hour = Decimal::from(3600);
                 let min = Decimal::from(60);
@@ -231,10 +322,10 @@ impl fmt::Display for Duration {
                     write!(f, "{} s", s.normalize())
                 }
             }
-            Duration::Months(m) if m % 12 == 0 && m != 0 => {
+            Duration::Months(m, _) if m % 12 == 0 && m != 0 => {
                 f.write_str(&plural(Decimal::from(m / 12), "year", "years"))
             }
-            Duration::Months(m) => f.write_str(&plural(Decimal::from(m), "month", "months")),
+            Duration::Months(m, _) => f.write_str(&plural(Decimal::from(m), "month", "months")),
             Duration::BusinessDays(n) => f.write_str(&plural(n, "business day", "business days")),
             Duration::BusinessHours(n) => {
                 f.write_str(&plural(n, "business hour", "business hours"))
@@ -282,12 +373,46 @@ pub enum Value {
 mod tests {
     use super::*;
 
+    /// A duration is written back in the unit it was written in (`24h` stays `24h`, the
+    /// spec's segment example), equal to the same time in any other unit; computed ones
+    /// take the largest whole unit.
+    #[test]
+    fn durations_keep_the_unit_they_were_written_in() {
+        for text in [
+            "24h",
+            "48h",
+            "1.5h",
+            "1 day",
+            "3 days",
+            "2 weeks",
+            "90 min",
+            "36 months",
+            "1 month",
+            "3 years",
+            "1 year",
+            "45 s",
+        ] {
+            let d = Duration::parse(text).expect(text);
+            assert_eq!(d.to_string(), text);
+        }
+        assert_eq!(Duration::parse("24h"), Duration::parse("1 day"));
+        assert_eq!(Duration::parse("36 months"), Duration::parse("3 years"));
+        assert_ne!(Duration::parse("25h"), Duration::parse("1 day"));
+        let computed = |secs: i64| Duration::Exact(Decimal::from(secs), TimeUnit::Auto);
+        assert_eq!(computed(86_400 * 3).to_string(), "3 days");
+        assert_eq!(computed(5400).to_string(), "90 min");
+        assert_eq!(Duration::Months(24, TimeUnit::Auto).to_string(), "2 years");
+        // a whole number of hours written in days falls back to the largest whole unit
+        let day_and_hour = Duration::Exact(Decimal::from(90_000), TimeUnit::Day);
+        assert_eq!(day_and_hour.to_string(), "25h");
+    }
+
     #[test]
     fn huge_quantities_are_refused_not_overflowed() {
         assert_eq!(Duration::parse("79228162514264337593543950335 weeks"), None);
         assert_eq!(
             Duration::parse("2 weeks"),
-            Some(Duration::Exact(Decimal::from(1_209_600)))
+            Some(Duration::Exact(Decimal::from(1_209_600), TimeUnit::Week))
         );
         assert_eq!(
             Distance::parse("79228162514264337593543950335 mi", DistanceUnit::Km),

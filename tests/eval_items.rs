@@ -1319,7 +1319,7 @@ fn service_levels_not_given_come_from_the_segment_and_skills_from_the_queue() {
     assert_eq!(
         o,
         json!({"queue": "general", "priority": "p3", "skills": ["general"],
-               "first_response": "1 day", "resolve": "3 business days",
+               "first_response": "24h", "resolve": "3 business days",
                "escalate_after": "2 business hours", "escalate_to": null, "flags": null,
                "first_response_due": "2026-03-07T10:00:00-05:00",
                // 16:00 in Berlin, three days later

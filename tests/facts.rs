@@ -3,7 +3,7 @@
 
 use aftersales::facts::{FactErrorKind, FactErrors, Facts};
 use aftersales::types::{Env, SchemaId};
-use aftersales::value::{Currency, Distance, DistanceUnit, Duration, Money, Value};
+use aftersales::value::{Currency, Distance, DistanceUnit, Duration, Money, TimeUnit, Value};
 use chrono::{DateTime, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -127,7 +127,10 @@ fn a_valid_claim_bundle() {
     assert_eq!(c("share"), Some(&Value::Percent(dec("0.7"))));
     assert_eq!(
         c("downtime"),
-        Some(&Value::Duration(Duration::Exact(dec("259200"))))
+        Some(&Value::Duration(Duration::Exact(
+            dec("259200"),
+            TimeUnit::Day
+        )))
     );
     assert_eq!(c("flagged"), Some(&Value::Bool(false)));
     assert_eq!(c("visits"), Some(&Value::Int(2)));
@@ -781,7 +784,10 @@ claim:
     );
     assert_eq!(
         field(env, &f, "claim", "downtime"),
-        Some(&Value::Duration(Duration::Exact(dec("5400"))))
+        Some(&Value::Duration(Duration::Exact(
+            dec("5400"),
+            TimeUnit::Hour
+        )))
     );
     // numbers a double cannot hold stay exact
     let f = Facts::from_yaml(
@@ -1175,7 +1181,7 @@ fn sample() -> impl Strategy<Value = Sample> {
                     ("t", Some(Value::Text(Arc::from(t.as_str())))),
                     ("day", Some(Value::Date(day))),
                     ("at", Some(Value::DateTime(at))),
-                    ("du", Some(Value::Duration(Duration::Exact(Decimal::from(dun) * Decimal::from(usecs))))),
+                    ("du", Some(Value::Duration(Duration::Exact(Decimal::from(dun) * Decimal::from(usecs), TimeUnit::Auto)))),
                     ("di", Some(Value::Distance(Distance { value: di, unit: di_unit }))),
                     ("e", Some(Value::Enum(e))),
                     ("c", Some(Value::Code(c))),

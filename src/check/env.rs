@@ -507,15 +507,23 @@ fn literal_value(env: &Env, l: &Literal, ty: &Type) -> Result<Value, String> {
 /// The duration a quantity literal denotes, or `None` for distances and durations too
 /// large to hold.
 pub(crate) fn quantity_duration(value: rust_decimal::Decimal, unit: ast::Unit) -> Option<Duration> {
+    use crate::value::TimeUnit;
     use rust_decimal::Decimal;
-    let secs = |k: i64| value.checked_mul(Decimal::from(k)).map(Duration::Exact);
+    let secs = |k: i64, u: TimeUnit| {
+        value
+            .checked_mul(Decimal::from(k))
+            .map(|s| Duration::Exact(s, u))
+    };
     Some(match unit {
-        ast::Unit::Minute => secs(60)?,
-        ast::Unit::Hour => secs(3600)?,
-        ast::Unit::Day => secs(86_400)?,
-        ast::Unit::Week => secs(604_800)?,
-        ast::Unit::Month => Duration::Months(i64::try_from(value.trunc()).ok()?),
-        ast::Unit::Year => Duration::Months(i64::try_from(value.trunc()).ok()?.checked_mul(12)?),
+        ast::Unit::Minute => secs(60, TimeUnit::Minute)?,
+        ast::Unit::Hour => secs(3600, TimeUnit::Hour)?,
+        ast::Unit::Day => secs(86_400, TimeUnit::Day)?,
+        ast::Unit::Week => secs(604_800, TimeUnit::Week)?,
+        ast::Unit::Month => Duration::Months(i64::try_from(value.trunc()).ok()?, TimeUnit::Month),
+        ast::Unit::Year => Duration::Months(
+            i64::try_from(value.trunc()).ok()?.checked_mul(12)?,
+            TimeUnit::Year,
+        ),
         ast::Unit::BusinessDay => Duration::BusinessDays(value),
         ast::Unit::BusinessHour => Duration::BusinessHours(value),
         ast::Unit::Km | ast::Unit::Mi => return None,
@@ -525,8 +533,8 @@ pub(crate) fn quantity_duration(value: rust_decimal::Decimal, unit: ast::Unit) -
 /// The kind of a duration value.
 pub(crate) fn duration_kind(d: &Duration) -> DurationKind {
     match d {
-        Duration::Exact(_) => DurationKind::Exact,
-        Duration::Months(_) => DurationKind::Calendar,
+        Duration::Exact(..) => DurationKind::Exact,
+        Duration::Months(..) => DurationKind::Calendar,
         Duration::BusinessDays(_) | Duration::BusinessHours(_) => DurationKind::Business,
     }
 }

@@ -1286,8 +1286,12 @@ impl<'a> Analysis<'a> {
             Type::Date => return Some(TODAY.into()),
             Type::DateTime => return Some(NOW.into()),
             Type::Duration(kind) => Value::Duration(match kind {
-                crate::types::DurationKind::Exact => crate::value::Duration::Exact(Decimal::ZERO),
-                crate::types::DurationKind::Calendar => crate::value::Duration::Months(0),
+                crate::types::DurationKind::Exact => {
+                    crate::value::Duration::Exact(Decimal::ZERO, Default::default())
+                }
+                crate::types::DurationKind::Calendar => {
+                    crate::value::Duration::Months(0, Default::default())
+                }
                 crate::types::DurationKind::Business => {
                     crate::value::Duration::BusinessDays(Decimal::ZERO)
                 }
@@ -1358,9 +1362,11 @@ impl<'a> Analysis<'a> {
                 unit: DistanceUnit::Km,
             }),
             (Type::Duration(kind), OrdVal::Num(d)) => Value::Duration(match kind {
-                crate::types::DurationKind::Exact => crate::value::Duration::Exact(d),
+                crate::types::DurationKind::Exact => {
+                    crate::value::Duration::Exact(d, Default::default())
+                }
                 crate::types::DurationKind::Calendar => {
-                    crate::value::Duration::Months(i64::try_from(d).ok()?)
+                    crate::value::Duration::Months(i64::try_from(d).ok()?, Default::default())
                 }
                 crate::types::DurationKind::Business => crate::value::Duration::BusinessDays(d),
             }),

@@ -74,10 +74,10 @@ pub(crate) fn probe(v: &Value) -> Option<Probe<'_>> {
         Value::DateTime(t) => Probe::Int(
             i128::from(t.timestamp()) * 1_000_000_000 + i128::from(t.timestamp_subsec_nanos()),
         ),
-        Value::Duration(Duration::Exact(d))
+        Value::Duration(Duration::Exact(d, _))
         | Value::Duration(Duration::BusinessDays(d))
         | Value::Duration(Duration::BusinessHours(d)) => Probe::Num(*d),
-        Value::Duration(Duration::Months(n)) => Probe::Num(Decimal::from(*n)),
+        Value::Duration(Duration::Months(n, _)) => Probe::Num(Decimal::from(*n)),
         Value::Distance(d) => Probe::Num(d.km()?),
         Value::Text(t) | Value::Label(t) => Probe::Text(t),
         _ => return None,

@@ -2,7 +2,7 @@
 //! Every operation checks for overflow; none panics.
 
 use crate::dsl::ast::{BinOp, DistanceUnit};
-use crate::value::{Distance, Duration, Money, Value};
+use crate::value::{Distance, Duration, Money, TimeUnit, Value};
 use chrono::{Months, NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -112,10 +112,10 @@ pub(crate) fn arith(op: BinOp, a: &Value, b: &Value) -> R {
         {
             let sign = if op == BinOp::Sub { -1 } else { 1 };
             let r = match dur {
-                Duration::Months(m) => {
+                Duration::Months(m, _) => {
                     add_months(*d, m.checked_mul(sign).ok_or(OpError::Overflow("date"))?)
                 }
-                Duration::Exact(s) => add_exact_to_date(*d, *s, sign),
+                Duration::Exact(s, _) => add_exact_to_date(*d, *s, sign),
                 Duration::BusinessDays(_) | Duration::BusinessHours(_) => {
                     return Err(OpError::NeedsCalendar)
                 }
@@ -124,14 +124,14 @@ pub(crate) fn arith(op: BinOp, a: &Value, b: &Value) -> R {
         }
         (V::DateTime(t), V::Duration(dur)) if matches!(op, BinOp::Add | BinOp::Sub) => {
             let r = match dur {
-                Duration::Exact(s) => time_delta(*s).and_then(|delta| {
+                Duration::Exact(s, _) => time_delta(*s).and_then(|delta| {
                     if op == BinOp::Add {
                         t.checked_add_signed(delta)
                     } else {
                         t.checked_sub_signed(delta)
                     }
                 }),
-                Duration::Months(m) => {
+                Duration::Months(m, _) => {
                     let signed = if op == BinOp::Sub {
                         m.checked_neg()
                     } else {
@@ -158,6 +158,7 @@ pub(crate) fn arith(op: BinOp, a: &Value, b: &Value) -> R {
                 Decimal::from(days)
                     .checked_mul(Decimal::from(SECONDS_PER_DAY))
                     .ok_or(OpError::Overflow("duration"))?,
+                TimeUnit::Auto,
             )))
         }
         (V::DateTime(x), V::DateTime(y)) if op == BinOp::Sub => {
@@ -165,6 +166,7 @@ pub(crate) fn arith(op: BinOp, a: &Value, b: &Value) -> R {
             let nanos = d.num_nanoseconds().ok_or(OpError::Overflow("duration"))?;
             Ok(V::Duration(Duration::Exact(
                 Decimal::new(nanos, 9).normalize(),
+                TimeUnit::Auto,
             )))
         }
         (V::Duration(x), V::Duration(y)) => duration_op(op, x, y),
@@ -216,11 +218,12 @@ pub(crate) fn arith(op: BinOp, a: &Value, b: &Value) -> R {
 
 fn duration_op(op: BinOp, x: &Duration, y: &Duration) -> R {
     use Duration as D;
-    let pair = match (x, y) {
-        (D::Exact(a), D::Exact(b)) => (*a, *b, 0u8),
-        (D::Months(a), D::Months(b)) => (Decimal::from(*a), Decimal::from(*b), 1),
-        (D::BusinessDays(a), D::BusinessDays(b)) => (*a, *b, 2),
-        (D::BusinessHours(a), D::BusinessHours(b)) => (*a, *b, 3),
+    // a sum or difference is written in the unit of its left operand where it can be
+    let (pair, unit) = match (x, y) {
+        (D::Exact(a, u), D::Exact(b, _)) => ((*a, *b, 0u8), *u),
+        (D::Months(a, u), D::Months(b, _)) => ((Decimal::from(*a), Decimal::from(*b), 1), *u),
+        (D::BusinessDays(a), D::BusinessDays(b)) => ((*a, *b, 2), TimeUnit::Auto),
+        (D::BusinessHours(a), D::BusinessHours(b)) => ((*a, *b, 3), TimeUnit::Auto),
         _ => return Err(OpError::Type),
     };
     let (a, b, kind) = pair;
@@ -229,8 +232,11 @@ fn duration_op(op: BinOp, x: &Duration, y: &Duration) -> R {
         return Ok(Value::Decimal(r));
     }
     Ok(Value::Duration(match kind {
-        0 => D::Exact(r),
-        1 => D::Months(i64::try_from(r.trunc()).map_err(|_| OpError::Overflow("duration"))?),
+        0 => D::Exact(r, unit),
+        1 => D::Months(
+            i64::try_from(r.trunc()).map_err(|_| OpError::Overflow("duration"))?,
+            unit,
+        ),
         2 => D::BusinessDays(r),
         _ => D::BusinessHours(r),
     }))
@@ -239,10 +245,11 @@ fn duration_op(op: BinOp, x: &Duration, y: &Duration) -> R {
 fn scale_duration(op: BinOp, x: &Duration, n: Decimal) -> R {
     use Duration as D;
     Ok(Value::Duration(match x {
-        D::Exact(s) => D::Exact(dec_op(op, *s, n)?),
-        D::Months(m) => D::Months(
+        D::Exact(s, u) => D::Exact(dec_op(op, *s, n)?, *u),
+        D::Months(m, u) => D::Months(
             i64::try_from(dec_op(op, Decimal::from(*m), n)?.trunc())
                 .map_err(|_| OpError::Overflow("duration"))?,
+            *u,
         ),
         D::BusinessDays(d) => D::BusinessDays(dec_op(op, *d, n)?),
         D::BusinessHours(h) => D::BusinessHours(dec_op(op, *h, n)?),
@@ -265,9 +272,9 @@ pub(crate) fn negate(v: &Value) -> R {
             unit: d.unit,
         }),
         V::Duration(d) => V::Duration(match d {
-            Duration::Exact(s) => Duration::Exact(-*s),
-            Duration::Months(m) => {
-                Duration::Months(m.checked_neg().ok_or(OpError::Overflow("duration"))?)
+            Duration::Exact(s, u) => Duration::Exact(-*s, *u),
+            Duration::Months(m, u) => {
+                Duration::Months(m.checked_neg().ok_or(OpError::Overflow("duration"))?, *u)
             }
             Duration::BusinessDays(x) => Duration::BusinessDays(-*x),
             Duration::BusinessHours(x) => Duration::BusinessHours(-*x),
@@ -310,8 +317,8 @@ pub(crate) fn compare_by(
         (V::Date(x), V::Date(y)) => x.cmp(y),
         (V::DateTime(x), V::DateTime(y)) => x.cmp(y),
         (V::Duration(x), V::Duration(y)) => match (x, y) {
-            (Duration::Exact(p), Duration::Exact(q)) => p.cmp(q),
-            (Duration::Months(p), Duration::Months(q)) => p.cmp(q),
+            (Duration::Exact(p, _), Duration::Exact(q, _)) => p.cmp(q),
+            (Duration::Months(p, _), Duration::Months(q, _)) => p.cmp(q),
             (Duration::BusinessDays(p), Duration::BusinessDays(q))
             | (Duration::BusinessHours(p), Duration::BusinessHours(q)) => p.cmp(q),
             _ => return Err(OpError::Type),

@@ -3,7 +3,7 @@
 //! None of them goes through a float, and none can panic or overflow.
 
 use crate::types::DurationKind;
-use crate::value::{km_per_mile, Currency, Distance, DistanceUnit, Duration, Money};
+use crate::value::{km_per_mile, Currency, Distance, DistanceUnit, Duration, Money, TimeUnit};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -281,26 +281,26 @@ pub(crate) fn duration(s: &str, kind: DurationKind) -> Result<Duration, DurErr> 
         return Err(DurErr::Shape);
     }
     enum U {
-        Secs(i64),
-        Months(i64),
+        Secs(i64, TimeUnit),
+        Months(i64, TimeUnit),
         BDays,
         BHours,
     }
     let u = match (w1, w2) {
-        (Some("s" | "sec" | "secs" | "second" | "seconds"), None) => U::Secs(1),
-        (Some("min" | "mins" | "minute" | "minutes"), None) => U::Secs(60),
-        (Some("h" | "hour" | "hours"), None) => U::Secs(3600),
-        (Some("d" | "day" | "days"), None) => U::Secs(86_400),
-        (Some("week" | "weeks"), None) => U::Secs(604_800),
-        (Some("month" | "months"), None) => U::Months(1),
-        (Some("year" | "years"), None) => U::Months(12),
+        (Some("s" | "sec" | "secs" | "second" | "seconds"), None) => U::Secs(1, TimeUnit::Second),
+        (Some("min" | "mins" | "minute" | "minutes"), None) => U::Secs(60, TimeUnit::Minute),
+        (Some("h" | "hour" | "hours"), None) => U::Secs(3600, TimeUnit::Hour),
+        (Some("d" | "day" | "days"), None) => U::Secs(86_400, TimeUnit::Day),
+        (Some("week" | "weeks"), None) => U::Secs(604_800, TimeUnit::Week),
+        (Some("month" | "months"), None) => U::Months(1, TimeUnit::Month),
+        (Some("year" | "years"), None) => U::Months(12, TimeUnit::Year),
         (Some("business"), Some("day" | "days")) => U::BDays,
         (Some("business"), Some("hour" | "hours")) => U::BHours,
         _ => return Err(DurErr::Shape),
     };
     let found = match u {
-        U::Secs(_) => DurationKind::Exact,
-        U::Months(_) => DurationKind::Calendar,
+        U::Secs(..) => DurationKind::Exact,
+        U::Months(..) => DurationKind::Calendar,
         U::BDays | U::BHours => DurationKind::Business,
     };
     if found != kind {
@@ -314,18 +314,18 @@ pub(crate) fn duration(s: &str, kind: DurationKind) -> Result<Duration, DurErr> 
         return Err(DurErr::Negative);
     }
     match u {
-        U::Secs(k) => n
+        U::Secs(k, unit) => n
             .checked_mul(Decimal::from(k))
-            .map(Duration::Exact)
+            .map(|s| Duration::Exact(s, unit))
             .ok_or(DurErr::Range),
-        U::Months(k) => {
+        U::Months(k, unit) => {
             if !n.fract().is_zero() {
                 return Err(DurErr::Fraction);
             }
             n.trunc()
                 .to_i64()
                 .and_then(|m| m.checked_mul(k))
-                .map(Duration::Months)
+                .map(|m| Duration::Months(m, unit))
                 .ok_or(DurErr::Range)
         }
         U::BDays => Ok(Duration::BusinessDays(n)),
@@ -454,10 +454,22 @@ mod tests {
     #[test]
     fn durations() {
         use DurationKind::*;
-        assert_eq!(duration("1.5h", Exact), Ok(Duration::Exact(d("5400"))));
-        assert_eq!(duration("3 days", Exact), Ok(Duration::Exact(d("259200"))));
-        assert_eq!(duration("36 months", Calendar), Ok(Duration::Months(36)));
-        assert_eq!(duration("2 years", Calendar), Ok(Duration::Months(24)));
+        assert_eq!(
+            duration("1.5h", Exact),
+            Ok(Duration::Exact(d("5400"), TimeUnit::Hour))
+        );
+        assert_eq!(
+            duration("3 days", Exact),
+            Ok(Duration::Exact(d("259200"), TimeUnit::Day))
+        );
+        assert_eq!(
+            duration("36 months", Calendar),
+            Ok(Duration::Months(36, TimeUnit::Month))
+        );
+        assert_eq!(
+            duration("2 years", Calendar),
+            Ok(Duration::Months(24, TimeUnit::Year))
+        );
         assert_eq!(
             duration("2 business days", Business),
             Ok(Duration::BusinessDays(d("2")))
