@@ -584,3 +584,55 @@ fn coverage_explains_the_clauses_of_each_policy() {
     let text = why.render("coverage", rules.checked(), rules.sources());
     assert!(text.contains("rules/20_warranty.rules:"), "{text}");
 }
+
+/// A warranty's term explains itself: the time limit as the comparison it makes (with
+/// the day the term ends) and the distance limit, with the dates and odometer read, so
+/// that a claim rejected as expired shows why.
+#[test]
+fn a_policys_term_is_explained_with_its_end_and_the_odometer() {
+    let rules = aftersales::RuleSet::load("rules").unwrap_or_else(|e| panic!("{e}"));
+    let claim = |in_service: &str, odometer: &str| {
+        let line = format!(
+            r#"{{"id": "T1", "product": {{"serial": "S1", "make": "FORD", "model": "F-150", "in_service_date": "{in_service}", "owner": "original", "market": "us"}}, "claim": {{"id": "T1", "claim_type": "WR", "fault": "P0301", "repair_date": "2026-02-20", "odometer": "{odometer}", "parts": "USD 100.00"}}}}"#
+        );
+        aftersales::facts::Facts::from_json_str(rules.env(), &line)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_today(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default())
+    };
+    let terms = |facts: &aftersales::facts::Facts| {
+        let (_, why) = rules
+            .explain("coverage", facts)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let j = why.to_json(rules.checked(), rules.sources());
+        j.as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| {
+                s["rule"] == "ford_basic" && s["test"].as_str().is_some_and(|t| t.contains(" < "))
+            })
+            .collect::<Vec<J>>()
+    };
+    // in service 2022-05-10: 36 months end on 2025-05-10, before the repair
+    let expired = terms(&claim("2022-05-10", "21400 mi"));
+    assert_eq!(expired.len(), 1, "{expired:?}");
+    assert_eq!(
+        expired[0]["test"],
+        "claim.repair_date < product.in_service_date + 36 months (2025-05-10)"
+    );
+    assert_eq!(expired[0]["value"], false);
+    assert_eq!(
+        expired[0]["seen"],
+        json!({"claim.repair_date": "2026-02-20", "product.in_service_date": "2022-05-10"})
+    );
+    // in time, but past 36,000 miles
+    let far = terms(&claim("2025-01-10", "41000 mi"));
+    assert_eq!(far.len(), 2, "{far:?}");
+    assert_eq!(far[0]["value"], true);
+    assert_eq!(far[1]["test"], "claim.odometer < 36_000 mi");
+    assert_eq!(far[1]["value"], false);
+    assert_eq!(far[1]["seen"], json!({"claim.odometer": "41000 mi"}));
+    assert!(far[1]["test_at"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("rules/20_warranty.rules:")));
+}

@@ -85,6 +85,18 @@ pub enum Test {
         /// `context.today` of the bundle.
         today: NaiveDate,
     },
+    /// A warranty's term: the time limit (`claim.repair_date < product.in_service_date +
+    /// 36 months`), or the distance limit (`claim.odometer < 36_000 mi`).
+    Term {
+        /// The limit as written (`36 months`, `36_000 mi`).
+        limit: Span,
+        /// The path compared with the limit (`claim.repair_date`, `claim.failure_date`,
+        /// `claim.odometer`).
+        lhs: &'static str,
+        /// For the time limit, the start path (`product.in_service_date`) and the first
+        /// day the term no longer covers.
+        start: Option<(String, NaiveDate)>,
+    },
 }
 
 /// A path a test read, and its value.
@@ -96,12 +108,18 @@ pub struct Seen {
     pub ty: Type,
     /// Its value; `None` when absent.
     pub value: Option<Value>,
+    /// The path, for one read by an item rather than written in a test (a warranty's
+    /// term reads `claim.repair_date`); `None`: the text at `span`.
+    pub label: Option<String>,
 }
 
 impl Seen {
     /// The path as written: `claim.odometer`, `coverage.covered`.
-    pub fn path<'s>(&self, sources: &'s SourceMap) -> &'s str {
-        sources.snippet(self.span)
+    pub fn path<'s>(&'s self, sources: &'s SourceMap) -> &'s str {
+        match &self.label {
+            Some(l) => l,
+            None => sources.snippet(self.span),
+        }
     }
 }
 
@@ -113,6 +131,13 @@ impl Step {
         match &self.test {
             Test::Expr(span) => one_line(sources.snippet(*span)),
             Test::Effective { from, to, .. } => format!("effective {from}..{to}"),
+            Test::Term { limit, lhs, start } => {
+                let limit = one_line(sources.snippet(*limit));
+                match start {
+                    Some((from, ends)) => format!("{lhs} < {from} + {limit} ({ends})"),
+                    None => format!("{lhs} < {limit}"),
+                }
+            }
         }
     }
 
@@ -126,6 +151,7 @@ impl Step {
         match &self.test {
             Test::Expr(span) => sources.location(*span),
             Test::Effective { .. } => sources.location(self.rule_span),
+            Test::Term { limit, .. } => sources.location(*limit),
         }
     }
 

@@ -42,6 +42,13 @@ pub(crate) trait ExprEval {
     fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
         Ok(matches!(self.eval(ir, rule)?, Some(Value::Bool(true))))
     }
+    /// Whether the evaluator records an explanation (then items [`ExprEval::note`] the
+    /// steps they make without an expression of their own).
+    fn explaining(&self) -> bool {
+        false
+    }
+    /// Record a step of item `rule` (an evaluator that explains).
+    fn note(&mut self, _rule: &str, _step: Note) {}
     /// `context.today`, if set. (The items read the date through expressions today;
     /// this is for evaluators and items that need it without one.)
     #[allow(dead_code)]
@@ -49,6 +56,28 @@ pub(crate) trait ExprEval {
     /// `context.now`, if set.
     #[allow(dead_code)]
     fn now(&self) -> Option<DateTime<FixedOffset>>;
+}
+
+/// A step of an explanation that an item makes without an expression of its own.
+pub(crate) struct Note {
+    /// Where the step is placed.
+    pub(crate) span: Span,
+    /// What was tested.
+    pub(crate) test: crate::eval::explain::Test,
+    /// Whether it held.
+    pub(crate) value: bool,
+    /// The paths read.
+    pub(crate) seen: Vec<crate::eval::explain::Seen>,
+}
+
+/// A path an item read, for its explanation.
+fn seen(path: &str, ir: &Ir, value: Option<&Value>) -> crate::eval::explain::Seen {
+    crate::eval::explain::Seen {
+        span: ir.span,
+        ty: ir.ty.clone(),
+        value: value.cloned(),
+        label: Some(path.to_string()),
+    }
 }
 
 /// Evaluate the lowered decision `item` (decision `index` of `checked`) for one bundle:
@@ -228,9 +257,9 @@ fn policy(
         Ok(_) => return Err(overflow("term", id, term.span)),
         Err(e) => return Err(op_error(e, id, term.span)),
     };
-    let failure = match ev.eval(&claim.failure_date, id)? {
-        Some(d) => Some(d),
-        None => ev.eval(&claim.repair_date, id)?,
+    let (failure, lhs) = match ev.eval(&claim.failure_date, id)? {
+        Some(d) => (Some(d), "claim.failure_date"),
+        None => (ev.eval(&claim.repair_date, id)?, "claim.repair_date"),
     };
     let Some(Value::Date(failure)) = failure else {
         return Err(EvalError::MissingField {
@@ -239,22 +268,60 @@ fn policy(
             span: claim.repair_date.span,
         });
     };
+    if ev.explaining() {
+        let lhs_ir = if lhs == "claim.failure_date" {
+            &claim.failure_date
+        } else {
+            &claim.repair_date
+        };
+        ev.note(
+            id,
+            Note {
+                span: term.span,
+                test: crate::eval::explain::Test::Term {
+                    limit: term.duration.span,
+                    lhs,
+                    start: Some((term.from_path.clone(), end)),
+                },
+                value: failure < end,
+                seen: vec![
+                    seen(lhs, lhs_ir, Some(&Value::Date(failure))),
+                    seen(&term.from_path, &term.from, Some(&start)),
+                ],
+            },
+        );
+    }
     if failure >= end {
         return Ok(Err(EXPIRED_TIME));
     }
-    if let Some(limit) = &term.distance {
+    if let Some(limit_ir) = &term.distance {
         let Some(odometer) = ev.eval(&claim.odometer, id)? else {
             return Err(EvalError::MissingField {
                 path: "claim.odometer".into(),
                 rule: w.id.clone(),
-                span: limit.span,
+                span: limit_ir.span,
             });
         };
-        let Some(limit) = ev.eval(limit, id)? else {
-            return Err(overflow("distance term", id, limit.span));
+        let Some(limit) = ev.eval(limit_ir, id)? else {
+            return Err(overflow("distance term", id, limit_ir.span));
         };
         let ord = value_ops::compare(&odometer, &limit, &|_| None)
             .map_err(|e| op_error(e, id, term.span))?;
+        if ev.explaining() {
+            ev.note(
+                id,
+                Note {
+                    span: term.span,
+                    test: crate::eval::explain::Test::Term {
+                        limit: limit_ir.span,
+                        lhs: "claim.odometer",
+                        start: None,
+                    },
+                    value: ord == Ordering::Less,
+                    seen: vec![seen("claim.odometer", &claim.odometer, Some(&odometer))],
+                },
+            );
+        }
         if ord != Ordering::Less {
             return Ok(Err(EXPIRED_DISTANCE));
         }

@@ -206,6 +206,12 @@ impl super::items::ExprEval for Interpreter<'_> {
     fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
         self.item_test(ir, rule)
     }
+    fn explaining(&self) -> bool {
+        self.trace.is_some()
+    }
+    fn note(&mut self, rule: &str, step: super::items::Note) {
+        self.note_step(rule, step.span, step.test, step.value, step.seen);
+    }
 }
 
 /// Where an expression is evaluated, for errors.

@@ -134,6 +134,32 @@ impl Interpreter<'_> {
         }
     }
 
+    /// Record a step an item made without an expression of its own (a warranty's term),
+    /// under the item being evaluated, placed at `span`.
+    pub(super) fn note_step(
+        &mut self,
+        rule: &str,
+        span: crate::diag::Span,
+        test: Test,
+        value: bool,
+        seen: Vec<Seen>,
+    ) {
+        let decision = match self.item.and_then(|i| self.checked.names.get(i)) {
+            Some(name) => name.clone(),
+            None => return,
+        };
+        if let Some(t) = self.trace.as_mut() {
+            t.steps.push(Step {
+                decision,
+                rule: rule.to_string(),
+                rule_span: span,
+                test,
+                value,
+                seen,
+            });
+        }
+    }
+
     /// Read a path with the trace on: the outermost path of a test is listed in its frame.
     pub(super) fn eval_seen(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
         let outermost = self
@@ -149,6 +175,7 @@ impl Interpreter<'_> {
                         span: ir.span,
                         ty: ir.ty.clone(),
                         value: v.clone(),
+                        label: None,
                     });
                 }
             }
