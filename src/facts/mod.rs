@@ -325,6 +325,37 @@ impl Facts {
         }
     }
 
+    /// Unset `context.today`, whoever set it (the bundle or the host): a rule that reads
+    /// it then fails with `missing_context`.
+    pub fn clear_today(&mut self) {
+        self.today = None;
+        self.bundle_today = false;
+        if let Some(c) = self.context {
+            if let Some(i) = c.today {
+                self.clear_context_slot(c, i);
+            }
+        }
+    }
+
+    /// Unset `context.now`, whoever set it.
+    pub fn clear_now(&mut self) {
+        self.now = None;
+        self.bundle_now = false;
+        if let Some(c) = self.context {
+            if let Some(i) = c.now {
+                self.clear_context_slot(c, i);
+            }
+        }
+    }
+
+    fn clear_context_slot(&mut self, c: ContextSlots, i: usize) {
+        if let Some(Some(slots)) = self.roots.get_mut(c.schema) {
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = None;
+            }
+        }
+    }
+
     fn context_slot(&mut self, c: ContextSlots, i: usize, v: Value) {
         if let Some(root) = self.roots.get_mut(c.schema) {
             let slots = root.get_or_insert_with(|| (0..c.len).map(|_| None).collect());
