@@ -269,12 +269,12 @@ pub(crate) fn parse<'a>(text: &'a str, bufs: &'a mut Buffers) -> Result<Doc<'a>,
         p.i = 3;
     }
     p.ws();
-    let root = p.value().and_then(|root| {
+    let root = p.value().and_then(|()| {
         p.ws();
         if p.i < p.s.len() {
             Err(p.fail("trailing characters"))
         } else {
-            Ok(root)
+            Ok(p.bufs.stack.pop().unwrap_or(NULL))
         }
     });
     match root {
@@ -407,18 +407,22 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn value(&mut self) -> Result<Slot, Fail> {
-        match self.s.get(self.i) {
-            Some(b'"') => self.string(),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
-            Some(b'n') => self.lit(b"null", Tag::Null),
-            Some(b't') => self.lit(b"true", Tag::True),
-            Some(b'f') => self.lit(b"false", Tag::False),
-            None => Err(self.fail("EOF while parsing a value")),
-            Some(_) => Err(self.fail("expected value")),
-        }
+    /// Read one value and push its slot on the stack (slots go through the stack, not
+    /// through return values: reading back a whole slot written field by field stalls).
+    fn value(&mut self) -> Result<(), Fail> {
+        let slot = match self.s.get(self.i) {
+            Some(b'"') => self.string()?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(b'{') => return self.object(),
+            Some(b'[') => return self.array(),
+            Some(b'n') => self.lit(b"null", Tag::Null)?,
+            Some(b't') => self.lit(b"true", Tag::True)?,
+            Some(b'f') => self.lit(b"false", Tag::False)?,
+            None => return Err(self.fail("EOF while parsing a value")),
+            Some(_) => return Err(self.fail("expected value")),
+        };
+        self.bufs.stack.push(slot);
+        Ok(())
     }
 
     /// One level deeper, at the `[` or `{` that opens it.
@@ -432,9 +436,10 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    /// Move the slots above `base` on the stack to the arena, as one container's block.
+    /// Move the slots above `base` on the stack to the arena, as one container's block,
+    /// and push the container in their place.
     #[inline]
-    fn close(&mut self, base: usize, tag: Tag, count: usize) -> Slot {
+    fn close(&mut self, base: usize, tag: Tag, count: usize) {
         self.depth -= 1;
         let bufs = &mut *self.bufs;
         let start = bufs.nodes.len();
@@ -442,32 +447,33 @@ impl Parser<'_, '_> {
             bufs.nodes.extend_from_slice(block);
         }
         bufs.stack.truncate(base);
-        Slot {
+        bufs.stack.push(Slot {
             tag,
             a: pos(start),
             b: pos(count),
-        }
+        });
     }
 
-    fn array(&mut self) -> Result<Slot, Fail> {
+    fn array(&mut self) -> Result<(), Fail> {
         self.enter()?; // [
         self.ws();
         let base = self.bufs.stack.len();
         if self.s.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(self.close(base, Tag::Array, 0));
+            self.close(base, Tag::Array, 0);
+            return Ok(());
         }
         loop {
             self.ws();
-            let v = self.value()?;
-            self.bufs.stack.push(v);
+            self.value()?;
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
                     let n = self.bufs.stack.len() - base;
-                    return Ok(self.close(base, Tag::Array, n));
+                    self.close(base, Tag::Array, n);
+                    return Ok(());
                 }
                 None => return Err(self.fail("EOF while parsing a list")),
                 Some(_) => return Err(self.fail("expected `,` or `]`")),
@@ -486,13 +492,14 @@ impl Parser<'_, '_> {
         src.get(a..a + b).unwrap_or(&[])
     }
 
-    fn object(&mut self) -> Result<Slot, Fail> {
+    fn object(&mut self) -> Result<(), Fail> {
         self.enter()?; // {
         self.ws();
         let base = self.bufs.stack.len();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(self.close(base, Tag::Object, 0));
+            self.close(base, Tag::Object, 0);
+            return Ok(());
         }
         // a cheap summary of the keys so far: most keys need no search for a repeat
         let mut seen_bits = 0u64;
@@ -513,13 +520,15 @@ impl Parser<'_, '_> {
                 Some(_) => return Err(self.fail("expected `:`")),
             }
             self.ws();
-            let v = self.value()?;
+            self.bufs.stack.push(key);
+            self.value()?;
             // a repeated key replaces the earlier value in its place, as in serde_json
             let s = self.s;
             let bufs = &mut *self.bufs;
             let k = Self::key_str(s, &bufs.unescaped, key);
             let bit = key_bit(k);
-            let count = (bufs.stack.len() - base) / 2;
+            // the entries before this one
+            let count = (bufs.stack.len() - base) / 2 - 1;
             let seen = if seen_bits & bit == 0 {
                 None
             } else if let Some(ix) = &index {
@@ -534,6 +543,8 @@ impl Parser<'_, '_> {
             seen_bits |= bit;
             match seen {
                 Some(j) => {
+                    let v = bufs.stack.pop().unwrap_or(NULL);
+                    bufs.stack.pop(); // the key
                     if let Some(slot) = bufs.stack.get_mut(base + 2 * j + 1) {
                         *slot = v;
                     }
@@ -551,8 +562,6 @@ impl Parser<'_, '_> {
                         ix.insert(k.to_vec(), count);
                         index = Some(ix);
                     }
-                    bufs.stack.push(key);
-                    bufs.stack.push(v);
                 }
             }
             self.ws();
@@ -561,7 +570,8 @@ impl Parser<'_, '_> {
                 Some(b'}') => {
                     self.i += 1;
                     let n = (self.bufs.stack.len() - base) / 2;
-                    return Ok(self.close(base, Tag::Object, n));
+                    self.close(base, Tag::Object, n);
+                    return Ok(());
                 }
                 None => return Err(self.fail("EOF while parsing an object")),
                 Some(_) => return Err(self.fail("expected `,` or `}`")),
