@@ -81,8 +81,13 @@ impl ContextSlots {
             .schemas
             .iter()
             .enumerate()
-            .find(|(_, s)| s.name == "context")?;
-        let field = |name: &str| schema.fields.iter().position(|f| f.name == name);
+            .find(|(_, s)| build::same(&s.name, "context"))?;
+        let field = |name: &str| {
+            schema
+                .fields
+                .iter()
+                .position(|f| build::same(&f.name, name))
+        };
         Some(ContextSlots {
             schema: sid,
             len: schema.fields.len(),

@@ -72,12 +72,48 @@ fn number_syntax(s: &str) -> Option<bool> {
 
 /// The exact decimal written by `s` (the text of a JSON number, or a number in a string).
 pub(crate) fn exact_decimal(s: &str) -> Result<Decimal, NumErr> {
+    if let Some(d) = small_decimal(s) {
+        return Ok(d);
+    }
     let underscores = number_syntax(s).ok_or(NumErr::Syntax)?;
     if underscores {
         let clean: String = s.chars().filter(|c| *c != '_').collect();
         return exact_decimal_checked(&clean);
     }
     exact_decimal_checked(s)
+}
+
+/// `-?digits(.digits)?` of at most 18 bytes after the sign (so at most 18 digits: the
+/// mantissa fits an `i64`), read in one pass: the very decimal `Decimal::from_str_exact`
+/// gives (same mantissa and scale). `None` for anything else, and for a negative zero:
+/// the general path reads those.
+#[inline]
+fn small_decimal(s: &str) -> Option<Decimal> {
+    let b = s.as_bytes();
+    let (negative, b) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if b.is_empty() || b.len() > 18 {
+        return None;
+    }
+    let mut m: i64 = 0;
+    let mut scale: Option<usize> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => m = m * 10 + i64::from(c - b'0'),
+            b'.' if scale.is_none() && i > 0 && i + 1 < b.len() => scale = Some(b.len() - i - 1),
+            _ => return None,
+        }
+    }
+    if negative {
+        if m == 0 {
+            return None;
+        }
+        m = -m;
+    }
+    let scale = u32::try_from(scale.unwrap_or(0)).ok()?;
+    Decimal::try_new(m, scale).ok()
 }
 
 /// `exact_decimal` on text whose syntax is known good and has no `_`.
@@ -406,6 +442,52 @@ mod tests {
             "1e99999999999999999999",
         ] {
             assert_eq!(exact_decimal(big), Err(NumErr::Range), "{big}");
+        }
+    }
+
+    #[test]
+    fn small_decimals_are_read_as_the_general_path_reads_them() {
+        for s in [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1861.60",
+            "-12.5",
+            "007",
+            "000.000",
+            "1.",
+            ".5",
+            "1.2.3",
+            "-",
+            "",
+            "999999999999999999",
+            "99999999999999999.9",
+            "9999999999999999999",
+            "-999999999999999999",
+            "1_0",
+            "1e5",
+            "+1",
+            "0.000000000000000001",
+        ] {
+            let general = plain_decimal(s).ok().filter(|_| number_syntax(s).is_some());
+            if let Some(d) = small_decimal(s) {
+                assert_eq!(Some(d.serialize()), general.map(|g| g.serialize()), "{s}");
+            }
+        }
+        assert!(small_decimal("1861.60").is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn small_decimals_match_from_str_exact(s in "-?[0-9]{1,12}(\\.[0-9]{1,8})?") {
+            if let Some(d) = small_decimal(&s) {
+                let general = Decimal::from_str_exact(&s).unwrap();
+                proptest::prop_assert_eq!(d.serialize(), general.serialize());
+                proptest::prop_assert_eq!(d.to_string(), general.to_string());
+            } else {
+                proptest::prop_assert!(s.starts_with('-') || s.len() > 18);
+            }
         }
     }
 
