@@ -231,6 +231,9 @@ pub(crate) enum MoneyErr {
 
 /// Money as text: `"EUR 120.50"`; a bare number comes back as `MoneyErr::Bare`.
 pub(crate) fn money(s: &str) -> Result<Money, MoneyErr> {
+    if let Some(m) = small_money(s) {
+        return Ok(m);
+    }
     let t = s.trim();
     match t.split_once(char::is_whitespace) {
         Some((cur, amount)) => {
@@ -247,6 +250,18 @@ pub(crate) fn money(s: &str) -> Result<Money, MoneyErr> {
             Err(_) => Err(MoneyErr::Shape),
         },
     }
+}
+
+/// The usual shape of money, `"USD 120.50"`: three capitals, a space and a small decimal
+/// (nothing to trim), read as [`money`] reads it; `None` for anything else.
+#[inline]
+fn small_money(s: &str) -> Option<Money> {
+    if s.as_bytes().get(3) != Some(&b' ') {
+        return None;
+    }
+    let currency = Currency::new(s.get(..3)?)?;
+    let amount = small_decimal(s.get(4..)?)?;
+    Some(Money { currency, amount })
 }
 
 /// Why a distance is bad.
@@ -273,6 +288,15 @@ pub(crate) fn distance_of(value: Decimal, unit: DistanceUnit) -> Result<Distance
 
 /// A distance as text: `"41000 mi"`, `"12 km"`, `"12km"`, or a bare number in `default`.
 pub(crate) fn distance(s: &str, default: DistanceUnit) -> Result<Distance, DistErr> {
+    // the usual shape, "41000 mi": a small decimal, a space, a unit (nothing to trim)
+    let unit = if let Some(n) = s.strip_suffix(" mi") {
+        Some((n, DistanceUnit::Mi))
+    } else {
+        s.strip_suffix(" km").map(|n| (n, DistanceUnit::Km))
+    };
+    if let Some(value) = unit.and_then(|(n, u)| Some((small_decimal(n)?, u))) {
+        return distance_of(value.0, value.1);
+    }
     let t = s.trim();
     let (num, unit) = if let Some(n) = t.strip_suffix("km") {
         (n.trim_end(), DistanceUnit::Km)
@@ -491,6 +515,26 @@ mod tests {
         }
     }
 
+    /// [`money`] without its shortcut.
+    fn money_general(s: &str) -> Result<Money, MoneyErr> {
+        let t = s.trim();
+        match t.split_once(char::is_whitespace) {
+            Some((cur, amount)) => {
+                let currency = Currency::new(cur).ok_or(MoneyErr::Shape)?;
+                let amount = exact_decimal(amount.trim_start()).map_err(|e| match e {
+                    NumErr::Range => MoneyErr::Range,
+                    _ => MoneyErr::Shape,
+                })?;
+                Ok(Money { currency, amount })
+            }
+            None => match exact_decimal(t) {
+                Ok(d) => Err(MoneyErr::Bare(d)),
+                Err(NumErr::Range) => Err(MoneyErr::Range),
+                Err(_) => Err(MoneyErr::Shape),
+            },
+        }
+    }
+
     #[test]
     fn ints() {
         assert_eq!(exact_int("42"), Ok(42));
@@ -531,6 +575,42 @@ mod tests {
             Err(DistErr::Range)
         );
         assert_eq!(distance("12 miles", DistanceUnit::Km), Err(DistErr::Shape));
+        // the usual shapes take a shorter way to the same values
+        for s in [
+            "USD 120.50",
+            "USD -0.0",
+            "USD 1.",
+            "USD  1",
+            "usd 1",
+            "EUR 1e3",
+            "USD 1_000",
+            "GBP 12 ",
+            "JPY 1500",
+        ] {
+            let general = money_general(s);
+            assert_eq!(
+                money(s).map(|m| (m.currency, m.amount.serialize())),
+                general.map(|m| (m.currency, m.amount.serialize())),
+                "{s}"
+            );
+        }
+        for s in [
+            "41000 mi", "12 km", "-1 km", "0 mi", "-0 mi", "1. km", " 1 km", "1  km", "9 mi ",
+        ] {
+            let fast = distance(s, DistanceUnit::Km);
+            let t = s.trim();
+            let general = if let Some(n) = t.strip_suffix("km") {
+                exact_decimal(n.trim_end()).map(|d| distance_of(d, DistanceUnit::Km))
+            } else if let Some(n) = t.strip_suffix("mi") {
+                exact_decimal(n.trim_end()).map(|d| distance_of(d, DistanceUnit::Mi))
+            } else {
+                Err(NumErr::Syntax)
+            };
+            match general {
+                Ok(g) => assert_eq!(fast, g, "{s}"),
+                Err(_) => assert!(fast.is_err(), "{s}"),
+            }
+        }
     }
 
     #[test]
