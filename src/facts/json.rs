@@ -316,9 +316,10 @@ fn key_bit(b: &[u8]) -> u64 {
     1u64 << (h % 64)
 }
 
-/// A position as `u32` (the text is known to be shorter than 4 GiB).
+/// A position as `u32` (the text is known to be shorter than 4 GiB: no truncation).
+#[inline]
 fn pos(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
+    i as u32
 }
 
 /// A byte in every lane of a word.
@@ -425,6 +426,19 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
+    /// [`Parser::value`] for an element or an entry's value: strings and numbers (most
+    /// values) read here, without the call to `value`, whose frame is large.
+    #[inline]
+    fn element(&mut self) -> Result<(), Fail> {
+        let slot = match self.s.get(self.i) {
+            Some(b'"') => self.string()?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            _ => return self.value(),
+        };
+        self.bufs.stack.push(slot);
+        Ok(())
+    }
+
     /// One level deeper, at the `[` or `{` that opens it.
     #[inline]
     fn enter(&mut self) -> Result<(), Fail> {
@@ -465,7 +479,7 @@ impl Parser<'_, '_> {
         }
         loop {
             self.ws();
-            self.value()?;
+            self.element()?;
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -521,7 +535,7 @@ impl Parser<'_, '_> {
             }
             self.ws();
             self.bufs.stack.push(key);
-            self.value()?;
+            self.element()?;
             // a repeated key replaces the earlier value in its place, as in serde_json
             let s = self.s;
             let bufs = &mut *self.bufs;
