@@ -148,16 +148,7 @@ impl<'e> Builder<'e> {
         let mut slots: Box<[Option<Value>]> = (0..n).map(|_| None).collect();
         let mut next = 0usize;
         for (pos, (k, v)) in obj.entries().enumerate() {
-            // keys usually come in schema order, some optional ones left out: look a few
-            // fields ahead before hashing
-            let idx = fields
-                .iter()
-                .enumerate()
-                .skip(next)
-                .take(LOOK_AHEAD)
-                .find(|(_, f)| f.name == k)
-                .map(|(i, _)| i)
-                .or_else(|| schema.field_index(k));
+            let idx = field_of(schema, k, next);
             match idx {
                 Some(i) => {
                     next = i + 1;
@@ -576,8 +567,64 @@ impl<'e> Builder<'e> {
     }
 }
 
-/// How many fields past the last one matched a key is looked for before hashing.
+/// How many fields past the last one matched a key is looked for before hashing, in a
+/// schema of more than [`SCAN_FIELDS`] fields.
 const LOOK_AHEAD: usize = 4;
+
+/// Schemas of at most this many fields find a key's field by comparing names, not by
+/// hashing.
+const SCAN_FIELDS: usize = 48;
+
+/// The index of the field named `k`. Keys usually come in schema order, some optional
+/// ones left out: the search starts at `next`, the field after the last one matched.
+fn field_of(schema: &Schema, k: &str, next: usize) -> Option<usize> {
+    let fields = &schema.fields;
+    if fields.len() <= SCAN_FIELDS {
+        let (before, after) = fields.split_at(next.min(fields.len()));
+        return after
+            .iter()
+            .position(|f| same(&f.name, k))
+            .map(|i| next + i)
+            .or_else(|| before.iter().position(|f| same(&f.name, k)));
+    }
+    fields
+        .iter()
+        .enumerate()
+        .skip(next)
+        .take(LOOK_AHEAD)
+        .find(|(_, f)| same(&f.name, k))
+        .map(|(i, _)| i)
+        .or_else(|| schema.field_index(k))
+}
+
+/// Whether two names are equal: lengths first, then (up to 16 bytes) two overlapping
+/// words, without a call to `memcmp`, which costs more than that for names of a few bytes.
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The four bytes of `s` at `i` as a number (the caller knows they are there).
+#[inline]
+fn word4(s: &[u8], i: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(s.get(i..i + 4)?.try_into().ok()?))
+}
+
+/// The eight bytes of `s` at `i` as a number (the caller knows they are there).
+#[inline]
+fn word8(s: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(s.get(i..i + 8)?.try_into().ok()?))
+}
 
 /// Tables larger than this get no "did you mean" (it would cost too much per bad record).
 const SUGGEST_CODES_UP_TO: usize = 20_000;
@@ -762,7 +809,7 @@ fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
 pub(crate) fn root_id(env: &Env, name: &str) -> Option<SchemaId> {
     if env.schemas.len() <= 16 {
         // a few short names: comparing is cheaper than hashing
-        let i = env.schemas.iter().position(|s| s.name == name)?;
+        let i = env.schemas.iter().position(|s| same(&s.name, name))?;
         return Some(SchemaId(i as u32)).filter(|_| !name.contains('.'));
     }
     env.schema_id(name).filter(|_| !name.contains('.'))

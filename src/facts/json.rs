@@ -5,8 +5,9 @@
 //!
 //! Building a `serde_json::Value` with this crate's `preserve_order` and
 //! `arbitrary_precision` features costs about three times what validating it does (an
-//! `IndexMap` per object, a `String` per number). This parser allocates the arena, and a
-//! buffer only if some string has escapes. It accepts exactly the texts `serde_json`
+//! `IndexMap` per object, a `String` per number). This parser fills an arena and, for
+//! strings with escapes, a buffer; a thread keeps both from one text to the next
+//! ([`Buffers`]), so that reading a stream of bundles allocates nothing for its JSON. It accepts exactly the texts `serde_json`
 //! accepts (property tests hold it to that), a repeated key replaces the earlier value in
 //! place as in `serde_json`, and nesting is limited to 127 levels as in `serde_json`.
 
@@ -79,8 +80,10 @@ impl<'a> Node<'a> for &'a J {
     }
 }
 
-/// The kinds of node.
+/// The kinds of node (as `u32`, so that a [`Slot`] has no padding and copies as whole
+/// words).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
 enum Tag {
     Null,
     True,
@@ -111,13 +114,55 @@ const NULL: Slot = Slot {
     b: 0,
 };
 
-/// A parsed JSON text.
+/// The buffers a parse fills: kept from one text to the next by [`Buffers::take`] and
+/// [`Buffers::give_back`], so that a thread reading many texts allocates them once.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    /// The strings that had escapes, decoded one after the other.
+    unescaped: String,
+    /// Every node but the root, each container's elements (or keys and values) together.
+    nodes: Vec<Slot>,
+    /// Elements and entries of the containers being read, innermost last.
+    stack: Vec<Slot>,
+}
+
+std::thread_local! {
+    /// This thread's buffers, while no parse holds them.
+    static BUFFERS: std::cell::Cell<Buffers> = const {
+        std::cell::Cell::new(Buffers {
+            unescaped: String::new(),
+            nodes: Vec::new(),
+            stack: Vec::new(),
+        })
+    };
+}
+
+/// Buffers larger than this many nodes are dropped after use rather than kept.
+const KEEP_NODES: usize = 1 << 16;
+
+impl Buffers {
+    /// This thread's buffers (fresh ones if a parse holds them already).
+    pub(crate) fn take() -> Buffers {
+        BUFFERS.with(std::cell::Cell::take)
+    }
+
+    /// Keep the buffers for this thread's next parse, unless one text made them large.
+    pub(crate) fn give_back(self) {
+        if self.nodes.capacity() <= KEEP_NODES
+            && self.stack.capacity() <= KEEP_NODES
+            && self.unescaped.capacity() <= 16 * KEEP_NODES
+        {
+            BUFFERS.with(|c| c.set(self));
+        }
+    }
+}
+
+/// A parsed JSON text, in the [`Buffers`] it was parsed into.
 #[derive(Debug)]
 pub(crate) struct Doc<'a> {
     text: &'a str,
-    /// The strings that had escapes, decoded one after the other.
-    unescaped: String,
-    nodes: Vec<Slot>,
+    unescaped: &'a str,
+    nodes: &'a [Slot],
     root: Slot,
 }
 
@@ -130,17 +175,14 @@ impl<'a> Doc<'a> {
         }
     }
 
-    fn str_of(&self, s: Slot) -> &str {
+    #[inline]
+    fn str_of(&self, s: Slot) -> &'a str {
         let (a, b) = (s.a as usize, s.b as usize);
         let src = match s.tag {
-            Tag::Escaped => self.unescaped.as_str(),
+            Tag::Escaped => self.unescaped,
             _ => self.text,
         };
         src.get(a..a + b).unwrap_or("")
-    }
-
-    fn node(&self, i: usize) -> Slot {
-        self.nodes.get(i).copied().unwrap_or(NULL)
     }
 }
 
@@ -152,6 +194,7 @@ pub(crate) struct Ref<'d> {
 }
 
 impl<'d> Node<'d> for Ref<'d> {
+    #[inline]
     fn view(self) -> View<'d> {
         let s = self.slot;
         match s.tag {
@@ -165,34 +208,37 @@ impl<'d> Node<'d> for Ref<'d> {
         }
     }
 
+    #[inline]
     fn items(self) -> impl Iterator<Item = Self> {
-        let (start, n) = match self.slot.tag {
-            Tag::Array => (self.slot.a as usize, self.slot.b as usize),
-            _ => (0, 0),
+        let items: &'d [Slot] = match self.slot.tag {
+            Tag::Array => {
+                let start = self.slot.a as usize;
+                let n = self.slot.b as usize;
+                self.doc.nodes.get(start..start + n).unwrap_or(&[])
+            }
+            _ => &[],
         };
         let doc = self.doc;
-        (start..start + n).map(move |i| Ref {
-            doc,
-            slot: doc.node(i),
-        })
+        items.iter().map(move |&slot| Ref { doc, slot })
     }
 
+    #[inline]
     fn entries(self) -> impl Iterator<Item = (&'d str, Self)> {
-        let (start, n) = match self.slot.tag {
-            Tag::Object => (self.slot.a as usize, self.slot.b as usize),
-            _ => (0, 0),
+        let items: &'d [Slot] = match self.slot.tag {
+            Tag::Object => {
+                let start = self.slot.a as usize;
+                let n = self.slot.b as usize;
+                self.doc.nodes.get(start..start + 2 * n).unwrap_or(&[])
+            }
+            _ => &[],
         };
         let doc = self.doc;
-        (0..n).map(move |k| {
-            let i = start + 2 * k;
-            let key = doc.str_of(doc.node(i));
-            (
-                key,
-                Ref {
-                    doc,
-                    slot: doc.node(i + 1),
-                },
-            )
+        items.chunks_exact(2).map(move |kv| {
+            let (key, slot) = match kv {
+                [k, v] => (doc.str_of(*k), *v),
+                _ => ("", NULL),
+            };
+            (key, Ref { doc, slot })
         })
     }
 }
@@ -200,54 +246,68 @@ impl<'d> Node<'d> for Ref<'d> {
 /// Deepest nesting of arrays and objects (as `serde_json`, which refuses 128).
 const MAX_NESTING: usize = 127;
 
-/// Parse JSON text. The error says what was expected, with line and column (columns
-/// count characters).
-pub(crate) fn parse(text: &str) -> Result<Doc<'_>, String> {
+/// Parse JSON text into `bufs` (emptied first). The error says what was expected, with
+/// line and column (columns count characters).
+pub(crate) fn parse<'a>(text: &'a str, bufs: &'a mut Buffers) -> Result<Doc<'a>, String> {
+    if u32::try_from(text.len()).is_err() {
+        return Err("the text is larger than 4 GiB".to_string());
+    }
+    bufs.unescaped.clear();
+    bufs.nodes.clear();
+    bufs.stack.clear();
+    // about one node per 10 bytes of a typical bundle: most need no growing
+    bufs.nodes.reserve(text.len() / 10 + 8);
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         i: 0,
         depth: 0,
-        stack: Vec::with_capacity(32),
-        doc: Doc {
-            text,
-            unescaped: String::new(),
-            // about one node per 10 bytes of a typical bundle: most need no growing
-            nodes: Vec::with_capacity(text.len() / 10 + 8),
-            root: NULL,
-        },
+        failed: ("", 0),
+        bufs,
     };
-    if u32::try_from(text.len()).is_err() {
-        return Err("the text is larger than 4 GiB".to_string());
-    }
     if text.starts_with('\u{feff}') {
         p.i = 3;
     }
     p.ws();
-    let root = p.value()?;
-    p.ws();
-    if p.i < p.s.len() {
-        return Err(p.err("trailing characters"));
+    let root = p.value().and_then(|()| {
+        p.ws();
+        if p.i < p.s.len() {
+            Err(p.fail("trailing characters"))
+        } else {
+            Ok(p.bufs.stack.pop().unwrap_or(NULL))
+        }
+    });
+    match root {
+        Ok(root) => {
+            let bufs: &'a Buffers = p.bufs;
+            Ok(Doc {
+                text,
+                unescaped: &bufs.unescaped,
+                nodes: &bufs.nodes,
+                root,
+            })
+        }
+        Err(Fail) => Err(p.message()),
     }
-    p.doc.root = root;
-    Ok(p.doc)
 }
 
-struct Parser<'a> {
+/// The text is not JSON: what and where are in [`Parser::failed`].
+struct Fail;
+
+struct Parser<'a, 'b> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
     depth: usize,
-    /// Elements and entries of the containers being read, innermost last.
-    stack: Vec<Slot>,
-    doc: Doc<'a>,
+    /// What was expected, and where, once the text is known bad.
+    failed: (&'static str, usize),
+    bufs: &'b mut Buffers,
 }
 
 const CONTROL: &str = "control character (\\u0000-\\u001F) found while parsing a string";
 
 /// One of 64 bits for a key, from its length and its first and last bytes.
-fn key_bit(k: &str) -> u64 {
-    let b = k.as_bytes();
+fn key_bit(b: &[u8]) -> u64 {
     let h = b
         .len()
         .wrapping_mul(31)
@@ -256,14 +316,64 @@ fn key_bit(k: &str) -> u64 {
     1u64 << (h % 64)
 }
 
-/// A position as `u32` (the text is known to be shorter than 4 GiB).
+/// A position as `u32` (the text is known to be shorter than 4 GiB: no truncation).
+#[inline]
 fn pos(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
+    i as u32
 }
 
-impl<'a> Parser<'a> {
-    fn err(&self, what: &str) -> String {
-        let at = self.i.min(self.s.len());
+/// A byte in every lane of a word.
+const fn lanes(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The high bit of each byte of `w` that is `"`, `\` or a control character; exact up to
+/// the lowest such byte (above it a borrow may mark others), which is all that is read.
+#[inline]
+fn specials(w: u64) -> u64 {
+    let q = w ^ lanes(b'"');
+    let e = w ^ lanes(b'\\');
+    let quote = q.wrapping_sub(lanes(1)) & !q;
+    let escape = e.wrapping_sub(lanes(1)) & !e;
+    let control = w.wrapping_sub(lanes(0x20)) & !w;
+    (quote | escape | control) & lanes(0x80)
+}
+
+/// Where the first `"`, `\` or control character at or after `i` is (`s.len()` if none),
+/// eight bytes at a time.
+#[inline]
+fn string_run(s: &[u8], mut i: usize) -> usize {
+    while let Some(word) = s.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let m = specials(u64::from_le_bytes(word));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = s.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    s.len()
+}
+
+impl Parser<'_, '_> {
+    /// Note what was expected here; the parse stops.
+    #[cold]
+    fn fail(&mut self, what: &'static str) -> Fail {
+        self.failed = (what, self.i);
+        Fail
+    }
+
+    /// The message of the failure: what, at which line and column.
+    fn message(&self) -> String {
+        let (what, at) = self.failed;
+        let at = at.min(self.s.len());
         let before = &self.s[..at];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = before
@@ -279,136 +389,193 @@ impl<'a> Parser<'a> {
         format!("{what} at line {line} column {column}")
     }
 
+    #[inline]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
-            self.i += 1;
+        let s = self.s;
+        let mut i = self.i;
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = s.get(i) {
+            i += 1;
         }
+        self.i = i;
     }
 
-    fn lit(&mut self, word: &[u8], tag: Tag) -> Result<Slot, String> {
+    fn lit(&mut self, word: &[u8], tag: Tag) -> Result<Slot, Fail> {
         if self.s[self.i..].starts_with(word) {
             self.i += word.len();
             Ok(Slot { tag, a: 0, b: 0 })
         } else {
-            Err(self.err("expected value"))
+            Err(self.fail("expected value"))
         }
     }
 
-    fn value(&mut self) -> Result<Slot, String> {
-        match self.s.get(self.i) {
-            None => Err(self.err("EOF while parsing a value")),
-            Some(b'n') => self.lit(b"null", Tag::Null),
-            Some(b't') => self.lit(b"true", Tag::True),
-            Some(b'f') => self.lit(b"false", Tag::False),
-            Some(b'"') => self.string(),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b'[') => self.nested(Self::array),
-            Some(b'{') => self.nested(Self::object),
-            Some(_) => Err(self.err("expected value")),
-        }
+    /// Read one value and push its slot on the stack (slots go through the stack, not
+    /// through return values: reading back a whole slot written field by field stalls).
+    fn value(&mut self) -> Result<(), Fail> {
+        let slot = match self.s.get(self.i) {
+            Some(b'"') => self.string()?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(b'{') => return self.object(),
+            Some(b'[') => return self.array(),
+            Some(b'n') => self.lit(b"null", Tag::Null)?,
+            Some(b't') => self.lit(b"true", Tag::True)?,
+            Some(b'f') => self.lit(b"false", Tag::False)?,
+            None => return Err(self.fail("EOF while parsing a value")),
+            Some(_) => return Err(self.fail("expected value")),
+        };
+        self.bufs.stack.push(slot);
+        Ok(())
     }
 
-    fn nested(&mut self, f: fn(&mut Self) -> Result<Slot, String>) -> Result<Slot, String> {
+    /// [`Parser::value`] for an element or an entry's value: strings and numbers (most
+    /// values) read here, without the call to `value`, whose frame is large.
+    #[inline]
+    fn element(&mut self) -> Result<(), Fail> {
+        let slot = match self.s.get(self.i) {
+            Some(b'"') => self.string()?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            _ => return self.value(),
+        };
+        self.bufs.stack.push(slot);
+        Ok(())
+    }
+
+    /// One level deeper, at the `[` or `{` that opens it.
+    #[inline]
+    fn enter(&mut self) -> Result<(), Fail> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return Err(self.err("recursion limit exceeded"));
+            return Err(self.fail("recursion limit exceeded"));
         }
-        let r = f(self);
-        self.depth -= 1;
-        r
+        self.i += 1;
+        Ok(())
     }
 
-    /// Move the slots above `base` on the stack to the arena, as one container's block.
-    fn close(&mut self, base: usize, tag: Tag, count: usize) -> Slot {
-        let start = self.doc.nodes.len();
-        self.doc.nodes.extend(self.stack.drain(base..));
-        Slot {
+    /// Move the slots above `base` on the stack to the arena, as one container's block,
+    /// and push the container in their place.
+    #[inline]
+    fn close(&mut self, base: usize, tag: Tag, count: usize) {
+        self.depth -= 1;
+        let bufs = &mut *self.bufs;
+        let start = bufs.nodes.len();
+        if let Some(block) = bufs.stack.get(base..) {
+            bufs.nodes.extend_from_slice(block);
+        }
+        bufs.stack.truncate(base);
+        bufs.stack.push(Slot {
             tag,
             a: pos(start),
             b: pos(count),
-        }
+        });
     }
 
-    fn array(&mut self) -> Result<Slot, String> {
-        self.i += 1; // [
+    fn array(&mut self) -> Result<(), Fail> {
+        self.enter()?; // [
         self.ws();
-        let base = self.stack.len();
+        let base = self.bufs.stack.len();
         if self.s.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(self.close(base, Tag::Array, 0));
+            self.close(base, Tag::Array, 0);
+            return Ok(());
         }
         loop {
             self.ws();
-            let v = self.value()?;
-            self.stack.push(v);
+            self.element()?;
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    let n = self.stack.len() - base;
-                    return Ok(self.close(base, Tag::Array, n));
+                    let n = self.bufs.stack.len() - base;
+                    self.close(base, Tag::Array, n);
+                    return Ok(());
                 }
-                None => return Err(self.err("EOF while parsing a list")),
-                Some(_) => return Err(self.err("expected `,` or `]`")),
+                None => return Err(self.fail("EOF while parsing a list")),
+                Some(_) => return Err(self.fail("expected `,` or `]`")),
             }
         }
     }
 
-    fn object(&mut self) -> Result<Slot, String> {
-        self.i += 1; // {
+    /// The text of a key (`Str` or `Escaped`), from the text or the unescaped buffer.
+    #[inline]
+    fn key_str<'s>(s: &'s [u8], unescaped: &'s str, k: Slot) -> &'s [u8] {
+        let (a, b) = (k.a as usize, k.b as usize);
+        let src = match k.tag {
+            Tag::Escaped => unescaped.as_bytes(),
+            _ => s,
+        };
+        src.get(a..a + b).unwrap_or(&[])
+    }
+
+    fn object(&mut self) -> Result<(), Fail> {
+        self.enter()?; // {
         self.ws();
-        let base = self.stack.len();
+        let base = self.bufs.stack.len();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(self.close(base, Tag::Object, 0));
+            self.close(base, Tag::Object, 0);
+            return Ok(());
         }
         // a cheap summary of the keys so far: most keys need no search for a repeat
         let mut seen_bits = 0u64;
         // where each key is, once there are too many for a linear search
-        let mut index: Option<HashMap<String, usize>> = None;
+        let mut index: Option<HashMap<Vec<u8>, usize>> = None;
         loop {
             self.ws();
             match self.s.get(self.i) {
                 Some(b'"') => {}
-                None => return Err(self.err("EOF while parsing an object")),
-                Some(_) => return Err(self.err("key must be a string")),
+                None => return Err(self.fail("EOF while parsing an object")),
+                Some(_) => return Err(self.fail("key must be a string")),
             }
             let key = self.string()?;
             self.ws();
             match self.s.get(self.i) {
                 Some(b':') => self.i += 1,
-                None => return Err(self.err("EOF while parsing an object")),
-                Some(_) => return Err(self.err("expected `:`")),
+                None => return Err(self.fail("EOF while parsing an object")),
+                Some(_) => return Err(self.fail("expected `:`")),
             }
             self.ws();
-            let v = self.value()?;
+            self.bufs.stack.push(key);
+            self.element()?;
             // a repeated key replaces the earlier value in its place, as in serde_json
-            let k = self.doc.str_of(key);
+            let s = self.s;
+            let bufs = &mut *self.bufs;
+            let k = Self::key_str(s, &bufs.unescaped, key);
             let bit = key_bit(k);
-            let count = (self.stack.len() - base) / 2;
+            // the entries before this one
+            let count = (bufs.stack.len() - base) / 2 - 1;
             let seen = if seen_bits & bit == 0 {
                 None
             } else if let Some(ix) = &index {
                 ix.get(k).copied()
             } else {
-                (0..count).find(|&j| self.doc.str_of(self.stack[base + 2 * j]) == k)
+                (0..count).find(|&j| {
+                    bufs.stack
+                        .get(base + 2 * j)
+                        .is_some_and(|&kj| Self::key_str(s, &bufs.unescaped, kj) == k)
+                })
             };
             seen_bits |= bit;
             match seen {
-                Some(j) => self.stack[base + 2 * j + 1] = v,
+                Some(j) => {
+                    let v = bufs.stack.pop().unwrap_or(NULL);
+                    bufs.stack.pop(); // the key
+                    if let Some(slot) = bufs.stack.get_mut(base + 2 * j + 1) {
+                        *slot = v;
+                    }
+                }
                 None => {
                     if let Some(ix) = &mut index {
-                        ix.insert(k.to_string(), count);
+                        ix.insert(k.to_vec(), count);
                     } else if count >= 32 {
-                        let mut ix: HashMap<String, usize> = (0..count)
-                            .map(|j| (self.doc.str_of(self.stack[base + 2 * j]).to_string(), j))
+                        let mut ix: HashMap<Vec<u8>, usize> = (0..count)
+                            .filter_map(|j| {
+                                let kj = *bufs.stack.get(base + 2 * j)?;
+                                Some((Self::key_str(s, &bufs.unescaped, kj).to_vec(), j))
+                            })
                             .collect();
-                        ix.insert(k.to_string(), count);
+                        ix.insert(k.to_vec(), count);
                         index = Some(ix);
                     }
-                    self.stack.push(key);
-                    self.stack.push(v);
                 }
             }
             self.ws();
@@ -416,101 +583,105 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    let n = (self.stack.len() - base) / 2;
-                    return Ok(self.close(base, Tag::Object, n));
+                    let n = (self.bufs.stack.len() - base) / 2;
+                    self.close(base, Tag::Object, n);
+                    return Ok(());
                 }
-                None => return Err(self.err("EOF while parsing an object")),
-                Some(_) => return Err(self.err("expected `,` or `}`")),
+                None => return Err(self.fail("EOF while parsing an object")),
+                Some(_) => return Err(self.fail("expected `,` or `}`")),
             }
         }
     }
 
-    fn number(&mut self) -> Result<Slot, String> {
+    fn number(&mut self) -> Result<Slot, Fail> {
+        let s = self.s;
         let start = self.i;
-        if self.s[self.i] == b'-' {
-            self.i += 1;
+        let mut i = start;
+        if s.get(i) == Some(&b'-') {
+            i += 1;
         }
-        match self.s.get(self.i) {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return Err(self.err("invalid number")),
-        }
-        if self.s.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            if !self.s.get(self.i).is_some_and(u8::is_ascii_digit) {
-                return Err(self.err("invalid number"));
+        match s.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => i = digits(s, i + 1),
+            _ => {
+                self.i = i;
+                return Err(self.fail("invalid number"));
             }
-            self.digits();
         }
-        if let Some(b'e' | b'E') = self.s.get(self.i) {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.s.get(self.i) {
-                self.i += 1;
+        if s.get(i) == Some(&b'.') {
+            i += 1;
+            if !s.get(i).is_some_and(u8::is_ascii_digit) {
+                self.i = i;
+                return Err(self.fail("invalid number"));
             }
-            if !self.s.get(self.i).is_some_and(u8::is_ascii_digit) {
-                return Err(self.err("invalid number"));
-            }
-            self.digits();
+            i = digits(s, i);
         }
+        if let Some(b'e' | b'E') = s.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = s.get(i) {
+                i += 1;
+            }
+            if !s.get(i).is_some_and(u8::is_ascii_digit) {
+                self.i = i;
+                return Err(self.fail("invalid number"));
+            }
+            i = digits(s, i);
+        }
+        self.i = i;
         Ok(Slot {
             tag: Tag::Number,
             a: pos(start),
-            b: pos(self.i - start),
+            b: pos(i - start),
         })
     }
 
-    fn digits(&mut self) {
-        while self.s.get(self.i).is_some_and(u8::is_ascii_digit) {
-            self.i += 1;
+    #[inline]
+    fn string(&mut self) -> Result<Slot, Fail> {
+        let start = self.i + 1; // past the "
+                                // the fast path: no escapes
+        let end = string_run(self.s, start);
+        if self.s.get(end) == Some(&b'"') {
+            self.i = end + 1;
+            return Ok(Slot {
+                tag: Tag::Str,
+                a: pos(start),
+                b: pos(end - start),
+            });
         }
+        self.i = end;
+        self.escaped(start)
     }
 
-    /// Where the next `"`, `\` or control character is, from `self.i`.
-    fn string_run(&self) -> usize {
-        let rest = &self.s[self.i..];
-        rest.iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-            .map_or(self.s.len(), |p| self.i + p)
-    }
-
-    fn string(&mut self) -> Result<Slot, String> {
-        self.i += 1; // "
-        let start = self.i;
-        // the fast path: no escapes
-        self.i = self.string_run();
+    /// The rest of a string that began at `start` and has stopped at `self.i` before the
+    /// end of its first run (a `\`, a control character, or the end of the text).
+    #[cold]
+    fn escaped(&mut self, start: usize) -> Result<Slot, Fail> {
         match self.s.get(self.i) {
-            None => return Err(self.err("EOF while parsing a string")),
-            Some(b'"') => {
-                self.i += 1;
-                return Ok(Slot {
-                    tag: Tag::Str,
-                    a: pos(start),
-                    b: pos(self.i - 1 - start),
-                });
-            }
+            None => return Err(self.fail("EOF while parsing a string")),
             Some(b'\\') => {}
-            Some(_) => return Err(self.err(CONTROL)),
+            Some(_) => return Err(self.fail(CONTROL)),
         }
-        let out_start = self.doc.unescaped.len();
-        self.doc.unescaped.push_str(&self.text[start..self.i]);
+        let out_start = self.bufs.unescaped.len();
+        let mut run = start;
         loop {
-            let run = self.i;
-            self.i = self.string_run();
-            self.doc.unescaped.push_str(&self.text[run..self.i]);
+            // runs end before an ASCII byte or at the end: they are whole characters
+            if let Some(text) = self.text.get(run..self.i) {
+                self.bufs.unescaped.push_str(text);
+            }
             match self.s.get(self.i) {
-                None => return Err(self.err("EOF while parsing a string")),
+                None => return Err(self.fail("EOF while parsing a string")),
                 Some(b'"') => {
                     self.i += 1;
                     return Ok(Slot {
                         tag: Tag::Escaped,
                         a: pos(out_start),
-                        b: pos(self.doc.unescaped.len() - out_start),
+                        b: pos(self.bufs.unescaped.len() - out_start),
                     });
                 }
                 Some(b'\\') => {
                     self.i += 1;
                     let Some(&e) = self.s.get(self.i) else {
-                        return Err(self.err("EOF while parsing a string"));
+                        return Err(self.fail("EOF while parsing a string"));
                     };
                     self.i += 1;
                     let c = match e {
@@ -525,20 +696,22 @@ impl<'a> Parser<'a> {
                         b'u' => self.unicode_escape()?,
                         _ => {
                             self.i -= 1;
-                            return Err(self.err("invalid escape"));
+                            return Err(self.fail("invalid escape"));
                         }
                     };
-                    self.doc.unescaped.push(c);
+                    self.bufs.unescaped.push(c);
                 }
-                Some(_) => return Err(self.err(CONTROL)),
+                Some(_) => return Err(self.fail(CONTROL)),
             }
+            run = self.i;
+            self.i = string_run(self.s, run);
         }
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, Fail> {
         let Some(h) = self.s.get(self.i..self.i + 4) else {
             self.i = self.s.len();
-            return Err(self.err("EOF while parsing a string"));
+            return Err(self.fail("EOF while parsing a string"));
         };
         let mut n = 0u32;
         for &c in h {
@@ -546,7 +719,7 @@ impl<'a> Parser<'a> {
                 b'0'..=b'9' => c - b'0',
                 b'a'..=b'f' => c - b'a' + 10,
                 b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(self.err("invalid escape")),
+                _ => return Err(self.fail("invalid escape")),
             };
             n = n * 16 + u32::from(d);
         }
@@ -554,25 +727,34 @@ impl<'a> Parser<'a> {
         Ok(n)
     }
 
-    fn unicode_escape(&mut self) -> Result<char, String> {
+    fn unicode_escape(&mut self) -> Result<char, Fail> {
         let n = self.hex4()?;
         match n {
             0xD800..=0xDBFF => {
                 if self.s.get(self.i..self.i + 2) != Some(b"\\u") {
-                    return Err(self.err("lone leading surrogate in hex escape"));
+                    return Err(self.fail("lone leading surrogate in hex escape"));
                 }
                 self.i += 2;
                 let lo = self.hex4()?;
                 if !(0xDC00..=0xDFFF).contains(&lo) {
-                    return Err(self.err("lone leading surrogate in hex escape"));
+                    return Err(self.fail("lone leading surrogate in hex escape"));
                 }
                 let c = 0x10000 + ((n - 0xD800) << 10) + (lo - 0xDC00);
-                char::from_u32(c).ok_or_else(|| self.err("invalid unicode code point"))
+                char::from_u32(c).ok_or_else(|| self.fail("invalid unicode code point"))
             }
-            0xDC00..=0xDFFF => Err(self.err("lone trailing surrogate in hex escape")),
-            _ => char::from_u32(n).ok_or_else(|| self.err("invalid unicode code point")),
+            0xDC00..=0xDFFF => Err(self.fail("lone trailing surrogate in hex escape")),
+            _ => char::from_u32(n).ok_or_else(|| self.fail("invalid unicode code point")),
         }
     }
+}
+
+/// Past the ASCII digits at and after `i`.
+#[inline]
+fn digits(s: &[u8], mut i: usize) -> usize {
+    while s.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
 }
 
 /// A value of the document as a `serde_json::Value` (tests compare the two parsers).
@@ -598,8 +780,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Parse into fresh buffers and convert.
+    fn ours(text: &str) -> Result<J, String> {
+        let mut bufs = Buffers::default();
+        parse(text, &mut bufs).map(|d| to_value(d.root()))
+    }
+
     fn same_as_serde(text: &str) {
-        let ours = parse(text).map(|d| to_value(d.root()));
+        let ours = ours(text);
         let theirs = serde_json::from_str::<J>(text.trim_start_matches('\u{feff}'));
         match (&ours, &theirs) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{text:?}"),
@@ -655,7 +843,7 @@ mod tests {
             same_as_serde(t);
         }
         let deep = "[".repeat(200) + &"]".repeat(200);
-        assert!(parse(&deep).unwrap_err().contains("recursion limit"));
+        assert!(ours(&deep).unwrap_err().contains("recursion limit"));
         let ok = "[".repeat(127) + &"]".repeat(127);
         same_as_serde(&("[".repeat(128) + &"]".repeat(128)));
         same_as_serde(&ok);
@@ -663,7 +851,7 @@ mod tests {
 
     #[test]
     fn errors_have_a_place() {
-        let e = parse("{\"a\": 1,\n  \"é\": }").unwrap_err();
+        let e = ours("{\"a\": 1,\n  \"é\": }").unwrap_err();
         assert_eq!(e, "expected value at line 2 column 8");
     }
 
@@ -691,9 +879,9 @@ mod tests {
         #[test]
         fn reads_what_serde_json_writes(v in arb_json()) {
             let compact = serde_json::to_string(&v).unwrap();
-            prop_assert_eq!(parse(&compact).map(|d| to_value(d.root())), Ok(v.clone()));
+            prop_assert_eq!(ours(&compact), Ok(v.clone()));
             let pretty = serde_json::to_string_pretty(&v).unwrap();
-            prop_assert_eq!(parse(&pretty).map(|d| to_value(d.root())), Ok(v));
+            prop_assert_eq!(ours(&pretty), Ok(v));
         }
 
         #[test]
@@ -709,6 +897,19 @@ mod tests {
                 same_as_serde(&format!("{}{}{}", &text[..cut], with, &text[next..]));
                 same_as_serde(&format!("{}{}{}", &text[..cut], with, &text[cut..]));
             }
+        }
+
+        #[test]
+        fn the_word_scan_finds_what_a_byte_scan_finds(
+            bytes in prop::collection::vec(prop::sample::select(vec![b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80, 0xa0, 0xe2, 0xff, 0]), 0..40),
+            from in 0usize..40,
+        ) {
+            let from = from.min(bytes.len());
+            let naive = bytes[from..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .map_or(bytes.len(), |p| from + p);
+            prop_assert_eq!(string_run(&bytes, from), naive);
         }
 
         #[test]

@@ -81,8 +81,13 @@ impl ContextSlots {
             .schemas
             .iter()
             .enumerate()
-            .find(|(_, s)| s.name == "context")?;
-        let field = |name: &str| schema.fields.iter().position(|f| f.name == name);
+            .find(|(_, s)| build::same(&s.name, "context"))?;
+        let field = |name: &str| {
+            schema
+                .fields
+                .iter()
+                .position(|f| build::same(&f.name, name))
+        };
         Some(ContextSlots {
             schema: sid,
             len: schema.fields.len(),
@@ -153,14 +158,18 @@ impl Facts {
     /// assert!(e.to_string().contains("line 2 column"), "{e}");
     /// ```
     pub fn from_json_str(env: &Env, text: &str) -> Result<Facts, FactErrors> {
-        match json::parse(text) {
+        // the parse's buffers are this thread's, kept from one bundle to the next
+        let mut bufs = json::Buffers::take();
+        let r = match json::parse(text, &mut bufs) {
             Ok(doc) => Facts::from_node(env, doc.root()),
             Err(e) => Err(FactErrors::one(FactError::new(
                 K::Syntax,
                 "",
                 format!("invalid JSON: {e}"),
             ))),
-        }
+        };
+        bufs.give_back();
+        r
     }
 
     /// Parse YAML text and validate it. Unquoted YAML dates (`2026-03-01`) and

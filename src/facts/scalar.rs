@@ -72,12 +72,48 @@ fn number_syntax(s: &str) -> Option<bool> {
 
 /// The exact decimal written by `s` (the text of a JSON number, or a number in a string).
 pub(crate) fn exact_decimal(s: &str) -> Result<Decimal, NumErr> {
+    if let Some(d) = small_decimal(s) {
+        return Ok(d);
+    }
     let underscores = number_syntax(s).ok_or(NumErr::Syntax)?;
     if underscores {
         let clean: String = s.chars().filter(|c| *c != '_').collect();
         return exact_decimal_checked(&clean);
     }
     exact_decimal_checked(s)
+}
+
+/// `-?digits(.digits)?` of at most 18 bytes after the sign (so at most 18 digits: the
+/// mantissa fits an `i64`), read in one pass: the very decimal `Decimal::from_str_exact`
+/// gives (same mantissa and scale). `None` for anything else, and for a negative zero:
+/// the general path reads those.
+#[inline]
+fn small_decimal(s: &str) -> Option<Decimal> {
+    let b = s.as_bytes();
+    let (negative, b) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if b.is_empty() || b.len() > 18 {
+        return None;
+    }
+    let mut m: i64 = 0;
+    let mut scale: Option<usize> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => m = m * 10 + i64::from(c - b'0'),
+            b'.' if scale.is_none() && i > 0 && i + 1 < b.len() => scale = Some(b.len() - i - 1),
+            _ => return None,
+        }
+    }
+    if negative {
+        if m == 0 {
+            return None;
+        }
+        m = -m;
+    }
+    let scale = u32::try_from(scale.unwrap_or(0)).ok()?;
+    Decimal::try_new(m, scale).ok()
 }
 
 /// `exact_decimal` on text whose syntax is known good and has no `_`.
@@ -195,6 +231,9 @@ pub(crate) enum MoneyErr {
 
 /// Money as text: `"EUR 120.50"`; a bare number comes back as `MoneyErr::Bare`.
 pub(crate) fn money(s: &str) -> Result<Money, MoneyErr> {
+    if let Some(m) = small_money(s) {
+        return Ok(m);
+    }
     let t = s.trim();
     match t.split_once(char::is_whitespace) {
         Some((cur, amount)) => {
@@ -211,6 +250,18 @@ pub(crate) fn money(s: &str) -> Result<Money, MoneyErr> {
             Err(_) => Err(MoneyErr::Shape),
         },
     }
+}
+
+/// The usual shape of money, `"USD 120.50"`: three capitals, a space and a small decimal
+/// (nothing to trim), read as [`money`] reads it; `None` for anything else.
+#[inline]
+fn small_money(s: &str) -> Option<Money> {
+    if s.as_bytes().get(3) != Some(&b' ') {
+        return None;
+    }
+    let currency = Currency::new(s.get(..3)?)?;
+    let amount = small_decimal(s.get(4..)?)?;
+    Some(Money { currency, amount })
 }
 
 /// Why a distance is bad.
@@ -237,6 +288,15 @@ pub(crate) fn distance_of(value: Decimal, unit: DistanceUnit) -> Result<Distance
 
 /// A distance as text: `"41000 mi"`, `"12 km"`, `"12km"`, or a bare number in `default`.
 pub(crate) fn distance(s: &str, default: DistanceUnit) -> Result<Distance, DistErr> {
+    // the usual shape, "41000 mi": a small decimal, a space, a unit (nothing to trim)
+    let unit = if let Some(n) = s.strip_suffix(" mi") {
+        Some((n, DistanceUnit::Mi))
+    } else {
+        s.strip_suffix(" km").map(|n| (n, DistanceUnit::Km))
+    };
+    if let Some(value) = unit.and_then(|(n, u)| Some((small_decimal(n)?, u))) {
+        return distance_of(value.0, value.1);
+    }
     let t = s.trim();
     let (num, unit) = if let Some(n) = t.strip_suffix("km") {
         (n.trim_end(), DistanceUnit::Km)
@@ -410,6 +470,72 @@ mod tests {
     }
 
     #[test]
+    fn small_decimals_are_read_as_the_general_path_reads_them() {
+        for s in [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1861.60",
+            "-12.5",
+            "007",
+            "000.000",
+            "1.",
+            ".5",
+            "1.2.3",
+            "-",
+            "",
+            "999999999999999999",
+            "99999999999999999.9",
+            "9999999999999999999",
+            "-999999999999999999",
+            "1_0",
+            "1e5",
+            "+1",
+            "0.000000000000000001",
+        ] {
+            let general = plain_decimal(s).ok().filter(|_| number_syntax(s).is_some());
+            if let Some(d) = small_decimal(s) {
+                assert_eq!(Some(d.serialize()), general.map(|g| g.serialize()), "{s}");
+            }
+        }
+        assert!(small_decimal("1861.60").is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn small_decimals_match_from_str_exact(s in "-?[0-9]{1,12}(\\.[0-9]{1,8})?") {
+            if let Some(d) = small_decimal(&s) {
+                let general = Decimal::from_str_exact(&s).unwrap();
+                proptest::prop_assert_eq!(d.serialize(), general.serialize());
+                proptest::prop_assert_eq!(d.to_string(), general.to_string());
+            } else {
+                proptest::prop_assert!(s.starts_with('-') || s.len() > 18);
+            }
+        }
+    }
+
+    /// [`money`] without its shortcut.
+    fn money_general(s: &str) -> Result<Money, MoneyErr> {
+        let t = s.trim();
+        match t.split_once(char::is_whitespace) {
+            Some((cur, amount)) => {
+                let currency = Currency::new(cur).ok_or(MoneyErr::Shape)?;
+                let amount = exact_decimal(amount.trim_start()).map_err(|e| match e {
+                    NumErr::Range => MoneyErr::Range,
+                    _ => MoneyErr::Shape,
+                })?;
+                Ok(Money { currency, amount })
+            }
+            None => match exact_decimal(t) {
+                Ok(d) => Err(MoneyErr::Bare(d)),
+                Err(NumErr::Range) => Err(MoneyErr::Range),
+                Err(_) => Err(MoneyErr::Shape),
+            },
+        }
+    }
+
+    #[test]
     fn ints() {
         assert_eq!(exact_int("42"), Ok(42));
         assert_eq!(exact_int("-9223372036854775808"), Ok(i64::MIN));
@@ -449,6 +575,42 @@ mod tests {
             Err(DistErr::Range)
         );
         assert_eq!(distance("12 miles", DistanceUnit::Km), Err(DistErr::Shape));
+        // the usual shapes take a shorter way to the same values
+        for s in [
+            "USD 120.50",
+            "USD -0.0",
+            "USD 1.",
+            "USD  1",
+            "usd 1",
+            "EUR 1e3",
+            "USD 1_000",
+            "GBP 12 ",
+            "JPY 1500",
+        ] {
+            let general = money_general(s);
+            assert_eq!(
+                money(s).map(|m| (m.currency, m.amount.serialize())),
+                general.map(|m| (m.currency, m.amount.serialize())),
+                "{s}"
+            );
+        }
+        for s in [
+            "41000 mi", "12 km", "-1 km", "0 mi", "-0 mi", "1. km", " 1 km", "1  km", "9 mi ",
+        ] {
+            let fast = distance(s, DistanceUnit::Km);
+            let t = s.trim();
+            let general = if let Some(n) = t.strip_suffix("km") {
+                exact_decimal(n.trim_end()).map(|d| distance_of(d, DistanceUnit::Km))
+            } else if let Some(n) = t.strip_suffix("mi") {
+                exact_decimal(n.trim_end()).map(|d| distance_of(d, DistanceUnit::Mi))
+            } else {
+                Err(NumErr::Syntax)
+            };
+            match general {
+                Ok(g) => assert_eq!(fast, g, "{s}"),
+                Err(_) => assert!(fast.is_err(), "{s}"),
+            }
+        }
     }
 
     #[test]
