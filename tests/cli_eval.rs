@@ -246,3 +246,62 @@ fn many_records_keep_their_order_across_parallel_batches() {
         "{err}"
     );
 }
+
+/// A line that is not UTF-8 is a record that fails in its place (a `syntax` error line),
+/// first line included, from a file or standard input, and every other record goes on.
+#[test]
+fn a_line_that_is_not_utf8_fails_alone() {
+    let good = r#"{"id": "G", "product": {"serial": "S1", "model": "IONIQ 5", "in_service_date": "2024-01-10", "owner": "original", "market": "us"}, "claim": {"id": "C1", "claim_type": "WR", "fault": "P0301", "repair_date": "2026-02-20", "odometer": "20000 mi", "parts": "USD 100.00"}}"#;
+    let mut bytes = Vec::new();
+    for i in 0..5_000 {
+        if i % 1_000 == 0 {
+            bytes.extend_from_slice(b"{\"id\": \"B\xff\"}\n");
+        } else {
+            bytes.extend_from_slice(good.replace("\"G\"", &format!("\"G{i}\"")).as_bytes());
+            bytes.push(b'\n');
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("aftersales-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("in.jsonl");
+    std::fs::write(&path, &bytes).expect("written");
+    for from_file in [true, false] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftersales"));
+        cmd.current_dir(ROOT)
+            .args(["eval", "--decision", "adjudicate", "--today", "2026-03-01"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if from_file {
+            cmd.arg("--input").arg(&path).stdin(Stdio::null());
+        } else {
+            cmd.stdin(std::fs::File::open(&path).expect("open"));
+        }
+        let out = cmd.output().expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(lines.len(), 5_000);
+        for (i, l) in lines.iter().enumerate() {
+            if i % 1_000 == 0 {
+                assert_eq!(l["error"]["code"], "syntax", "{l}");
+                assert!(l["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("not UTF-8")));
+            } else {
+                assert_eq!(l["id"], format!("G{i}"), "{l}");
+                assert!(l.get("outputs").is_some(), "{l}");
+            }
+        }
+        assert!(String::from_utf8_lossy(&out.stderr)
+            .contains("5000 record(s), 4995 evaluated, 5 failed"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

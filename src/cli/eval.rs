@@ -150,7 +150,18 @@ pub fn run(args: &EvalArgs) -> u8 {
 #[derive(Default)]
 struct Batch {
     text: String,
-    lines: Vec<std::ops::Range<usize>>,
+    lines: Vec<Line>,
+    /// The bytes of the line being read.
+    raw: Vec<u8>,
+}
+
+/// One record line of a [`Batch`].
+#[derive(Clone)]
+enum Line {
+    /// Its text, in [`Batch::text`].
+    Text(std::ops::Range<usize>),
+    /// A line that is not UTF-8: where its first bad byte is.
+    NotUtf8(usize),
 }
 
 impl Batch {
@@ -170,20 +181,25 @@ fn read_batch(input: &mut impl BufRead, first: &str, batch: &mut Batch) -> Resul
     batch.lines.clear();
     if !first.trim().is_empty() {
         batch.text.push_str(first);
-        batch.lines.push(0..first.len());
+        batch.lines.push(Line::Text(0..first.len()));
     }
     while batch.lines.len() < BATCH {
-        let start = batch.text.len();
+        batch.raw.clear();
         let n = input
-            .read_line(&mut batch.text)
+            .read_until(b'\n', &mut batch.raw)
             .map_err(|e| format!("cannot read the input: {e}"))?;
         if n == 0 {
             break;
         }
-        if batch.text[start..].trim().is_empty() {
-            batch.text.truncate(start);
-        } else {
-            batch.lines.push(start..batch.text.len());
+        // a line that is not UTF-8 is a record that fails, in its place; the rest go on
+        match std::str::from_utf8(&batch.raw) {
+            Ok(line) if line.trim().is_empty() => {}
+            Ok(line) => {
+                let start = batch.text.len();
+                batch.text.push_str(line);
+                batch.lines.push(Line::Text(start..batch.text.len()));
+            }
+            Err(e) => batch.lines.push(Line::NotUtf8(e.valid_up_to())),
         }
     }
     Ok(())
@@ -284,16 +300,28 @@ impl Ctx<'_> {
         kind: Option<Kind>,
         out: &mut impl Write,
     ) -> Result<(), String> {
+        // the first non-blank line; one that is not UTF-8 is a JSONL record that fails
         let mut first = String::new();
+        let mut first_bad: Option<usize> = None;
+        let mut raw = Vec::new();
         loop {
-            first.clear();
+            raw.clear();
             let n = input
-                .read_line(&mut first)
+                .read_until(b'\n', &mut raw)
                 .map_err(|e| format!("cannot read the input: {e}"))?;
+            match String::from_utf8(std::mem::take(&mut raw)) {
+                Ok(line) => first = line,
+                Err(e) => {
+                    first_bad = Some(e.utf8_error().valid_up_to());
+                    first.clear();
+                    break;
+                }
+            }
             if n == 0 || !first.trim().is_empty() {
                 break;
             }
         }
+        let kind = kind.or(first_bad.map(|_| Kind::Jsonl));
         let kind = kind.unwrap_or_else(|| {
             let t = first.trim();
             if t.starts_with('{') && serde_json::from_str::<serde_json::Value>(t).is_ok() {
@@ -313,6 +341,9 @@ impl Ctx<'_> {
                 let mut batch = Batch::default();
                 let mut next = Batch::default();
                 read_batch(&mut input, &first, &mut batch)?;
+                if let Some(at) = first_bad {
+                    batch.lines.insert(0, Line::NotUtf8(at));
+                }
                 while !batch.is_empty() {
                     let this: &Ctx<'_> = self;
                     let mut results: Vec<Chunk> = Vec::new();
@@ -329,14 +360,34 @@ impl Ctx<'_> {
                                         lines: lines.len(),
                                         failed: 0,
                                     };
-                                    for r in lines {
-                                        let raw = batch.line(r).trim();
-                                        let facts = Facts::from_json_str(this.rules.env(), raw);
-                                        let failed = this.record(
-                                            facts,
-                                            || id_of(&serde_json::from_str(raw).ok()?),
-                                            &mut chunk.text,
-                                        );
+                                    for line in lines {
+                                        let failed = match line {
+                                            Line::Text(r) => {
+                                                let raw = batch.line(r).trim();
+                                                let facts =
+                                                    Facts::from_json_str(this.rules.env(), raw);
+                                                this.record(
+                                                    facts,
+                                                    || id_of(&serde_json::from_str(raw).ok()?),
+                                                    &mut chunk.text,
+                                                )
+                                            }
+                                            Line::NotUtf8(at) => {
+                                                let msg = format!(
+                                                    "the line is not UTF-8 text (a bad byte at byte {} of the line)",
+                                                    at + 1
+                                                );
+                                                let line = error_json(
+                                                    None,
+                                                    this.decision,
+                                                    "syntax",
+                                                    &msg,
+                                                    Some(""),
+                                                );
+                                                let _ = serde_json::to_writer(&mut chunk.text, &line);
+                                                true
+                                            }
+                                        };
                                         chunk.text.push(b'\n');
                                         chunk.failed += usize::from(failed);
                                     }
@@ -358,6 +409,9 @@ impl Ctx<'_> {
                 Ok(())
             }
             Kind::Json | Kind::Yaml => {
+                if first_bad.is_some() {
+                    return Err("cannot read the input: it is not UTF-8 text".into());
+                }
                 let mut text = first;
                 input
                     .read_to_string(&mut text)
