@@ -39,6 +39,23 @@ struct BitScratch {
     cands: Vec<u32>,
 }
 
+/// Add to `out` the rows whose bits are set in `m`, the mask of chunk `c` of `leaf`, in
+/// bit order; `false` for a bit past the leaf's rows (which cannot be set).
+fn rows_of(leaf: &BitLeaf, c: usize, m: &[u64; CHUNK], out: &mut Vec<u32>) -> bool {
+    for (k, word) in m.iter().enumerate() {
+        let mut word = *word;
+        while word != 0 {
+            let j = (c * CHUNK + k) * 64 + word.trailing_zeros() as usize;
+            word &= word - 1;
+            match leaf.rows.get(j) {
+                Some(row) => out.push(*row),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
 /// What one chunk of a bit-vector leaf holds for a bundle.
 enum Chunk {
     /// These rows (bits) accept every value.
@@ -375,19 +392,15 @@ impl CompiledDecision {
                     Chunk::NoRow => return Ok(Some(out)),
                     Chunk::Unplaced => return Ok(None),
                 };
-                for (k, word) in m.iter().enumerate() {
-                    let mut word = *word;
-                    while word != 0 {
-                        let j = (c * CHUNK + k) * 64 + word.trailing_zeros() as usize;
-                        word &= word - 1;
-                        let Some(row) = leaf.rows.get(j) else {
-                            return Ok(None);
-                        };
-                        if self.residual(*row, d, it)? {
-                            out.push(self.rule_of(*row));
-                            if self.first {
-                                return Ok(Some(out));
-                            }
+                scratch.cands.clear();
+                if !rows_of(leaf, c, &m, &mut scratch.cands) {
+                    return Ok(None);
+                }
+                for &row in scratch.cands.iter() {
+                    if self.residual(row, d, it)? {
+                        out.push(self.rule_of(row));
+                        if self.first {
+                            return Ok(Some(out));
                         }
                     }
                 }
@@ -427,16 +440,8 @@ impl CompiledDecision {
                     Chunk::NoRow => return Ok(Some(out)),
                     Chunk::Unplaced => return Ok(None),
                 };
-                for (k, word) in m.iter().enumerate() {
-                    let mut word = *word;
-                    while word != 0 {
-                        let j = (c * CHUNK + k) * 64 + word.trailing_zeros() as usize;
-                        word &= word - 1;
-                        let Some(row) = leaf.rows.get(j) else {
-                            return Ok(None);
-                        };
-                        cands.push(*row);
-                    }
+                if !rows_of(leaf, c, &m, cands) {
+                    return Ok(None);
                 }
             }
         }

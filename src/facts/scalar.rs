@@ -231,9 +231,14 @@ pub(crate) enum MoneyErr {
 
 /// Money as text: `"EUR 120.50"`; a bare number comes back as `MoneyErr::Bare`.
 pub(crate) fn money(s: &str) -> Result<Money, MoneyErr> {
-    if let Some(m) = small_money(s) {
-        return Ok(m);
+    match small_money(s) {
+        Some(m) => Ok(m),
+        None => money_general(s),
     }
+}
+
+/// [`money`] without its shortcut for the common shape.
+fn money_general(s: &str) -> Result<Money, MoneyErr> {
     let t = s.trim();
     match t.split_once(char::is_whitespace) {
         Some((cur, amount)) => {
@@ -512,26 +517,6 @@ mod tests {
             } else {
                 proptest::prop_assert!(s.starts_with('-') || s.len() > 18);
             }
-        }
-    }
-
-    /// [`money`] without its shortcut.
-    fn money_general(s: &str) -> Result<Money, MoneyErr> {
-        let t = s.trim();
-        match t.split_once(char::is_whitespace) {
-            Some((cur, amount)) => {
-                let currency = Currency::new(cur).ok_or(MoneyErr::Shape)?;
-                let amount = exact_decimal(amount.trim_start()).map_err(|e| match e {
-                    NumErr::Range => MoneyErr::Range,
-                    _ => MoneyErr::Shape,
-                })?;
-                Ok(Money { currency, amount })
-            }
-            None => match exact_decimal(t) {
-                Ok(d) => Err(MoneyErr::Bare(d)),
-                Err(NumErr::Range) => Err(MoneyErr::Range),
-                Err(_) => Err(MoneyErr::Shape),
-            },
         }
     }
 
