@@ -197,19 +197,9 @@ fn rule() -> impl Strategy<Value = RuleSpec> {
         )
 }
 
+/// A small rule set (1 to 11 rules).
 pub fn spec() -> impl Strategy<Value = Spec> {
-    (
-        0u8..8,
-        prop::collection::vec(rule(), 1..12),
-        any::<bool>(),
-        prop::collection::vec(rule(), 0..3),
-    )
-        .prop_map(|(hit, rules, otherwise, dep_rules)| Spec {
-            hit,
-            rules,
-            otherwise,
-            dep_rules,
-        })
+    wide_spec(1..12)
 }
 
 /// A rule set of `rules` rules (and a small dependent decision): with more than 512 rules
