@@ -175,13 +175,22 @@ impl Batch {
 }
 
 /// Read up to [`BATCH`] non-blank lines into `batch` (emptied first), starting with
-/// `first` when it is not blank; empty at the end of the input.
-fn read_batch(input: &mut impl BufRead, first: &str, batch: &mut Batch) -> Result<(), String> {
+/// `first` when it is not blank (`Err(at)`: a first line that is not UTF-8, with where its
+/// first bad byte is); empty at the end of the input.
+fn read_batch(
+    input: &mut impl BufRead,
+    first: Result<&str, usize>,
+    batch: &mut Batch,
+) -> Result<(), String> {
     batch.text.clear();
     batch.lines.clear();
-    if !first.trim().is_empty() {
-        batch.text.push_str(first);
-        batch.lines.push(Line::Text(0..first.len()));
+    match first {
+        Ok(first) if first.trim().is_empty() => {}
+        Ok(first) => {
+            batch.text.push_str(first);
+            batch.lines.push(Line::Text(0..first.len()));
+        }
+        Err(at) => batch.lines.push(Line::NotUtf8(at)),
     }
     while batch.lines.len() < BATCH {
         batch.raw.clear();
@@ -340,10 +349,11 @@ impl Ctx<'_> {
                 // each task writes the lines of a chunk of the batch into one buffer
                 let mut batch = Batch::default();
                 let mut next = Batch::default();
-                read_batch(&mut input, &first, &mut batch)?;
-                if let Some(at) = first_bad {
-                    batch.lines.insert(0, Line::NotUtf8(at));
-                }
+                read_batch(
+                    &mut input,
+                    first_bad.map_or(Ok(first.as_str()), Err),
+                    &mut batch,
+                )?;
                 while !batch.is_empty() {
                     let this: &Ctx<'_> = self;
                     let mut results: Vec<Chunk> = Vec::new();
@@ -380,7 +390,7 @@ impl Ctx<'_> {
                                                 let line = error_json(
                                                     None,
                                                     this.decision,
-                                                    "syntax",
+                                                    crate::facts::FactErrorKind::Syntax.as_str(),
                                                     &msg,
                                                     Some(""),
                                                 );
@@ -395,7 +405,7 @@ impl Ctx<'_> {
                                 })
                                 .collect();
                         });
-                        read = read_batch(&mut input, "", &mut next);
+                        read = read_batch(&mut input, Ok(""), &mut next);
                     });
                     for chunk in results {
                         self.total += chunk.lines;

@@ -257,9 +257,13 @@ fn policy(
         Ok(_) => return Err(overflow("term", id, term.span)),
         Err(e) => return Err(op_error(e, id, term.span)),
     };
-    let (failure, lhs) = match ev.eval(&claim.failure_date, id)? {
-        Some(d) => (Some(d), "claim.failure_date"),
-        None => (ev.eval(&claim.repair_date, id)?, "claim.repair_date"),
+    let (failure, lhs, lhs_ir) = match ev.eval(&claim.failure_date, id)? {
+        Some(d) => (Some(d), "claim.failure_date", &claim.failure_date),
+        None => (
+            ev.eval(&claim.repair_date, id)?,
+            "claim.repair_date",
+            &claim.repair_date,
+        ),
     };
     let Some(Value::Date(failure)) = failure else {
         return Err(EvalError::MissingField {
@@ -269,11 +273,6 @@ fn policy(
         });
     };
     if ev.explaining() {
-        let lhs_ir = if lhs == "claim.failure_date" {
-            &claim.failure_date
-        } else {
-            &claim.repair_date
-        };
         ev.note(
             id,
             Note {
