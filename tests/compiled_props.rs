@@ -60,7 +60,7 @@ fn unique_decisions_that_load_are_still_exercised() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut loaded, mut skipped) = (0, 0);
-    for _ in 0..300 {
+    for _ in 0..400 {
         let mut s = spec().new_tree(&mut runner).expect("a spec").current();
         s.hit = 1; // hit unique
         let bundles: Vec<String> = (0..6)

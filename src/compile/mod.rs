@@ -903,7 +903,7 @@ impl Builder<'_> {
 }
 
 /// The constants ordered tests compare with, added to `out`.
-fn constants_of(tests: &[Test], out: &mut Vec<OrdVal>) {
+pub(crate) fn constants_of(tests: &[Test], out: &mut Vec<OrdVal>) {
     for t in tests {
         if let Test::Ord { prim, .. } = t {
             match prim {

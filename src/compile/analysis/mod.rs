@@ -18,6 +18,9 @@
 //! without one. The work is bounded (states visited, examples tried, nodes walked), so a
 //! 10,000-rule decision is analysed in a fraction of its compile time.
 //!
+//! A decision whose DAG ran out of its budget is one bit-vector leaf; it is analysed by
+//! a search over the leaf's columns instead (the `leaf` module), for the same findings.
+//!
 //! ```
 //! use aftersales::compile::analysis::{analyse, FindingKind};
 //! use aftersales::compile::Program;
@@ -56,6 +59,8 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value as J};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
+
+mod leaf;
 
 /// Paths (states) the example search visits per decision at most.
 const MAX_STATES: usize = 10_000;
@@ -252,9 +257,21 @@ pub fn analyse(checked: &Checked, program: &Program) -> Vec<Finding> {
             continue;
         };
         let a = Analysis::new(checked, d, c, i);
-        a.unreachable(&mut out);
-        let before = out.len();
-        a.search(&mut out);
+        let before = match a.bit_leaf() {
+            Some(leaf) => {
+                let s = a.leaf_search(leaf);
+                a.leaf_unreachable(&s, &mut out);
+                let before = out.len();
+                a.search(Some(&s), &mut out);
+                before
+            }
+            None => {
+                a.unreachable(&mut out);
+                let before = out.len();
+                a.search(None, &mut out);
+                before
+            }
+        };
         // `routing` is lowered from the `route` items, one rule per contact kind: a kind
         // with no route is a `no_match` by design, not a gap an author should close
         let lowered_routing =
@@ -470,12 +487,16 @@ enum Step {
     Other(u32, NodeId),
     /// The boolean column has this value.
     Bool(u32, bool),
+    /// Region `r` of column `k` of the decision's bit-vector leaf.
+    LeafRegion { k: u32, r: usize },
+    /// Set column `k` of the bit-vector leaf has none of the ids it lists.
+    LeafOther(u32),
     /// No constraint (`then` of a `first` node).
     Free,
 }
 
 /// What a path asks of one field.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 struct Con {
     present: Option<bool>,
     /// Exclusive bounds and an exact value of an ordered field.
@@ -490,13 +511,13 @@ struct Con {
 }
 
 /// The constraints of one path from the root.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 struct PathCons {
     fields: Vec<(FieldPath, Ty, Con)>,
 }
 
 /// The type of a constrained field, with whether it is a set column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Ty {
     ty: Type,
     set: bool,
@@ -511,6 +532,9 @@ struct Analysis<'a> {
     roots: BTreeSet<SchemaId>,
     context: Option<SchemaId>,
     guard_currency: Vec<(FieldPath, Currency)>,
+    /// Per column, whether another column reads its field too (`effective` and a test of
+    /// `context.today`).
+    shared: Vec<bool>,
 }
 
 /// The type of the field at `path`, and whether any step of it is optional.
@@ -583,11 +607,23 @@ impl<'a> Analysis<'a> {
                 fields: vec![f as u16].into(),
             })
         });
-        let cols = c
+        let cols: Vec<ColInfo> = c
             .columns
             .iter()
             .map(|col| col_info(env, context, today.as_ref(), col))
             .collect();
+        let shared = cols
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.path.is_some()
+                    && cols
+                        .iter()
+                        .enumerate()
+                        .any(|(j, b)| j != i && b.path == a.path)
+            })
+            .collect();
+
         let guard_currency = c
             .guards
             .iter()
@@ -605,6 +641,7 @@ impl<'a> Analysis<'a> {
             roots: roots_read(checked, index),
             context,
             guard_currency,
+            shared,
         }
     }
 
@@ -651,9 +688,21 @@ impl<'a> Analysis<'a> {
         id: NodeId,
         node: &Node,
         row: Option<&super::Row>,
+        path: Option<&PathCons>,
         out: &mut Vec<(NodeId, Step)>,
     ) -> usize {
         out.clear();
+        // the regions of an ordered column leading to one child are one edge, unless the
+        // path already constrains the column's field (a boolean test of it) or another
+        // column reads it too (`effective` and a test of `context.today`): the regions then
+        // differ in what they allow
+        let constrained = |col: u32| {
+            let fp = self.cols.get(col as usize).and_then(|c| c.path.as_ref());
+            self.shared.get(col as usize).copied().unwrap_or(false)
+                || path
+                    .zip(fp)
+                    .is_some_and(|(p, fp)| p.fields.iter().any(|(q, _, _)| q == fp))
+        };
         let group = |col: u32| {
             row.and_then(|r| {
                 r.tests
@@ -699,7 +748,8 @@ impl<'a> Analysis<'a> {
                         let Some(child) = children.get(r) else {
                             continue;
                         };
-                        if !seen.contains(child) && region_feasible(ty, consts, r) {
+                        let fresh = !seen.contains(child) || constrained(*col);
+                        if fresh && region_feasible(ty, consts, r) {
                             seen.insert(*child);
                             out.push((*child, Step::Region { node: id, r }));
                         }
@@ -719,9 +769,13 @@ impl<'a> Analysis<'a> {
             } => {
                 let tests = group(*col);
                 let ok = |i: u32| tests.is_none_or(|ts| ts.iter().all(|t| set_accepts(t, i)));
+                // ids leading to one child are one edge, as the regions of an ordered column
+                let mut seen: BTreeSet<NodeId> = BTreeSet::new();
                 for (k, child) in children.iter().enumerate() {
                     if let Some(i) = ids.get(k) {
-                        if ok(*i) {
+                        let fresh = !seen.contains(child) || constrained(*col);
+                        if fresh && ok(*i) {
+                            seen.insert(*child);
                             out.push((*child, Step::Id(*col, *i)));
                         }
                     }
@@ -773,7 +827,7 @@ impl<'a> Analysis<'a> {
                 Node::Bits(leaf) => leaf.rows.iter().for_each(|r| mark(*r)),
                 _ => {}
             }
-            self.edges(id, node, None, &mut edges);
+            self.edges(id, node, None, None, &mut edges);
             for (child, _) in &edges {
                 if let Some(s) = seen.get_mut(*child as usize) {
                     if !*s {
@@ -801,7 +855,7 @@ impl<'a> Analysis<'a> {
                 continue;
             }
             let row = row as u32;
-            let (shadow, truncated) = if self.c.first {
+            let (shadow, truncated) = if self.c.first && !self.contradicts_itself(row) {
                 self.shadows(row, &mut stamp, &mut budget)
             } else {
                 (Vec::new(), false)
@@ -818,6 +872,44 @@ impl<'a> Analysis<'a> {
                 related: None,
             });
         }
+    }
+
+    /// Whether the tests `row` makes of one of its columns accept no value: it is then
+    /// unreachable of itself, whatever a DAG walk meets before that column.
+    fn contradicts_itself(&self, row: u32) -> bool {
+        let Some(r) = self.c.rows.get(row as usize) else {
+            return false;
+        };
+        r.tests.iter().any(|(col, tests)| {
+            let absent = self.absent_ok(*col)
+                && tests.iter().all(|t| {
+                    matches!(
+                        t,
+                        Test::Ord { absent: true, .. } | Test::Set { absent: true, .. }
+                    )
+                });
+            let present = match self.c.columns.get(*col as usize) {
+                Some(Column::Ord { .. } | Column::Today) => {
+                    let mut consts = Vec::new();
+                    super::constants_of(tests, &mut consts);
+                    consts.sort();
+                    consts.dedup();
+                    let ty = self.ty(*col);
+                    accepted(tests, &consts)
+                        .into_iter()
+                        .any(|(lo, hi)| (lo..=hi).any(|k| region_feasible(ty, &consts, k)))
+                }
+                Some(Column::Set { .. }) => {
+                    let size = self.cols.get(*col as usize).map_or(0, |c| c.size);
+                    (0..size).any(|i| tests.iter().all(|t| set_accepts(t, i)))
+                }
+                Some(Column::Bool { .. }) => {
+                    bool_accepts(tests, true) || bool_accepts(tests, false)
+                }
+                None => true,
+            };
+            !present && !absent
+        })
     }
 
     /// The rows winning outright in the `first` nodes that the inputs passing `row`'s own
@@ -851,7 +943,7 @@ impl<'a> Analysis<'a> {
                     found.insert(*w);
                 }
             }
-            let work = self.edges(id, node, Some(r), &mut edges);
+            let work = self.edges(id, node, Some(r), None, &mut edges);
             *budget = budget.saturating_sub(work);
             stack.extend(edges.iter().map(|(child, _)| *child));
         }
@@ -859,7 +951,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// Breadth-first search for gaps and overlaps, each confirmed with an example.
-    fn search(&self, out: &mut Vec<Finding>) {
+    fn search(&self, leaf: Option<&leaf::LeafSearch>, out: &mut Vec<Finding>) {
         let want_gap = self.d.otherwise.is_none();
         let unique = matches!(self.d.hit, HitPolicy::Unique);
         if !want_gap && !unique {
@@ -877,7 +969,19 @@ impl<'a> Analysis<'a> {
         let mut pairs: Vec<(String, String, Option<J>)> = Vec::new();
         let mut visits = vec![0u8; self.c.nodes.len()];
         let mut queue: VecDeque<(NodeId, PathCons)> = VecDeque::new();
-        queue.push_back((0, PathCons::default()));
+        match leaf {
+            Some(s) => {
+                (gap, gap_seen) = self.leaf_gaps_and_overlaps(
+                    s,
+                    want_gap,
+                    unique,
+                    &mut verified,
+                    max_verify,
+                    &mut pairs,
+                );
+            }
+            None => queue.push_back((0, PathCons::default())),
+        }
         let mut states = 0usize;
         let mut truncated = false;
         let mut edges = Vec::new();
@@ -944,7 +1048,7 @@ impl<'a> Analysis<'a> {
                 }
                 _ => {}
             }
-            self.edges(id, node, None, &mut edges);
+            self.edges(id, node, None, Some(&path), &mut edges);
             for (child, step) in &edges {
                 let Some(v) = visits.get_mut(*child as usize) else {
                     continue;
@@ -1001,7 +1105,7 @@ impl<'a> Analysis<'a> {
             if matches!(node, Node::NoMatch) {
                 return true;
             }
-            self.edges(id, node, None, &mut edges);
+            self.edges(id, node, None, None, &mut edges);
             for (child, _) in &edges {
                 if let Some(s) = seen.get_mut(*child as usize) {
                     if !*s {
@@ -1032,19 +1136,21 @@ impl<'a> Analysis<'a> {
                 let Some(Node::Ord { col, consts, .. }) = self.c.nodes.get(node as usize) else {
                     return None;
                 };
-                let i = r / 2;
-                let mut reqs = vec![Req::Present(true)];
-                if r % 2 == 1 {
-                    reqs.push(Req::Eq(consts.get(i)?.clone()));
-                } else {
-                    if let Some(lo) = i.checked_sub(1).and_then(|k| consts.get(k)) {
-                        reqs.push(Req::Lo(lo.clone()));
-                    }
-                    if let Some(hi) = consts.get(i) {
-                        reqs.push(Req::Hi(hi.clone()));
-                    }
-                }
-                (*col, reqs)
+                (*col, region_reqs(consts, r)?)
+            }
+            Step::LeafRegion { k, r } => {
+                let bc = self.bit_leaf()?.cols.get(k as usize)?;
+                let super::BitSplit::Ord(consts, _) = &bc.split else {
+                    return None;
+                };
+                (bc.col, region_reqs(consts, r)?)
+            }
+            Step::LeafOther(k) => {
+                let bc = self.bit_leaf()?.cols.get(k as usize)?;
+                let super::BitSplit::Set(ids) = &bc.split else {
+                    return None;
+                };
+                (bc.col, vec![Req::Present(true), Req::NotIds(ids.to_vec())])
             }
             Step::Absent(c) => (c, vec![Req::Present(false)]),
             Step::Id(c, i) => (c, vec![Req::Present(true), Req::Id(i)]),
@@ -1418,6 +1524,23 @@ impl<'a> Analysis<'a> {
             .find(|r| r.id == name)
             .map_or(self.d.span, |r| r.span)
     }
+}
+
+/// What region `r` among `consts` asks of a field (see [`Node::Ord`]).
+fn region_reqs(consts: &[OrdVal], r: usize) -> Option<Vec<Req>> {
+    let i = r / 2;
+    let mut reqs = vec![Req::Present(true)];
+    if r % 2 == 1 {
+        reqs.push(Req::Eq(consts.get(i)?.clone()));
+    } else {
+        if let Some(lo) = i.checked_sub(1).and_then(|k| consts.get(k)) {
+            reqs.push(Req::Lo(lo.clone()));
+        }
+        if let Some(hi) = consts.get(i) {
+            reqs.push(Req::Hi(hi.clone()));
+        }
+    }
+    Some(reqs)
 }
 
 /// The regions of `consts` the tests of one column accept, as sorted disjoint intervals.
