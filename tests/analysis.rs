@@ -158,6 +158,62 @@ fn a_gap_in_an_int_range_has_an_example_in_the_hole() {
     assert!(d.help.unwrap().contains("\"visits\":"));
 }
 
+/// `effective` and a test of `context.today` read one field: the gap past both (a date
+/// after the rule's window and after the test's constant) is found, with such a date.
+#[test]
+fn a_gap_past_an_effective_window_and_a_date_test_is_found() {
+    let (checked, f) = findings(
+        "decision d {
+           output x: int = 0
+           rule winter effective 2026-01-01..2026-02-01 when product.owner == original then x = 1
+           rule early when not (context.today > 2026-02-10) then x = 2
+         }",
+    );
+    let g = of(&f, FindingKind::Gap);
+    assert_eq!(g.len(), 1, "{f:?}");
+    assert!(g[0].proven);
+    let today = g[0].example.as_ref().unwrap()["context"]["today"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(today.as_str() > "2026-02-10", "{today}");
+    reproduces(&checked, g[0]).unwrap();
+}
+
+/// A boolean test true through either side of its `or`: the gap that needs the second
+/// side (owner not original, fault P0301) is found.
+#[test]
+fn a_gap_through_the_second_side_of_an_or_is_found() {
+    let (checked, f) = findings(
+        "decision d {
+           output x: int = 0
+           rule neither when not (product.owner == original or claim.fault == P0301) then x = 1
+           rule original when product.owner == original then x = 2
+         }",
+    );
+    let g = of(&f, FindingKind::Gap);
+    assert_eq!(g.len(), 1, "{f:?}");
+    assert!(g[0].proven);
+    let e = g[0].example.as_ref().unwrap();
+    assert_eq!(e["claim"]["fault"], "P0301");
+    assert_ne!(e["product"]["owner"], "original");
+    reproduces(&checked, g[0]).unwrap();
+}
+
+/// A rule and one whose boolean test is its complement cover every input: no gap, not
+/// even an unproven one.
+#[test]
+fn a_test_and_its_complement_leave_no_gap() {
+    let (_, f) = findings(
+        "decision d {
+           output x: int = 0
+           rule old when has product.model_year and product.model_year < 2018 then x = 1
+           rule other when not (has product.model_year and product.model_year < 2018) then x = 2
+         }",
+    );
+    assert!(of(&f, FindingKind::Gap).is_empty(), "{f:?}");
+}
+
 #[test]
 fn a_gap_on_an_enum_variant_names_the_variant() {
     let (checked, f) = findings(
@@ -358,6 +414,10 @@ proptest! {
             .filter(|x| x.kind == FindingKind::Unreachable)
             .map(|x| (x.decision.as_str(), x.rules[0].as_str()))
             .collect();
+        let gap_in: Vec<&str> = of(&f, FindingKind::Gap)
+            .iter()
+            .map(|x| x.decision.as_str())
+            .collect();
         for b in &bundles {
             let facts = Facts::from_json_str(&checked.env, b)
                 .map_err(|e| TestCaseError::fail(format!("bundle {b}: {e}")))?;
@@ -366,7 +426,14 @@ proptest! {
                     continue;
                 }
                 let matched = match reference::decide(&checked, name, &facts) {
-                    Ok(d) => d.rules,
+                    Ok(d) => {
+                        // an input that matches no rule: the analysis saw the gap
+                        prop_assert!(
+                            !d.no_match || gap_in.contains(&name),
+                            "{} matched nothing on {} but no gap was reported\n{}", name, b, text
+                        );
+                        d.rules
+                    }
                     Err(EvalError::NotUnique { rules, .. }) => rules,
                     Err(_) => continue,
                 };

@@ -19,8 +19,9 @@
 //! equal subtrees). The gap and overlap searches carry the constraints of the cells chosen
 //! and skip a cell that contradicts them (two columns on one field: `effective` and a test
 //! of `context.today`; a boolean test written as field constraints). The work is bounded:
-//! words of bit sets ANDed per decision ([`LEAF_WORK`]) and vectors per walk ([`ROW_ANDS`]
-//! per rule, [`GAP_ANDS`] for the gap). A rule whose search runs out is not reported; a
+//! words of bit sets ANDed per decision ([`LEAF_WORK`]) and vectors per walk (the
+//! decision's work spread over its rules, at least [`ROW_ANDS`]; a quarter of it for the
+//! gap, at least [`GAP_ANDS`]). A rule whose search runs out is not reported; a
 //! gap search that runs out reports nothing.
 
 use super::{Analysis, Finding, FindingKind, PathCons, Step};
@@ -31,9 +32,11 @@ use std::collections::HashSet;
 
 /// Words of bit sets ANDed per decision at most, over all three searches.
 const LEAF_WORK: usize = 24_000_000;
-/// Vectors ANDed per rule and search at most.
+/// Vectors ANDed per rule and search at least (more where the decision's work, spread
+/// over its rules, allows).
 const ROW_ANDS: usize = 512;
-/// Vectors ANDed by the search for a gap at most.
+/// Vectors ANDed by the search for a gap at least (more where a quarter of the decision's
+/// work allows).
 const GAP_ANDS: usize = 64 * ROW_ANDS;
 
 /// What a visit to a point of the search asks for next.
@@ -73,6 +76,19 @@ pub(super) struct LeafSearch<'l> {
     tests_from: Vec<u64>,
     /// Words left to AND.
     work: Cell<usize>,
+}
+
+impl LeafSearch<'_> {
+    /// Vectors one rule's search may AND.
+    fn row_ands(&self) -> usize {
+        let per_rule = self.leaf.rows.len().max(1) * self.leaf.words.max(1);
+        (LEAF_WORK / per_rule).max(ROW_ANDS)
+    }
+
+    /// Vectors the search for a gap may AND.
+    fn gap_ands(&self) -> usize {
+        (LEAF_WORK / 4 / self.leaf.words.max(1)).max(GAP_ANDS)
+    }
 }
 
 fn bit(v: &[u64], j: usize) -> bool {
@@ -244,7 +260,7 @@ impl<'a> Analysis<'a> {
         let leaf = s.leaf;
         let mut by: Vec<u32> = Vec::new();
         let mut reached = false;
-        let done = self.walk(s, before.to_vec(), Some(b), false, ROW_ANDS, |s, p| {
+        let done = self.walk(s, before.to_vec(), Some(b), false, s.row_ands(), |s, p| {
             // the first rule kept wins every point below if it tests nothing further
             match first_kept(s, p.kept) {
                 None => {
@@ -286,7 +302,7 @@ impl<'a> Analysis<'a> {
         if want_gap {
             let all = leaf.all.to_vec();
             let outright = s.outright.clone();
-            self.walk(s, all, None, true, GAP_ANDS, |_, p| {
+            self.walk(s, all, None, true, s.gap_ands(), |_, p| {
                 let covered = p.kept.iter().zip(p.done).zip(&outright);
                 if covered.clone().any(|((k, d), o)| k & d & o != 0) {
                     return Walk::Prune;
@@ -323,7 +339,7 @@ impl<'a> Analysis<'a> {
                     break;
                 }
                 let mut found: Option<(usize, Vec<(usize, Step)>)> = None;
-                self.walk(s, after.clone(), Some(b), true, ROW_ANDS, |s, p| {
+                self.walk(s, after.clone(), Some(b), true, s.row_ands(), |s, p| {
                     if !any(p.kept) {
                         return Walk::Prune;
                     }

@@ -66,6 +66,10 @@ mod leaf;
 const MAX_STATES: usize = 10_000;
 /// Times one node is expanded at most, each time along another path.
 const VISITS_PER_NODE: u8 = 3;
+/// As [`VISITS_PER_NODE`], in a decision whose columns are correlated.
+const VISITS_CORRELATED: u8 = 64;
+/// Ways of satisfying one boolean test followed at most.
+const MAX_WAYS: usize = 8;
 /// Examples built and checked with the reference interpreter per decision at most.
 const MAX_VERIFY: usize = 48;
 /// As [`MAX_VERIFY`], for decisions over [`LARGE`] rows (each check scans every rule).
@@ -532,9 +536,9 @@ struct Analysis<'a> {
     roots: BTreeSet<SchemaId>,
     context: Option<SchemaId>,
     guard_currency: Vec<(FieldPath, Currency)>,
-    /// Per column, whether another column reads its field too (`effective` and a test of
-    /// `context.today`).
-    shared: Vec<bool>,
+    /// Whether two columns read one field (`effective` and a test of `context.today`), or
+    /// a boolean column tests fields.
+    correlated: bool,
 }
 
 /// The type of the field at `path`, and whether any step of it is optional.
@@ -612,17 +616,14 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|col| col_info(env, context, today.as_ref(), col))
             .collect();
-        let shared = cols
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                a.path.is_some()
-                    && cols
-                        .iter()
-                        .enumerate()
-                        .any(|(j, b)| j != i && b.path == a.path)
-            })
-            .collect();
+        let shared = cols.iter().enumerate().any(|(i, a)| {
+            a.path.is_some()
+                && cols
+                    .iter()
+                    .enumerate()
+                    .any(|(j, b)| j != i && b.path == a.path)
+        });
+        let correlated = shared || c.columns.iter().any(|c| matches!(c, Column::Bool { .. }));
 
         let guard_currency = c
             .guards
@@ -641,7 +642,7 @@ impl<'a> Analysis<'a> {
             roots: roots_read(checked, index),
             context,
             guard_currency,
-            shared,
+            correlated,
         }
     }
 
@@ -693,15 +694,15 @@ impl<'a> Analysis<'a> {
     ) -> usize {
         out.clear();
         // the regions of an ordered column leading to one child are one edge, unless the
-        // path already constrains the column's field (a boolean test of it) or another
-        // column reads it too (`effective` and a test of `context.today`): the regions then
-        // differ in what they allow
+        // search follows a path that already constrains the column's field, or the
+        // decision's columns are correlated (a boolean test of fields; two columns on one
+        // field, as `effective` and a test of `context.today`): the regions then differ in
+        // what they allow below
         let constrained = |col: u32| {
             let fp = self.cols.get(col as usize).and_then(|c| c.path.as_ref());
-            self.shared.get(col as usize).copied().unwrap_or(false)
-                || path
-                    .zip(fp)
-                    .is_some_and(|(p, fp)| p.fields.iter().any(|(q, _, _)| q == fp))
+            path.is_some_and(|p| {
+                self.correlated || fp.is_some_and(|fp| p.fields.iter().any(|(q, _, _)| q == fp))
+            })
         };
         let group = |col: u32| {
             row.and_then(|r| {
@@ -968,6 +969,13 @@ impl<'a> Analysis<'a> {
         // pairs of rules in order of discovery: (first, second, example)
         let mut pairs: Vec<(String, String, Option<J>)> = Vec::new();
         let mut visits = vec![0u8; self.c.nodes.len()];
+        // where columns are correlated, the paths into a node differ in what they allow
+        // below it: more of them are followed
+        let visits_cap = if self.correlated {
+            VISITS_CORRELATED
+        } else {
+            VISITS_PER_NODE
+        };
         let mut queue: VecDeque<(NodeId, PathCons)> = VecDeque::new();
         match leaf {
             Some(s) => {
@@ -1053,10 +1061,13 @@ impl<'a> Analysis<'a> {
                 let Some(v) = visits.get_mut(*child as usize) else {
                     continue;
                 };
-                if *v >= VISITS_PER_NODE {
+                if *v >= visits_cap {
                     continue;
                 }
-                if let Some(next) = self.apply(&path, *step) {
+                for next in self.successors(&path, *step) {
+                    if *v >= visits_cap {
+                        break;
+                    }
                     *v += 1;
                     queue.push_back((*child, next));
                 }
@@ -1092,7 +1103,8 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// Whether a `NoMatch` node is reachable at all (for a search cut short).
+    /// Whether a node where nothing may match is reachable at all (for a search cut
+    /// short).
     fn nomatch_reachable(&self) -> bool {
         let n = self.c.nodes.len();
         let mut seen = vec![false; n];
@@ -1102,7 +1114,15 @@ impl<'a> Analysis<'a> {
             let Some(node) = self.c.nodes.get(id as usize) else {
                 continue;
             };
-            if matches!(node, Node::NoMatch) {
+            // a node where every row left may fail its residual falls through too
+            let through = match node {
+                Node::NoMatch => true,
+                Node::Leaf(rows) | Node::Try { rows, then: None } => {
+                    rows.iter().all(|r| self.has_residual(*r))
+                }
+                _ => false,
+            };
+            if through {
                 return true;
             }
             self.edges(id, node, None, None, &mut edges);
@@ -1118,20 +1138,98 @@ impl<'a> Analysis<'a> {
         false
     }
 
+    /// The constraints of `path` and one more step, each way the step can be taken (a
+    /// boolean test true through either side of an `or`, say); none if no input satisfies
+    /// both.
+    fn successors(&self, path: &PathCons, step: Step) -> Vec<PathCons> {
+        let Step::Bool(col, want) = step else {
+            return self.apply(path, step).into_iter().collect();
+        };
+        match self.c.columns.get(col as usize) {
+            Some(Column::Bool { ir, rule }) => {
+                let mut out = Vec::new();
+                self.satisfy_all(path, ir, want, rule, 0, &mut out);
+                if out.is_empty() && !self.impossible(path, ir, want, rule, 0) {
+                    out.push(path.clone());
+                }
+                out
+            }
+            _ => vec![path.clone()],
+        }
+    }
+
+    /// Every way (up to [`MAX_WAYS`]) of giving `ir` the value `want` through the tests it
+    /// is made of, each as the constraints of `path` and its own; appended to `out`, which
+    /// is left as it was if that cannot be done.
+    fn satisfy_all(
+        &self,
+        path: &PathCons,
+        ir: &Ir,
+        want: bool,
+        rule: &str,
+        depth: usize,
+        out: &mut Vec<PathCons>,
+    ) {
+        if depth > 16 {
+            return;
+        }
+        match &ir.kind {
+            IrKind::Not(x) => self.satisfy_all(path, x, !want, rule, depth + 1, out),
+            IrKind::Or(items) | IrKind::And(items) => {
+                let any = matches!(ir.kind, IrKind::Or(_)) == want;
+                if any {
+                    for i in items.iter() {
+                        self.satisfy_all(path, i, want, rule, depth + 1, out);
+                    }
+                    out.truncate(MAX_WAYS);
+                } else {
+                    let mut ways = vec![path.clone()];
+                    for i in items.iter() {
+                        let mut next = Vec::new();
+                        for p in &ways {
+                            self.satisfy_all(p, i, want, rule, depth + 1, &mut next);
+                            next.truncate(MAX_WAYS);
+                        }
+                        if next.is_empty() {
+                            return;
+                        }
+                        ways = next;
+                    }
+                    out.extend(ways);
+                    out.truncate(MAX_WAYS);
+                }
+            }
+            IrKind::Const(Value::Bool(b)) => {
+                if *b == want {
+                    out.push(path.clone());
+                }
+            }
+            _ => {
+                let Some((column, test)) = super::atoms::atom(ir, self.env, rule) else {
+                    return;
+                };
+                if matches!(column, Column::Bool { .. }) {
+                    return;
+                }
+                let test = if want { test } else { test.not() };
+                let info = col_info(self.env, self.context, None, &column);
+                for reqs in alternatives(&test) {
+                    let mut p = path.clone();
+                    if self.constrain(&mut p, &info, &reqs).is_some() {
+                        out.push(p);
+                    }
+                }
+                out.truncate(MAX_WAYS);
+            }
+        }
+    }
+
     /// The constraints of `path` and one more step; `None` if no input satisfies both.
     fn apply(&self, path: &PathCons, step: Step) -> Option<PathCons> {
         let (col, reqs) = match step {
             Step::Free => return Some(path.clone()),
-            Step::Bool(col, want) => {
-                // satisfy a simple expression through the tests it is made of; otherwise
-                // leave it to the reference interpreter that checks every example
-                return Some(match self.c.columns.get(col as usize) {
-                    Some(Column::Bool { ir, rule }) => self
-                        .satisfy(path, ir, want, rule, 0)
-                        .unwrap_or_else(|| path.clone()),
-                    _ => path.clone(),
-                });
-            }
+            // the first way a boolean test can take its value (see `successors`)
+            Step::Bool(..) => return self.successors(path, step).into_iter().next(),
             Step::Region { node, r } => {
                 let Some(Node::Ord { col, consts, .. }) = self.c.nodes.get(node as usize) else {
                     return None;
@@ -1167,47 +1265,82 @@ impl<'a> Analysis<'a> {
         Some(next)
     }
 
-    /// The constraints of `path` and of `ir` having the value `want`, where `ir` is made of
-    /// tests on fields with `and`, `or` and `not`; `None` if that cannot be done.
-    fn satisfy(
-        &self,
-        path: &PathCons,
-        ir: &Ir,
-        want: bool,
-        rule: &str,
-        depth: usize,
-    ) -> Option<PathCons> {
+    /// Whether `ir` certainly cannot have the value `want` on any input meeting `path`: a
+    /// test of a field that no value the path allows passes, a conjunction with such a
+    /// part, a disjunction of such parts. `false` where that cannot be told.
+    fn impossible(&self, path: &PathCons, ir: &Ir, want: bool, rule: &str, depth: usize) -> bool {
         if depth > 16 {
-            return None;
+            return false;
         }
         match &ir.kind {
-            IrKind::Not(x) => self.satisfy(path, x, !want, rule, depth + 1),
+            IrKind::Not(x) => self.impossible(path, x, !want, rule, depth + 1),
             IrKind::Or(items) | IrKind::And(items) => {
                 let any = matches!(ir.kind, IrKind::Or(_)) == want;
+                let mut parts = items
+                    .iter()
+                    .map(|i| self.impossible(path, i, want, rule, depth + 1));
                 if any {
-                    items
-                        .iter()
-                        .find_map(|i| self.satisfy(path, i, want, rule, depth + 1))
+                    parts.all(|x| x)
                 } else {
-                    let mut p = path.clone();
-                    for i in items.iter() {
-                        p = self.satisfy(&p, i, want, rule, depth + 1)?;
-                    }
-                    Some(p)
+                    parts.any(|x| x)
                 }
             }
-            IrKind::Const(Value::Bool(b)) => (*b == want).then(|| path.clone()),
+            IrKind::Const(Value::Bool(b)) => *b != want,
             _ => {
-                let (column, test) = super::atoms::atom(ir, self.env, rule)?;
+                let Some((column, test)) = super::atoms::atom(ir, self.env, rule) else {
+                    return false;
+                };
                 if matches!(column, Column::Bool { .. }) {
-                    return None;
+                    return false;
                 }
                 let test = if want { test } else { test.not() };
                 let info = col_info(self.env, self.context, None, &column);
-                alternatives(&test).into_iter().find_map(|reqs| {
-                    let mut p = path.clone();
-                    self.constrain(&mut p, &info, &reqs).map(|()| p)
-                })
+                let Some(fp) = info.path.as_ref() else {
+                    return false;
+                };
+                let Some((_, _, con)) = path.fields.iter().find(|(p, _, _)| p == fp) else {
+                    return false;
+                };
+                let absent_passes = match &test {
+                    Test::Ord { absent, .. } | Test::Set { absent, .. } => *absent,
+                    Test::Bool(_) => return false,
+                };
+                if con.present != Some(true) && absent_passes && info.can_be_absent {
+                    return false;
+                }
+                if con.present == Some(false) {
+                    return true;
+                }
+                match &test {
+                    Test::Ord { .. } => {
+                        let mut consts = Vec::new();
+                        super::constants_of(std::slice::from_ref(&test), &mut consts);
+                        consts.extend(con.lo.iter().chain(&con.hi).chain(&con.eq).cloned());
+                        consts.sort();
+                        consts.dedup();
+                        let rank = |c: &OrdVal| consts.binary_search(c).map_or(0, |i| 2 * i + 1);
+                        // the regions the path allows: its exact value, or between its bounds
+                        let (from, to) = match &con.eq {
+                            Some(e) => (rank(e), rank(e)),
+                            None => (
+                                con.lo.as_ref().map_or(0, |l| rank(l) + 1),
+                                con.hi.as_ref().map_or(2 * consts.len(), |h| rank(h) - 1),
+                            ),
+                        };
+                        let ty = info.ty.as_ref();
+                        !accepted(std::slice::from_ref(&test), &consts)
+                            .into_iter()
+                            .any(|(lo, hi)| {
+                                (lo.max(from)..=hi.min(to)).any(|r| region_feasible(ty, &consts, r))
+                            })
+                    }
+                    Test::Set { .. } => match con.id {
+                        Some(i) => !set_accepts(&test, i),
+                        None => !(0..con.size.max(info.size))
+                            .any(|i| !con.not_ids.contains(&i) && set_accepts(&test, i)),
+                    },
+                    Test::Bool(_) => false,
+                }
             }
         }
     }
