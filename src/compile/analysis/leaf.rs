@@ -39,6 +39,9 @@ const ROW_ANDS: usize = 512;
 /// work allows).
 const GAP_ANDS: usize = 64 * ROW_ANDS;
 
+/// Cells chosen, each with its column.
+type Cells = Vec<(usize, Step)>;
+
 /// What a visit to a point of the search asks for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Walk {
@@ -57,6 +60,8 @@ struct Point<'p> {
     steps: &'p [(usize, Step)],
     kept: &'p [u64],
     done: &'p [u64],
+    /// With constraints carried, those of the cells chosen (the way taken).
+    cons: Option<&'p PathCons>,
 }
 
 /// The cells of a leaf's columns and the work left.
@@ -315,8 +320,8 @@ impl<'a> Analysis<'a> {
                     return Walk::Stop;
                 }
                 *verified += 1;
-                gap = self
-                    .leaf_path(p.steps)
+                let path = p.cons.cloned().or_else(|| self.leaf_path(p.steps));
+                gap = path
                     .and_then(|path| self.example(&path))
                     .filter(|e| self.is_gap(e));
                 if gap.is_some() {
@@ -338,7 +343,8 @@ impl<'a> Analysis<'a> {
                 if !any(&after) {
                     break;
                 }
-                let mut found: Option<(usize, Vec<(usize, Step)>)> = None;
+                // the later rule, the cells chosen, the constraints of the way taken
+                let mut found: Option<(usize, Cells, Option<PathCons>)> = None;
                 self.walk(s, after.clone(), Some(b), true, s.row_ands(), |s, p| {
                     if !any(p.kept) {
                         return Walk::Prune;
@@ -346,18 +352,19 @@ impl<'a> Analysis<'a> {
                     // a later rule that tests nothing further takes every point below
                     match first_kept(s, p.done) {
                         Some(w) => {
-                            found = Some((w, p.steps.to_vec()));
+                            found = Some((w, p.steps.to_vec(), p.cons.cloned()));
                             Walk::Stop
                         }
                         None => Walk::Descend,
                     }
                 });
-                let Some((w, mut steps)) = found else {
+                let Some((w, mut steps, cons)) = found else {
                     continue;
                 };
                 let (Some(&x), Some(&y)) = (leaf.rows.get(b), leaf.rows.get(w)) else {
                     continue;
                 };
+                let branched = steps.len();
                 // the columns not branched on: a cell both rows accept (the other kept rows
                 // do not test them)
                 for (k, (bc, cells)) in leaf.cols.iter().zip(&s.cells).enumerate() {
@@ -375,11 +382,18 @@ impl<'a> Analysis<'a> {
                         steps.push((k, *step));
                     }
                 }
+                // the way the search took, then the cells added
+                let path = match cons {
+                    Some(c) => steps
+                        .get(branched..)
+                        .and_then(|rest| rest.iter().try_fold(c, |p, (_, st)| self.apply(&p, *st))),
+                    None => self.leaf_path(&steps),
+                };
                 let names = (self.rule_name(x), self.rule_name(y));
                 let mut proven = None;
                 if *verified < max_verify {
                     *verified += 1;
-                    if let Some(e) = self.leaf_path(&steps).and_then(|p| self.example(&p)) {
+                    if let Some(e) = path.and_then(|p| self.example(&p)) {
                         proven = self.overlap_of(&e).map(|(x, y)| (x, y, e));
                     }
                 }
@@ -440,6 +454,7 @@ impl<'a> Analysis<'a> {
             steps: &steps,
             kept: &start,
             done: &done,
+            cons: None,
         };
         match visit(s, &root) {
             Walk::Descend => {}
@@ -482,15 +497,18 @@ impl<'a> Analysis<'a> {
             if spend(s).is_none() {
                 return false;
             }
-            // with `constrain`, a cell that contradicts the cells chosen before (another
-            // column on the same field, a boolean test of it) is no point at all
-            let cons = if constrain {
-                match self.apply(path, step) {
-                    Some(c) => Some(c),
-                    None => continue,
+            // with `constrain`, the constraints of the cells chosen and this one, each way
+            // it can be taken (a boolean test through either side of an `or`); a cell
+            // that contradicts them (another column on the same field, a boolean test of
+            // it) is no point at all
+            let ways = if constrain {
+                let ways = self.successors(path, step);
+                if ways.is_empty() {
+                    continue;
                 }
+                ways
             } else {
-                None
+                vec![PathCons::default()]
             };
             let vec = bc.bits.get(v * words..(v + 1) * words).unwrap_or(&[]);
             for ((o, a), b) in kept.iter_mut().zip(before.iter()).zip(vec) {
@@ -499,27 +517,31 @@ impl<'a> Analysis<'a> {
             steps.truncate(depth);
             steps.push((k, step));
             done_of(&kept, k + 1, &mut done);
-            let p = Point {
-                steps: &steps,
-                kept: &kept,
-                done: &done,
-            };
-            match visit(s, &p) {
-                Walk::Stop => return true,
-                Walk::Prune => continue,
-                Walk::Descend => {}
-            }
-            match next_col(s, &kept, k + 1) {
-                None => return false,
-                // the search below depends only on the column, the rows kept and the
-                // constraints: one searched before found nothing that ended the search
-                Some(Some(k2)) => {
-                    let cons = cons.unwrap_or_default();
-                    if seen.insert((k2, kept.clone(), cons.clone())) {
+            let mut then = None;
+            for cons in ways {
+                let p = Point {
+                    steps: &steps,
+                    kept: &kept,
+                    done: &done,
+                    cons: constrain.then_some(&cons),
+                };
+                match visit(s, &p) {
+                    Walk::Stop => return true,
+                    Walk::Prune => continue,
+                    Walk::Descend => {}
+                }
+                if then.is_none() {
+                    then = Some(next_col(s, &kept, k + 1));
+                }
+                match then {
+                    Some(None) => return false,
+                    // the search below depends only on the column, the rows kept and the
+                    // constraints: one searched before found nothing that ended the search
+                    Some(Some(Some(k2))) if seen.insert((k2, kept.clone(), cons.clone())) => {
                         stack.push((k2, 0, kept.clone(), cons));
                     }
+                    _ => {}
                 }
-                Some(None) => {}
             }
         }
         true
