@@ -29,15 +29,43 @@ use crate::compile::{BitLeaf, BitSplit};
 use serde_json::Value as J;
 use std::cell::Cell;
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Words of bit sets ANDed per decision at most, over all three searches.
-const LEAF_WORK: usize = 24_000_000;
+const LEAF_WORK: usize = 12_000_000;
 /// Vectors ANDed per rule and search at least (more where the decision's work, spread
 /// over its rules, allows).
 const ROW_ANDS: usize = 512;
 /// Vectors ANDed by the search for a gap at least (more where a quarter of the decision's
 /// work allows).
 const GAP_ANDS: usize = 64 * ROW_ANDS;
+
+/// A hash taking eight bytes at a time (the states hashed are mostly bit sets of many
+/// words, and come from the rules, not from input).
+#[derive(Default)]
+struct WordHash(u64);
+
+impl Hasher for WordHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for b in chunks.remainder() {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 /// Cells chosen, each with its column.
 type Cells = Vec<(usize, Step)>;
@@ -155,16 +183,10 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        let mut live = leaf.all.to_vec();
-        for (bc, cells) in leaf.cols.iter().zip(&cells) {
-            let mut some = vec![0u64; words];
-            for (v, _) in cells {
-                let vec = bc.bits.get(v * words..(v + 1) * words).unwrap_or(&[]);
-                some.iter_mut().zip(vec).for_each(|(o, x)| *o |= x);
-            }
-            for ((l, o), t) in live.iter_mut().zip(&some).zip(bc.tested.iter()) {
-                *l &= o | !t;
-            }
+        // (from each rule's own tests: or-ing every cell's vector costs more)
+        let mut live = vec![0u64; words];
+        for (b, row) in leaf.rows.iter().enumerate() {
+            set_bit(&mut live, b, !self.contradicts_itself(*row));
         }
         LeafSearch {
             leaf,
@@ -469,7 +491,8 @@ impl<'a> Analysis<'a> {
             Some(Some(k)) => stack.push((k, 0, start, PathCons::default())),
         }
         let mut kept = vec![0u64; words];
-        let mut seen: HashSet<(usize, Vec<u64>, PathCons)> = HashSet::new();
+        let mut seen: HashSet<(usize, Vec<u64>, PathCons), BuildHasherDefault<WordHash>> =
+            HashSet::default();
         loop {
             let depth = stack.len().saturating_sub(1);
             let Some((k, next, before, path)) = stack.last_mut() else {
@@ -548,17 +571,21 @@ impl<'a> Analysis<'a> {
     }
 }
 
-/// The kept bit first in rule order.
+/// The kept bit first in rule order (its cost, a word per bit looked at, is work).
 fn first_kept(s: &LeafSearch, kept: &[u64]) -> Option<usize> {
-    let mut best: Option<usize> = None;
+    // (rank, bit)
+    let mut best: Option<(u32, usize)> = None;
+    let mut looked = 0usize;
     for (i, w) in kept.iter().enumerate() {
+        looked += 1;
         let mut w = *w;
         while w != 0 {
             let b = i * 64 + w.trailing_zeros() as usize;
             w &= w - 1;
+            looked += 1;
             let r = s.rank.get(b).copied().unwrap_or(u32::MAX);
-            if best.is_none_or(|x| s.rank.get(x).copied().unwrap_or(u32::MAX) > r) {
-                best = Some(b);
+            if best.is_none_or(|(x, _)| x > r) {
+                best = Some((r, b));
             }
         }
         // without clustering, bits are in rule order: the lowest is the first
@@ -566,5 +593,6 @@ fn first_kept(s: &LeafSearch, kept: &[u64]) -> Option<usize> {
             break;
         }
     }
-    best
+    s.work.set(s.work.get().saturating_sub(looked));
+    best.map(|(_, b)| b)
 }
