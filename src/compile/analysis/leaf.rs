@@ -31,8 +31,12 @@ use std::cell::Cell;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Words of bit sets ANDed per decision at most, over all three searches.
+/// Words of bit sets ANDed per decision at most (half for the unreachable rules, half for
+/// gaps and overlaps).
 const LEAF_WORK: usize = 12_000_000;
+/// The work one cell of a search costs besides its words: the constraints carried, the
+/// state hashed and kept (about as long as ANDing this many words).
+const STEP_COST: usize = 64;
 /// Vectors ANDed per rule and search at least (more where the decision's work, spread
 /// over its rules, allows).
 const ROW_ANDS: usize = 512;
@@ -67,7 +71,8 @@ impl Hasher for WordHash {
     }
 }
 
-/// Cells chosen, each with its column.
+/// Cells, each with a number: its vector (a column's cells) or its column (the cells
+/// chosen along a search).
 type Cells = Vec<(usize, Step)>;
 
 /// What a visit to a point of the search asks for next.
@@ -95,8 +100,8 @@ struct Point<'p> {
 /// The cells of a leaf's columns and the work left.
 pub(super) struct LeafSearch<'l> {
     leaf: &'l BitLeaf,
-    /// Per column of the leaf, its cells some input can take: (vector, constraint).
-    cells: Vec<Vec<(usize, Step)>>,
+    /// Per column of the leaf, its cells some input can take, each with its vector.
+    cells: Vec<Cells>,
     /// Per leaf bit, its rank in rule order.
     rank: Vec<u32>,
     /// Leaf bits in rule order.
@@ -114,13 +119,13 @@ pub(super) struct LeafSearch<'l> {
 impl LeafSearch<'_> {
     /// Vectors one rule's search may AND.
     fn row_ands(&self) -> usize {
-        let per_rule = self.leaf.rows.len().max(1) * self.leaf.words.max(1);
-        (LEAF_WORK / per_rule).max(ROW_ANDS)
+        let per_rule = self.leaf.rows.len().max(1) * (self.leaf.words + STEP_COST);
+        (LEAF_WORK / 2 / per_rule).max(ROW_ANDS)
     }
 
     /// Vectors the search for a gap may AND.
     fn gap_ands(&self) -> usize {
-        (LEAF_WORK / 4 / self.leaf.words.max(1)).max(GAP_ANDS)
+        (LEAF_WORK / 4 / (self.leaf.words + STEP_COST)).max(GAP_ANDS)
     }
 }
 
@@ -157,7 +162,7 @@ impl<'a> Analysis<'a> {
 
     /// The search over `leaf`: its columns' feasible cells, the rows in rule order.
     pub(super) fn leaf_search<'l>(&self, leaf: &'l BitLeaf) -> LeafSearch<'l> {
-        let cells: Vec<Vec<(usize, Step)>> = (0..leaf.cols.len())
+        let cells: Vec<Cells> = (0..leaf.cols.len())
             .map(|k| self.leaf_cells(leaf, k))
             .collect();
         let mut order: Vec<usize> = (0..leaf.rows.len()).collect();
@@ -201,7 +206,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// The cells of column `k` of `leaf` that some input can take.
-    fn leaf_cells(&self, leaf: &BitLeaf, k: usize) -> Vec<(usize, Step)> {
+    fn leaf_cells(&self, leaf: &BitLeaf, k: usize) -> Cells {
         let Some(bc) = leaf.cols.get(k) else {
             return Vec::new();
         };
@@ -252,6 +257,8 @@ impl<'a> Analysis<'a> {
     pub(super) fn leaf_unreachable(&self, s: &LeafSearch, out: &mut Vec<Finding>) {
         let leaf = s.leaf;
         let words = leaf.words;
+        // half the decision's work; the gap and overlap searches have the other half
+        s.work.set(LEAF_WORK / 2);
         // the rows without residual seen so far, in rule order
         let mut before = vec![0u64; words];
         for i in 0..s.order.len() {
@@ -326,6 +333,7 @@ impl<'a> Analysis<'a> {
         let words = leaf.words;
         let mut gap: Option<J> = None;
         let mut gap_seen = false;
+        s.work.set(LEAF_WORK / 2);
         if want_gap {
             let all = leaf.all.to_vec();
             let outright = s.outright.clone();
@@ -469,7 +477,7 @@ impl<'a> Analysis<'a> {
                 None => out.extend_from_slice(kept),
             }
         };
-        let mut steps: Vec<(usize, Step)> = Vec::new();
+        let mut steps: Cells = Vec::new();
         let mut done = Vec::with_capacity(words);
         done_of(&start, 0, &mut done);
         let root = Point {
@@ -517,9 +525,11 @@ impl<'a> Analysis<'a> {
                 Some(a) => a,
                 None => return false,
             };
-            if spend(s).is_none() {
+            // a cell costs its words and a fixed part (constraints, the state's hash)
+            if spend(s).is_none() || s.work.get() < STEP_COST {
                 return false;
             }
+            s.work.set(s.work.get() - STEP_COST);
             // with `constrain`, the constraints of the cells chosen and this one, each way
             // it can be taken (a boolean test through either side of an `or`); a cell
             // that contradicts them (another column on the same field, a boolean test of

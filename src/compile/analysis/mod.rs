@@ -57,7 +57,7 @@ use crate::types::{Env, SchemaId, Type};
 use crate::value::{Currency, Distance, DistanceUnit, Money, Value};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as J};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 mod leaf;
@@ -520,6 +520,17 @@ struct PathCons {
     fields: Vec<(FieldPath, Ty, Con)>,
 }
 
+impl PathCons {
+    /// What the path asks of the fields among `fields`.
+    fn projected(&self, fields: &[FieldPath]) -> Vec<(FieldPath, Con)> {
+        self.fields
+            .iter()
+            .filter(|(p, _, _)| fields.contains(p))
+            .map(|(p, _, c)| (p.clone(), c.clone()))
+            .collect()
+    }
+}
+
 /// The type of a constrained field, with whether it is a set column.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Ty {
@@ -977,6 +988,8 @@ impl<'a> Analysis<'a> {
             VISITS_PER_NODE
         };
         let mut queue: VecDeque<(NodeId, PathCons)> = VecDeque::new();
+        let below = self.fields_below();
+        let mut followed: HashSet<(NodeId, Vec<(FieldPath, Con)>)> = HashSet::new();
         match leaf {
             Some(s) => {
                 (gap, gap_seen) = self.leaf_gaps_and_overlaps(
@@ -1068,6 +1081,14 @@ impl<'a> Analysis<'a> {
                     if *v >= visits_cap {
                         break;
                     }
+                    // what the path asks of the fields read below the child decides what
+                    // the search finds there: a path asking the same is not followed again
+                    let key = below
+                        .get(*child as usize)
+                        .map(|fields| next.projected(fields));
+                    if key.is_some_and(|k| !followed.insert((*child, k))) {
+                        continue;
+                    }
                     *v += 1;
                     queue.push_back((*child, next));
                 }
@@ -1100,6 +1121,103 @@ impl<'a> Analysis<'a> {
                 truncated: false,
                 example,
             });
+        }
+    }
+
+    /// Per node, the fields its subtree branches on (through its columns, and the fields
+    /// the tests of its boolean columns read).
+    fn fields_below(&self) -> Vec<Vec<FieldPath>> {
+        let n = self.c.nodes.len();
+        let own = |col: u32| -> Vec<FieldPath> {
+            match self.c.columns.get(col as usize) {
+                Some(Column::Bool { ir, .. }) => {
+                    let mut v = Vec::new();
+                    self.fields_of(ir, &mut v);
+                    v
+                }
+                _ => self
+                    .cols
+                    .get(col as usize)
+                    .and_then(|c| c.path.clone())
+                    .into_iter()
+                    .collect(),
+            }
+        };
+        let mut out: Vec<Option<Vec<FieldPath>>> = vec![None; n];
+        // children first, by an explicit stack (the DAG can be deep)
+        let mut stack: Vec<(NodeId, bool)> = vec![(0, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            if out.get(id as usize).is_some_and(|o| o.is_some()) {
+                continue;
+            }
+            let Some(node) = self.c.nodes.get(id as usize) else {
+                continue;
+            };
+            let (col, children): (Option<u32>, Vec<NodeId>) = match node {
+                Node::Ord {
+                    col,
+                    children,
+                    absent,
+                    ..
+                } => (
+                    Some(*col),
+                    children.iter().copied().chain([*absent]).collect(),
+                ),
+                Node::Set {
+                    col,
+                    children,
+                    other,
+                    absent,
+                    ..
+                } => (
+                    Some(*col),
+                    children.iter().copied().chain([*other, *absent]).collect(),
+                ),
+                Node::Bool { col, yes, no } => (Some(*col), vec![*yes, *no]),
+                Node::Try { then, .. } => (None, then.iter().copied().collect()),
+                _ => (None, Vec::new()),
+            };
+            let pending: Vec<NodeId> = children
+                .iter()
+                .copied()
+                .filter(|c| out.get(*c as usize).is_some_and(|o| o.is_none()))
+                .collect();
+            if !expanded && !pending.is_empty() {
+                stack.push((id, true));
+                stack.extend(pending.into_iter().map(|c| (c, false)));
+                continue;
+            }
+            // (a residual reads fields too, but decides only whether an example found
+            // there is confirmed; the search does not branch on it)
+            let mut fields: Vec<FieldPath> = col.map(own).unwrap_or_default();
+            for c in children {
+                if let Some(Some(f)) = out.get(c as usize) {
+                    fields.extend(f.iter().cloned());
+                }
+            }
+            fields.sort_by_key(|p| (p.root.0, p.fields.to_vec()));
+            fields.dedup();
+            if let Some(slot) = out.get_mut(id as usize) {
+                *slot = Some(fields);
+            }
+        }
+        out.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    /// The fields the tests of `ir` read (those the analysis can name).
+    fn fields_of(&self, ir: &Ir, out: &mut Vec<FieldPath>) {
+        let mut stack = vec![ir];
+        while let Some(ir) = stack.pop() {
+            match &ir.kind {
+                IrKind::Not(x) => stack.push(x),
+                IrKind::Or(items) | IrKind::And(items) => stack.extend(items.iter()),
+                _ => {
+                    if let Some((column, _)) = super::atoms::atom(ir, self.env, "") {
+                        let info = col_info(self.env, self.context, None, &column);
+                        out.extend(info.path);
+                    }
+                }
+            }
         }
     }
 
