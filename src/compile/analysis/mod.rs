@@ -261,21 +261,14 @@ pub fn analyse(checked: &Checked, program: &Program) -> Vec<Finding> {
             continue;
         };
         let a = Analysis::new(checked, d, c, i);
-        let before = match a.bit_leaf() {
-            Some(leaf) => {
-                let s = a.leaf_search(leaf);
-                a.leaf_unreachable(&s, &mut out);
-                let before = out.len();
-                a.search(Some(&s), &mut out);
-                before
-            }
-            None => {
-                a.unreachable(&mut out);
-                let before = out.len();
-                a.search(None, &mut out);
-                before
-            }
-        };
+        // a decision past its DAG budget is searched on its bit-vector leaf
+        let leaf = a.bit_leaf().map(|l| a.leaf_search(l));
+        match &leaf {
+            Some(s) => a.leaf_unreachable(s, &mut out),
+            None => a.unreachable(&mut out),
+        }
+        let before = out.len();
+        a.search(leaf.as_ref(), &mut out);
         // `routing` is lowered from the `route` items, one rule per contact kind: a kind
         // with no route is a `no_match` by design, not a gap an author should close
         let lowered_routing =
