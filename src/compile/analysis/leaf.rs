@@ -24,7 +24,7 @@
 //! gap, at least [`GAP_ANDS`]). A rule whose search runs out is not reported; a
 //! gap search that runs out reports nothing.
 
-use super::{Analysis, Finding, FindingKind, PathCons, Step};
+use super::{Analysis, Finding, PathCons, Step};
 use crate::compile::{BitLeaf, BitSplit};
 use serde_json::Value as J;
 use std::cell::Cell;
@@ -272,17 +272,7 @@ impl<'a> Analysis<'a> {
                 None
             };
             if let Some(by) = shadow {
-                out.push(Finding {
-                    kind: FindingKind::Unreachable,
-                    decision: self.d.name.clone(),
-                    rules: vec![self.rule_name(row)],
-                    shadowed_by: by.into_iter().map(|r| self.rule_name(r)).collect(),
-                    example: None,
-                    proven: true,
-                    truncated: false,
-                    span: self.rule_span(row),
-                    related: None,
-                });
+                out.push(self.unreachable_finding(row, &by, false));
             }
             set_bit(&mut before, b, !self.has_residual(row));
         }

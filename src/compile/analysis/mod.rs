@@ -865,17 +865,23 @@ impl<'a> Analysis<'a> {
             } else {
                 (Vec::new(), false)
             };
-            out.push(Finding {
-                kind: FindingKind::Unreachable,
-                decision: self.d.name.clone(),
-                rules: vec![self.rule_name(row)],
-                shadowed_by: shadow.into_iter().map(|r| self.rule_name(r)).collect(),
-                example: None,
-                proven: true,
-                truncated,
-                span: self.rule_span(row),
-                related: None,
-            });
+            out.push(self.unreachable_finding(row, &shadow, truncated));
+        }
+    }
+
+    /// The finding that `row` is unreachable, shadowed by the rows `by` (none: its own
+    /// conditions contradict), `truncated` if the rows naming stopped at its bound.
+    fn unreachable_finding(&self, row: u32, by: &[u32], truncated: bool) -> Finding {
+        Finding {
+            kind: FindingKind::Unreachable,
+            decision: self.d.name.clone(),
+            rules: vec![self.rule_name(row)],
+            shadowed_by: by.iter().map(|r| self.rule_name(*r)).collect(),
+            example: None,
+            proven: true,
+            truncated,
+            span: self.rule_span(row),
+            related: None,
         }
     }
 
