@@ -242,15 +242,6 @@ impl<'a> Analysis<'a> {
         out
     }
 
-    /// The constraints of a list of cells; `None` if they contradict each other.
-    fn leaf_path(&self, steps: &[(usize, Step)]) -> Option<PathCons> {
-        let mut path = PathCons::default();
-        for (_, step) in steps {
-            path = self.apply(&path, *step)?;
-        }
-        Some(path)
-    }
-
     /// Unreachable rules of a leaf, in rule order: a rule whose own tests of a column
     /// accept no value (every policy), or, under `first`, one whose every input an earlier
     /// rule without residual takes.
@@ -340,10 +331,9 @@ impl<'a> Analysis<'a> {
                     return Walk::Stop;
                 }
                 *verified += 1;
-                let path = p.cons.cloned().or_else(|| self.leaf_path(p.steps));
-                gap = path
-                    .and_then(|path| self.example(&path))
-                    .filter(|e| self.is_gap(e));
+                // (the search carries constraints: none only at the root, with no cell)
+                let path = p.cons.cloned().unwrap_or_default();
+                gap = self.example(&path).filter(|e| self.is_gap(e));
                 if gap.is_some() {
                     Walk::Stop
                 } else {
@@ -402,13 +392,11 @@ impl<'a> Analysis<'a> {
                         steps.push((k, *step));
                     }
                 }
-                // the way the search took, then the cells added
-                let path = match cons {
-                    Some(c) => steps
-                        .get(branched..)
-                        .and_then(|rest| rest.iter().try_fold(c, |p, (_, st)| self.apply(&p, *st))),
-                    None => self.leaf_path(&steps),
-                };
+                // the way the search took (none at the root), then the cells added
+                let path = steps.get(branched..).and_then(|rest| {
+                    rest.iter()
+                        .try_fold(cons.unwrap_or_default(), |p, (_, st)| self.apply(&p, *st))
+                });
                 let names = (self.rule_name(x), self.rule_name(y));
                 let mut proven = None;
                 if *verified < max_verify {
