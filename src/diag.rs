@@ -54,7 +54,15 @@ pub struct SourceFile {
     /// The text of the file.
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// For each [`CHAR_MARK`] bytes of the text, the characters before the first character
+    /// boundary at or after it: a column is then counted over at most that many bytes, so
+    /// placing thousands of steps on one long line stays linear. Empty for ASCII text,
+    /// where a column is a byte offset.
+    char_marks: Vec<u32>,
 }
+
+/// Bytes between two entries of [`SourceFile`]'s character marks.
+const CHAR_MARK: usize = 1024;
 
 impl SourceFile {
     fn new(name: String, text: Arc<str>) -> SourceFile {
@@ -64,10 +72,45 @@ impl SourceFile {
                 line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
+        let mut char_marks = Vec::new();
+        if !text.is_ascii() {
+            let mut chars = 0u32;
+            let mut next = 0usize;
+            for (b, _) in text.char_indices() {
+                while b >= next {
+                    char_marks.push(chars);
+                    next += CHAR_MARK;
+                }
+                chars = chars.saturating_add(1);
+            }
+            while next <= text.len() {
+                char_marks.push(chars);
+                next += CHAR_MARK;
+            }
+        }
         SourceFile {
             name,
             text,
             line_starts,
+            char_marks,
+        }
+    }
+
+    /// The characters before byte `off` (a character boundary).
+    fn chars_before(&self, off: usize) -> usize {
+        if self.char_marks.is_empty() {
+            return off;
+        }
+        let k = (off / CHAR_MARK).min(self.char_marks.len() - 1);
+        let mut at = (k * CHAR_MARK).min(self.text.len());
+        while at < self.text.len() && !self.text.is_char_boundary(at) {
+            at += 1;
+        }
+        let before = self.char_marks[k] as usize;
+        if at <= off {
+            before + self.text.get(at..off).map_or(0, |s| s.chars().count())
+        } else {
+            before - self.text.get(off..at).map_or(0, |s| s.chars().count())
         }
     }
 
@@ -83,11 +126,7 @@ impl SourceFile {
         while col_end > start && !self.text.is_char_boundary(col_end) {
             col_end -= 1;
         }
-        let col = self
-            .text
-            .get(start..col_end)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
+        let col = self.chars_before(col_end) - self.chars_before(start);
         (line + 1, col + 1)
     }
 
@@ -210,6 +249,16 @@ macro_rules! diagnostic_codes {
                 match self { $(Code::$name => $code,)* }
             }
 
+            /// Whether the code says a rule file could not be read as a rule file at all
+            /// (cannot be opened, no rule files, too large, not UTF-8): the CLI's exit
+            /// code 2, as for any input it cannot read.
+            pub fn is_unreadable(self) -> bool {
+                matches!(
+                    self,
+                    Code::Io | Code::NoRuleFiles | Code::FileTooLarge | Code::InvalidUtf8
+                )
+            }
+
             /// A short title of what the code means.
             pub fn title(self) -> &'static str {
                 match self { $(Code::$name => $title,)* }
@@ -243,6 +292,8 @@ diagnostic_codes! {
     NoRuleFiles = "E0011", "no rule files";
     /// A regular expression flag other than `i`, `m`, `s`, `x`.
     RegexFlag = "E0012", "unknown regular expression flag";
+    /// A number followed by a word that is not a unit, where a quantity may stand.
+    QuantityUnit = "E0013", "unknown unit of a quantity";
     /// A name declared twice in one namespace.
     Duplicate = "E0101", "duplicate name";
     /// A clause an item does not have.
@@ -343,6 +394,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The file or folder concerned where there is no span.
     pub path: Option<String>,
+    /// An example input (one line of JSON: a gap's or an overlap's bundle). The help
+    /// starts with `for example: EXAMPLE; `; people see it printed on a line of its own,
+    /// never wrapped, so that it can be pasted.
+    pub example: Option<String>,
 }
 
 impl Diagnostic {
@@ -357,6 +412,7 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             path: None,
+            example: None,
         }
     }
 
@@ -392,6 +448,18 @@ impl Diagnostic {
     /// Set the hint.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Attach an example input (one line of JSON), and say so first in the help:
+    /// `for example: EXAMPLE; HELP`.
+    pub fn with_example(mut self, example: impl Into<String>) -> Diagnostic {
+        let example = example.into();
+        self.help = Some(match self.help.take() {
+            Some(h) => format!("for example: {example}; {h}"),
+            None => format!("for example: {example}"),
+        });
+        self.example = Some(example);
         self
     }
 
@@ -600,7 +668,7 @@ where
 }
 
 /// Levenshtein distance with transpositions counted as one edit (optimal string alignment).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > 8 {
@@ -766,6 +834,26 @@ mod render {
     }
 
     pub(super) fn render(diag: &Diagnostic, map: &SourceMap, color: bool) -> String {
+        // an example is printed apart, unwrapped; the help says it follows
+        let shown;
+        let diag = match (&diag.example, &diag.help) {
+            (Some(e), Some(h)) => {
+                let rest = h
+                    .strip_prefix(&format!("for example: {e}"))
+                    .map(|r| r.trim_start_matches(';').trim_start())
+                    .unwrap_or(h);
+                shown = Diagnostic {
+                    help: Some(if rest.is_empty() {
+                        "an example input follows".to_string()
+                    } else {
+                        format!("{rest} (an example input follows)")
+                    }),
+                    ..diag.clone()
+                };
+                &shown
+            }
+            _ => diag,
+        };
         let mut labels = Vec::new();
         let win = window(map, diag).map(|(w, s, l)| {
             labels.push(LabeledSpan::new_primary_with_span(
@@ -824,6 +912,48 @@ mod render {
                 map.location(r.span)
             ));
         }
+        if let Some(e) = &diag.example {
+            out.push_str("  example:\n");
+            out.push_str(e);
+            out.push('\n');
+        }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Line and column counted the plain way: characters from the start of the line.
+    fn naive(text: &str, offset: usize) -> (usize, usize) {
+        let mut off = offset.min(text.len());
+        while !text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let before = &text[..off];
+        let line = before.matches('\n').count();
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line + 1, before[start..].chars().count() + 1)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn columns_count_characters_on_long_lines(
+            parts in proptest::collection::vec(
+                prop_oneof![Just("a"), Just("é"), Just("€"), Just("😀"), Just("\n"), Just("bcd")],
+                0..3000,
+            ),
+            picks in proptest::collection::vec(any::<u32>(), 1..20),
+        ) {
+            let text: String = parts.concat();
+            let f = SourceFile::new("x".into(), Arc::from(text.as_str()));
+            for p in picks {
+                let off = p as usize % (text.len() + 1);
+                prop_assert_eq!(f.line_col(off as u32), naive(&text, off), "offset {}", off);
+            }
+        }
     }
 }

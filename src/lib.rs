@@ -23,6 +23,7 @@ pub mod eval;
 pub mod facts;
 pub mod fixtures;
 pub mod host;
+mod read;
 mod ruleset;
 pub mod types;
 pub mod value;

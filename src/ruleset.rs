@@ -195,6 +195,7 @@ impl RuleSet {
                 decision.index
             )));
         }
+        self.own_facts(facts)?;
         crate::eval::reference::decide_index(
             &self.checked,
             Some(&self.program),
@@ -219,6 +220,7 @@ impl RuleSet {
                 decision.index
             )));
         }
+        self.own_facts(facts)?;
         crate::eval::reference::decide_json(
             &self.checked,
             Some(&self.program),
@@ -280,7 +282,21 @@ impl RuleSet {
         name: &str,
         facts: &crate::facts::Facts,
     ) -> Result<(crate::eval::Decision, crate::eval::Explanation), crate::eval::EvalError> {
+        self.own_facts(facts)?;
         crate::eval::reference::decide_explained(&self.checked, name, facts)
+    }
+
+    /// Refuse facts validated against schemas other than this rule set's.
+    fn own_facts(&self, facts: &crate::facts::Facts) -> Result<(), crate::eval::EvalError> {
+        let rules = self.env().fingerprint();
+        if facts.fingerprint() == rules {
+            Ok(())
+        } else {
+            Err(crate::eval::EvalError::ForeignFacts {
+                facts: facts.fingerprint(),
+                rules,
+            })
+        }
     }
 
     /// The checked IR: environment and decisions, for the compiler and interpreters.

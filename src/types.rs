@@ -340,9 +340,62 @@ pub struct Env {
     pub units: Units,
     schema_index: HashMap<String, SchemaId>,
     table_index: HashMap<String, TableId>,
+    /// [`Env::fingerprint`], computed once when first asked for.
+    fingerprint: std::sync::OnceLock<u64>,
 }
 
 impl Env {
+    /// A fingerprint of everything [`crate::facts::Facts`] encode by index: each schema's
+    /// name and fields (names, types, optionality, openness), each enum's variants and each
+    /// code table's codes, in order. Two loads of the same rules have the same fingerprint;
+    /// reordering an enum's variants or a table's codes, or adding a field, changes it.
+    /// Facts carry the fingerprint of the schemas they were validated against, and a rule
+    /// set refuses facts whose fingerprint is not its own (`foreign_facts`).
+    ///
+    /// It is computed when first asked for; change the registries before that (the checker
+    /// does), never after.
+    ///
+    /// ```
+    /// let env = |text: &str| aftersales::check::check_sources([("a.rules".to_string(),
+    ///     text.to_string())]).1;
+    /// let us_eu = "extend product { region: enum { us, eu } }";
+    /// let eu_us = "extend product { region: enum { eu, us } }";
+    /// assert_eq!(env(us_eu).fingerprint(), env(us_eu).fingerprint());
+    /// assert_ne!(env(us_eu).fingerprint(), env(eu_us).fingerprint());
+    /// ```
+    pub fn fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| {
+            use std::hash::{Hash, Hasher};
+            // SipHash with fixed keys: the same value for the same registries within
+            // one build of the library, which is all a fingerprint is compared across
+            let mut h = std::hash::DefaultHasher::new();
+            self.schemas.len().hash(&mut h);
+            for s in &self.schemas {
+                s.name.hash(&mut h);
+                s.open.hash(&mut h);
+                s.fields.len().hash(&mut h);
+                for f in &s.fields {
+                    f.name.hash(&mut h);
+                    f.ty.hash(&mut h);
+                    f.optional.hash(&mut h);
+                }
+            }
+            self.enums.len().hash(&mut h);
+            for e in &self.enums {
+                e.variants.hash(&mut h);
+            }
+            self.tables.len().hash(&mut h);
+            for t in &self.tables {
+                t.name.hash(&mut h);
+                t.codes.len().hash(&mut h);
+                for c in &t.codes {
+                    c.code.hash(&mut h);
+                }
+            }
+            h.finish()
+        })
+    }
+
     /// Add a schema (the caller has checked the name is new).
     pub fn add_schema(&mut self, schema: Schema) -> SchemaId {
         let id = SchemaId(self.schemas.len() as u32);

@@ -440,23 +440,25 @@ fn each_kind_of_problem() {
     assert_eq!(e.as_slice()[0].code(), "not_serializable");
 }
 
+/// Issue #12: readers disagree on a repeated key (first, last, error); a bundle whose
+/// meaning depends on the reader is refused, each repeat with its path.
 #[test]
-fn a_repeated_key_counts_once_the_last_time() {
+fn a_repeated_key_is_refused_with_its_path() {
     let env = env();
     let text = r#"{"claim": {"id": "C0", "fault": "P0300", "repair_date": "2026-02-20", "id": "C1"},
                    "id": "B1", "id": "B2"}"#;
-    let f = Facts::from_json_str(env, text).unwrap();
-    assert_eq!(f.id(), Some("B2"));
+    let e = Facts::from_json_str(env, text).unwrap_err();
+    let found: Vec<(&str, &str)> = e
+        .as_slice()
+        .iter()
+        .map(|e| (e.code(), e.path.as_str()))
+        .collect();
     assert_eq!(
-        field(env, &f, "claim", "id"),
-        Some(&Value::Text(Arc::from("C1")))
+        found,
+        [("duplicate_key", "id"), ("duplicate_key", "claim.id")],
+        "{e}"
     );
-    let v: serde_json::Value = serde_json::from_str(text).unwrap();
-    assert_eq!(
-        Facts::from_json(env, &v).unwrap(),
-        f,
-        "as serde_json reads it"
-    );
+    assert!(e.to_string().contains("key `id` is given twice"), "{e}");
 }
 
 #[test]

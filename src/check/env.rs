@@ -305,7 +305,7 @@ fn fill_table(
             })
             .unwrap_or_default();
         let path = base.join(&from.value);
-        match std::fs::read_to_string(&path) {
+        match crate::read::text(&path, crate::dsl::MAX_FILE_BYTES as u64) {
             Ok(text) => {
                 let rows = read_csv_rows(
                     &text,
@@ -320,12 +320,9 @@ fn fill_table(
                 }
             }
             Err(e) => diags.push(
-                Diagnostic::error(
-                    Code::CsvTable,
-                    format!("cannot read code table file `{}`: {e}", path.display()),
-                )
-                .at(from.span)
-                .with_help("the path is relative to the rule file that names it"),
+                Diagnostic::error(Code::CsvTable, format!("code table file: {e}"))
+                    .at(from.span)
+                    .with_help("the path is relative to the rule file that names it"),
             ),
         }
     }

@@ -88,6 +88,10 @@ pub(super) struct Lowering {
     seen: HashMap<&'static str, u32>,
     /// Decisions with an item that did not check.
     failed: HashSet<&'static str>,
+    /// The lowered decisions that at least one item of the rule set lowers to. A user
+    /// `decision` with one of those names and no such item is the user's decision, never
+    /// replaced by an empty lowered one (where both exist, `names` reports E0101).
+    pub(super) from_items: HashSet<&'static str>,
 }
 
 impl Lowering {
@@ -811,7 +815,11 @@ impl ItemChecker<'_> {
     pub(super) fn finish_lowering(&mut self) {
         let lowering = std::mem::take(&mut self.lowering);
         let failed = |d: &str| lowering.failed.contains(d);
+        let lowered = |d: &str| lowering.from_items.contains(d);
         let item = |this: &mut Self, name: &'static str, kind: ir::ItemKind| {
+            if !lowered(name) {
+                return;
+            }
             let Some(di) = this.decisions.index(name) else {
                 return;
             };
@@ -870,7 +878,11 @@ impl ItemChecker<'_> {
             "opportunities",
             ir::ItemKind::Opportunities(lowering.opportunities.clone()),
         );
-        if let Some(di) = self.decisions.index("segment") {
+        if let Some(di) = self
+            .decisions
+            .index("segment")
+            .filter(|_| lowered("segment"))
+        {
             if !failed("segment") {
                 let sig = self.decisions.get(di);
                 let (otherwise, _) = lowering
@@ -906,6 +918,9 @@ impl ItemChecker<'_> {
                     self.reads[di].push((si, sig.span));
                 }
             }
+        }
+        if lowering.routes.is_empty() {
+            return;
         }
         if let Some(routing) = self.routing(&lowering.routes) {
             if let Some(di) = self.decisions.index("routing") {

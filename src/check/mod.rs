@@ -416,9 +416,12 @@ impl Decisions {
                     if agg == ast::Aggregate::Count {
                         outputs = vec![out("count", Type::Int, false)];
                     } else {
+                        // `sum` always has a value (0 of no match); `min` and `max` have
+                        // one when the output has a default or every rule and an
+                        // `otherwise` set it (`always` above), else null of no match
                         outputs
                             .iter_mut()
-                            .for_each(|o| o.optional = agg != ast::Aggregate::Sum);
+                            .for_each(|o| o.optional = o.optional && agg != ast::Aggregate::Sum);
                     }
                 }
                 d.add(DecisionSig {
@@ -756,6 +759,21 @@ impl ItemChecker<'_> {
     }
 
     fn item(&mut self, item: &Item) {
+        let lowers_to = match item {
+            Item::Warranty(_) => Some("coverage"),
+            Item::Split(_) => Some("recovery"),
+            Item::Segment(_) => Some("segment"),
+            Item::Recall(_) => Some("recalls"),
+            Item::Report(_) => Some("reports"),
+            Item::Opportunity(_) => Some("opportunities"),
+            Item::Route(_) => Some("routing"),
+            Item::Returns(_) => Some("return_authorization"),
+            Item::Disposition(_) => Some("disposition"),
+            _ => None,
+        };
+        if let Some(d) = lowers_to {
+            self.lowering.from_items.insert(d);
+        }
         match item {
             Item::Decision(d) => self.decision(d),
             Item::Route(r) => {
@@ -775,6 +793,20 @@ impl ItemChecker<'_> {
                 });
             }
             Item::Calendar(c) => {
+                if c.hours.is_empty() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::MissingClause,
+                            format!(
+                                "calendar `{}` has no `hours`: it is never open, so no business time can be counted on it",
+                                c.name.name
+                            ),
+                        )
+                        .at(c.name.span)
+                        .with_label("never open")
+                        .with_help("add opening hours, e.g. `hours mon..fri 09:00-17:00`"),
+                    );
+                }
                 if let Some(tz) = &c.timezone {
                     if tz.value.parse::<chrono_tz::Tz>().is_err() {
                         let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
@@ -937,6 +969,7 @@ impl ItemChecker<'_> {
         }
         let mut effective = None;
         if let Some((a, b)) = &rule.effective {
+            let (eff_a, eff_b) = (a, b);
             let a = self
                 .typed(owner, a, &Type::Date, &g, "`effective`")
                 .map(|i| i.kind);
@@ -944,6 +977,27 @@ impl ItemChecker<'_> {
                 .typed(owner, b, &Type::Date, &g, "`effective`")
                 .map(|i| i.kind);
             match (a, b) {
+                (
+                    Some(ir::IrKind::Const(Value::Date(x))),
+                    Some(ir::IrKind::Const(Value::Date(y))),
+                ) if x > y => {
+                    // a rule effective on no day at all can never apply
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::ClauseForm,
+                            format!("`effective {x}..{y}` is reversed: the rule can never apply"),
+                        )
+                        .at(crate::diag::Span {
+                            end: eff_b.span.end,
+                            ..eff_a.span
+                        })
+                        .with_label("ends before it starts")
+                        .with_help(format!(
+                            "write the earlier date first: `effective {y}..{x}`"
+                        )),
+                    );
+                    ok = false;
+                }
                 (
                     Some(ir::IrKind::Const(Value::Date(x))),
                     Some(ir::IrKind::Const(Value::Date(y))),

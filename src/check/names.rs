@@ -37,7 +37,7 @@ impl Namespace {
                         format!("{} `{name}` is declared twice", self.what)
                     } else {
                         format!(
-                            "{} `{name}` is declared twice: the first is {first_kind}",
+                            "{} `{name}` is declared twice: the first is {first_kind}, the second {kind}",
                             self.what
                         )
                     },

@@ -1,6 +1,5 @@
 //! `aftersales check [RULES] [--format human|json] [--deny-warnings]`.
 
-use crate::diag::Code;
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -43,10 +42,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     drop(parsed.files);
     let (_, diags) = crate::check::compile_checked(&checked, &map, diags);
     drop(checked);
-    let io_problem = diags
-        .as_slice()
-        .iter()
-        .any(|d| matches!(d.code, Code::Io | Code::NoRuleFiles));
+    let io_problem = diags.as_slice().iter().any(|d| d.code.is_unreadable());
     match args.format {
         Format::Json => {
             let stdout = std::io::stdout();

@@ -94,6 +94,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         explain: args.explain,
         failed: 0,
         total: 0,
+        closed: false,
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -134,10 +135,15 @@ pub fn run(args: &EvalArgs) -> u8 {
         return super::EXIT_USAGE;
     }
     eprintln!(
-        "{} record(s), {} evaluated, {} failed",
+        "{} record(s), {} evaluated, {} failed{}",
         ctx.total,
         ctx.total - ctx.failed,
-        ctx.failed
+        ctx.failed,
+        if ctx.closed {
+            " (standard output was closed: stopped there)"
+        } else {
+            ""
+        }
     );
     if ctx.failed > 0 {
         super::EXIT_FINDINGS
@@ -243,6 +249,8 @@ struct Ctx<'a> {
     explain: bool,
     failed: usize,
     total: usize,
+    /// Standard output was closed by its reader.
+    closed: bool,
 }
 
 /// A bytes-based progress bar on standard error for a file, only when standard error is
@@ -410,8 +418,9 @@ impl Ctx<'_> {
                     for chunk in results {
                         self.total += chunk.lines;
                         self.failed += chunk.failed;
-                        out.write_all(&chunk.text)
-                            .map_err(|e| format!("cannot write the output: {e}"))?;
+                        if !self.emit(out, &chunk.text)? {
+                            return Ok(());
+                        }
                     }
                     read?;
                     std::mem::swap(&mut batch, &mut next);
@@ -422,32 +431,38 @@ impl Ctx<'_> {
                 if first_bad.is_some() {
                     return Err("cannot read the input: it is not UTF-8 text".into());
                 }
-                let mut text = first;
-                input
-                    .read_to_string(&mut text)
+                let rest = crate::read::capped(&mut input, crate::read::MAX_INPUT_BYTES)
                     .map_err(|e| format!("cannot read the input: {e}"))?;
-                let records: Vec<serde_json::Value> = if kind == Kind::Json {
-                    match serde_json::from_str::<serde_json::Value>(&text) {
-                        Ok(serde_json::Value::Array(items)) => items,
-                        Ok(v) => vec![v],
-                        Err(e) => return Err(format!("the input is not valid JSON: {e}")),
-                    }
+                let mut text = first;
+                text.push_str(
+                    std::str::from_utf8(&rest)
+                        .map_err(|_| "cannot read the input: it is not UTF-8 text".to_string())?,
+                );
+                // no records (an empty input, or YAML of comments only): no output lines
+                if text.trim().is_empty() {
+                    return Ok(());
+                }
+                // facts of each record with its id, then each decided (on all cores)
+                let records: Vec<crate::facts::Validated> = if kind == Kind::Json {
+                    Facts::from_json_str_each(self.rules.env(), &text)
+                        .map_err(|e| format!("the input is not valid JSON: {e}"))?
                 } else {
-                    match yaml_serde::from_str::<serde_json::Value>(&text) {
+                    let values = match crate::facts::yaml::parse(&text) {
                         Ok(serde_json::Value::Array(items)) => items,
+                        Ok(serde_json::Value::Null) => Vec::new(),
                         Ok(v) => vec![v],
                         Err(e) => return Err(format!("the input is not valid YAML: {e}")),
-                    }
+                    };
+                    values
+                        .par_iter()
+                        .map(|r| (Facts::from_json(self.rules.env(), r), id_of(r)))
+                        .collect()
                 };
                 let results: Vec<(Vec<u8>, bool)> = records
-                    .par_iter()
-                    .map(|r| {
+                    .into_par_iter()
+                    .map(|(facts, id)| {
                         let mut line = Vec::new();
-                        let failed = self.record(
-                            Facts::from_json(self.rules.env(), r),
-                            || id_of(r),
-                            &mut line,
-                        );
+                        let failed = self.record(facts, || id, &mut line);
                         (line, failed)
                     })
                     .collect();
@@ -458,14 +473,29 @@ impl Ctx<'_> {
 
     /// Write results in order and count them.
     fn write(&mut self, results: Vec<(Vec<u8>, bool)>, out: &mut impl Write) -> Result<(), String> {
-        for (line, failed) in results {
+        for (mut line, failed) in results {
             self.total += 1;
             self.failed += usize::from(failed);
-            out.write_all(&line)
-                .and_then(|()| out.write_all(b"\n"))
-                .map_err(|e| format!("cannot write the output: {e}"))?;
+            line.push(b'\n');
+            if !self.emit(out, &line)? {
+                break;
+            }
         }
         Ok(())
+    }
+
+    /// Write result lines; `Ok(false)` when the reader of standard output has gone
+    /// (`aftersales eval ... | head`): the run then stops quietly, its exit code given by
+    /// the records written (the records counted so far).
+    fn emit(&mut self, out: &mut impl Write, bytes: &[u8]) -> Result<bool, String> {
+        match out.write_all(bytes) {
+            Ok(()) => Ok(true),
+            Err(e) if super::closed(&e) => {
+                self.closed = true;
+                Ok(false)
+            }
+            Err(e) => Err(format!("cannot write the output: {e}")),
+        }
     }
 
     /// Write the output line of one record into `out` (without its newline), and say

@@ -6,7 +6,6 @@
 //! people on stderr.
 
 use clap::{Args, ValueEnum};
-use std::io::Read;
 use std::path::PathBuf;
 
 use crate::host::workforce::forecast::{
@@ -15,7 +14,7 @@ use crate::host::workforce::forecast::{
 };
 use crate::host::workforce::svg::{forecast_svg, PlotOptions};
 
-use super::{EXIT_OK, EXIT_USAGE};
+use super::{write_stdout, EXIT_OK, EXIT_USAGE};
 
 /// Seasonality to try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,15 +56,13 @@ pub struct ForecastArgs {
     pub plot: Option<PathBuf>,
 }
 
-fn read_input(path: &PathBuf) -> Result<String, String> {
+fn read_input(path: &std::path::Path) -> Result<String, String> {
     if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
+        let bytes = crate::read::capped(std::io::stdin().lock(), crate::read::MAX_INPUT_BYTES)
             .map_err(|e| format!("cannot read stdin: {e}"))?;
-        Ok(s)
+        String::from_utf8(bytes).map_err(|_| "cannot read stdin: it is not UTF-8 text".to_string())
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        crate::read::text(path, crate::read::MAX_INPUT_BYTES)
     }
 }
 
@@ -107,6 +104,13 @@ fn run_inner(args: &ForecastArgs) -> Result<(), String> {
         },
     };
     let history = parse_history_csv(&text, &opts).map_err(|e| format!("{name}: {e}"))?;
+    if history.values.len() < 2 {
+        return Err(format!(
+            "{name}: the history has {} row(s); a forecast needs at least two (and, to model a \
+             season, two seasons of rows)",
+            history.values.len()
+        ));
+    }
     let seasons = if args.seasons.is_empty() {
         let s = suggest_seasons(&history.axis);
         if s.is_empty() {
@@ -157,17 +161,6 @@ fn run_inner(args: &ForecastArgs) -> Result<(), String> {
             ));
         }
         write_stdout(&out)
-    }
-}
-
-/// Write to stdout; a closed pipe (`| head`) is not an error.
-pub(crate) fn write_stdout(text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(format!("cannot write to stdout: {e}")),
     }
 }
 

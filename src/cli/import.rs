@@ -8,7 +8,7 @@
 //! was skipped (the rest is still written), 2 on an I/O error.
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
-use crate::host::recalls::{group_campaigns, parse_flat_bytes, write_rules};
+use crate::host::recalls::{group_campaigns, parse_flat_bytes, write_rules, write_rules_parts};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -54,18 +54,30 @@ pub fn run(args: &ImportArgs) -> u8 {
 }
 
 fn nhtsa(args: &NhtsaArgs) -> Result<u8, String> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let bytes = crate::read::bytes(&args.file, crate::read::MAX_INPUT_BYTES)?;
     let file = parse_flat_bytes(&bytes);
     let campaigns = group_campaigns(&file.records);
     let source = args.file.file_name().map_or_else(
         || args.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let text = write_rules(&campaigns, &source);
     match &args.out {
-        Some(dir) => write_out(dir, &text)?,
-        None => print!("{text}"),
+        Some(dir) => {
+            let parts = write_rules_parts(&campaigns, &source, crate::dsl::MAX_FILE_BYTES)?;
+            write_out(dir, &parts)?;
+        }
+        None => {
+            let text = write_rules(&campaigns, &source);
+            if text.len() > crate::dsl::MAX_FILE_BYTES {
+                eprintln!(
+                    "warning: the output is {} bytes, more than one rule file may hold ({} bytes); \
+                     use --out DIR to write it as several files",
+                    text.len(),
+                    crate::dsl::MAX_FILE_BYTES
+                );
+            }
+            super::write_stdout(&text)?;
+        }
     }
     for problem in &file.problems {
         eprintln!("{}:{}: {problem}", args.file.display(), problem.line());
@@ -83,8 +95,34 @@ fn nhtsa(args: &NhtsaArgs) -> Result<u8, String> {
     })
 }
 
-fn write_out(dir: &Path, text: &str) -> Result<(), String> {
+/// Write the parts: `recalls_nhtsa.rules` when there is one, else `recalls_nhtsa_001.rules`
+/// and on, each under the rule file limit; the files of an earlier import are removed first
+/// (they would declare the same recalls twice).
+fn write_out(dir: &Path, parts: &[String]) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(NHTSA_RULES_FILE);
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let stem = NHTSA_RULES_FILE.trim_end_matches(".rules");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let earlier = name == NHTSA_RULES_FILE
+                || name
+                    .strip_prefix(&format!("{stem}_"))
+                    .and_then(|r| r.strip_suffix(".rules"))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if earlier {
+                let p = e.path();
+                std::fs::remove_file(&p)
+                    .map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
+            }
+        }
+    }
+    for (i, text) in parts.iter().enumerate() {
+        let path = if parts.len() == 1 {
+            dir.join(NHTSA_RULES_FILE)
+        } else {
+            dir.join(format!("{stem}_{:03}.rules", i + 1))
+        };
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }

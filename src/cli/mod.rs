@@ -56,6 +56,23 @@ pub enum Command {
     Qa(qa::QaArgs),
 }
 
+/// Write to stdout; a closed pipe (`aftersales ... | head`) is not an error: the reader
+/// has what it wanted, and the command ends quietly with the exit code it has.
+pub(crate) fn write_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if closed(&e) => Ok(()),
+        Err(e) => Err(format!("cannot write to stdout: {e}")),
+    }
+}
+
+/// Whether a write failed because the reader of standard output has gone.
+pub(crate) fn closed(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
 /// Parse the process arguments and run the chosen subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -51,7 +51,7 @@ fn parse_tolerance(text: &str) -> Result<f64, String> {
 }
 
 fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    crate::read::text(path, crate::read::MAX_INPUT_BYTES)
 }
 
 /// A decimal as a JSON number rounded to 10 places.
@@ -148,12 +148,9 @@ fn report(args: &QaArgs) -> Result<u8, String> {
             "trends": trend,
             "calibration": calibrated,
         });
-        println!("{value}");
+        super::write_stdout(&format!("{value}\n"))?;
     } else {
-        print!(
-            "{}",
-            human(&card, &results, &trend, &calibrated, args.tolerance)
-        );
+        super::write_stdout(&human(&card, &results, &trend, &calibrated, args.tolerance))?;
     }
     Ok(if failed > 0 { EXIT_FINDINGS } else { EXIT_OK })
 }

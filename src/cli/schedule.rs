@@ -14,7 +14,7 @@ use crate::host::workforce::schedule::{
     Requirements, Schedule, ScheduleError, SolveOptions,
 };
 
-use super::forecast::write_stdout;
+use super::write_stdout;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 
 /// Arguments of `aftersales schedule`.
@@ -73,10 +73,10 @@ pub fn run(args: &ScheduleArgs) -> u8 {
 fn run_inner(args: &ScheduleArgs) -> Result<(), Failure> {
     let rname = args.requirements.display().to_string();
     let sname = args.shifts.display().to_string();
-    let rtext = std::fs::read_to_string(&args.requirements)
-        .map_err(|e| Failure::Usage(format!("cannot read {rname}: {e}")))?;
-    let stext = std::fs::read_to_string(&args.shifts)
-        .map_err(|e| Failure::Usage(format!("cannot read {sname}: {e}")))?;
+    let rtext = crate::read::text(&args.requirements, crate::read::MAX_INPUT_BYTES)
+        .map_err(Failure::Usage)?;
+    let stext =
+        crate::read::text(&args.shifts, crate::read::MAX_INPUT_BYTES).map_err(Failure::Usage)?;
     let req =
         parse_requirements_csv(&rtext).map_err(|e| Failure::Usage(format!("{rname}: {e}")))?;
     let spec = parse_shifts_yaml(&stext).map_err(|e| Failure::Usage(format!("{sname}: {e}")))?;

@@ -16,7 +16,6 @@ use crate::host::workforce::staffing::{
 };
 use clap::Args;
 use serde_json::{Map, Value};
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -33,13 +32,13 @@ pub struct TargetArg {
 #[derive(Debug, Args)]
 pub struct StaffArgs {
     /// Contacts offered in the interval.
-    #[arg(long, value_parser = parse_volume, required_unless_present = "intervals", conflicts_with = "intervals")]
+    #[arg(long, value_parser = parse_volume, allow_hyphen_values = true, required_unless_present = "intervals", conflicts_with = "intervals")]
     pub volume: Option<f64>,
     /// Length of each interval, such as 30m, 15m, 1h or 1800s.
     #[arg(long, value_parser = parse_interval)]
     pub interval: Duration,
     /// Average handling time, such as 180s or 3m.
-    #[arg(long, value_parser = parse_aht, required_unless_present = "intervals", conflicts_with = "intervals")]
+    #[arg(long, value_parser = parse_aht, allow_hyphen_values = true, required_unless_present = "intervals", conflicts_with = "intervals")]
     pub aht: Option<Duration>,
     /// Service-level target PERCENT/SECONDS, such as 80%/20s.
     #[arg(long, value_name = "PERCENT/SECONDS", value_parser = parse_target)]
@@ -48,13 +47,13 @@ pub struct StaffArgs {
     #[arg(long, value_name = "N", conflicts_with = "intervals")]
     pub agents: Option<u32>,
     /// Highest occupancy allowed, such as 85%.
-    #[arg(long, value_name = "PERCENT", value_parser = parse_max_occupancy)]
+    #[arg(long, value_name = "PERCENT", value_parser = parse_max_occupancy, allow_hyphen_values = true)]
     pub max_occupancy: Option<f64>,
     /// Share of paid time not available for contacts, such as 30%.
-    #[arg(long, value_name = "PERCENT", value_parser = parse_shrinkage)]
+    #[arg(long, value_name = "PERCENT", value_parser = parse_shrinkage, allow_hyphen_values = true)]
     pub shrinkage: Option<f64>,
     /// Mean customer patience, such as 300s: callers abandon (Erlang A).
-    #[arg(long, value_parser = parse_patience)]
+    #[arg(long, value_parser = parse_patience, allow_hyphen_values = true)]
     pub patience: Option<Duration>,
     /// Print JSON (one object; JSON Lines with --intervals).
     #[arg(long)]
@@ -377,12 +376,18 @@ fn run_single(args: &StaffArgs, policy: &StaffingPolicy) -> u8 {
     });
     match result {
         Ok(s) => {
-            if args.json {
-                println!("{}", Value::Object(staffing_json(&s)));
+            let text = if args.json {
+                format!("{}\n", Value::Object(staffing_json(&s)))
             } else {
-                print!("{}", staffing_table(args, &s, args.agents.is_some()));
+                staffing_table(args, &s, args.agents.is_some())
+            };
+            match super::write_stdout(&text) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_USAGE
+                }
             }
-            EXIT_OK
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -394,11 +399,11 @@ fn run_single(args: &StaffArgs, policy: &StaffingPolicy) -> u8 {
     }
 }
 
-fn run_intervals(args: &StaffArgs, path: &PathBuf, policy: &StaffingPolicy) -> u8 {
-    let text = match std::fs::read_to_string(path) {
+fn run_intervals(args: &StaffArgs, path: &std::path::Path, policy: &StaffingPolicy) -> u8 {
+    let text = match crate::read::text(path, crate::read::MAX_INPUT_BYTES) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
@@ -435,10 +440,7 @@ fn run_intervals(args: &StaffArgs, path: &PathBuf, policy: &StaffingPolicy) -> u
         Some(file) => {
             std::fs::write(file, out).map_err(|e| format!("cannot write {}: {e}", file.display()))
         }
-        None => std::io::stdout()
-            .lock()
-            .write_all(out.as_bytes())
-            .map_err(|e| format!("cannot write to stdout: {e}")),
+        None => super::write_stdout(&out),
     };
     if let Err(e) = written {
         eprintln!("error: {e}");

@@ -2,7 +2,6 @@
 //! [--format human|json]`: run fixture files (LANGUAGE.md §7) against a rule set.
 //! Printing and arguments only; the work is in [`crate::fixtures`].
 
-use crate::diag::Code;
 use crate::fixtures::{self, CaseReport, Coverage, FileReport, Outcome, Summary};
 use crate::RuleSet;
 use clap::{Args, ValueEnum};
@@ -55,10 +54,7 @@ pub fn run(args: &TestArgs) -> u8 {
         Ok(r) => r,
         Err(diags) => {
             eprintln!("{diags}");
-            let io = diags
-                .as_slice()
-                .iter()
-                .any(|d| matches!(d.code, Code::Io | Code::NoRuleFiles));
+            let io = diags.as_slice().iter().any(|d| d.code.is_unreadable());
             return if io {
                 super::EXIT_USAGE
             } else {

@@ -46,7 +46,7 @@ fn format_of(path: &Path) -> LogFormat {
 }
 
 fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    crate::read::text(path, crate::read::MAX_INPUT_BYTES)
 }
 
 fn cell(value: Option<f64>) -> String {
@@ -116,10 +116,10 @@ fn report(args: &UtilizationArgs) -> Result<u8, String> {
             .collect();
         let value =
             json!({"agents": report.agents, "overall": report.overall, "problems": problems});
-        println!("{value}");
+        super::write_stdout(&format!("{value}\n"))?;
     } else {
-        println!(
-            "{:<10}{:>8}{:>11}{:>13}{:>11}{:>14}{:>13}{:>9}{:>8}",
+        let mut text = format!(
+            "{:<10}{:>8}{:>11}{:>13}{:>11}{:>14}{:>13}{:>9}{:>8}\n",
             "agent",
             "contacts",
             "occupancy",
@@ -131,9 +131,12 @@ fn report(args: &UtilizationArgs) -> Result<u8, String> {
             "OLE"
         );
         for agent in &report.agents {
-            println!("{}", table_row(&agent.agent, agent));
+            text.push_str(&table_row(&agent.agent, agent));
+            text.push('\n');
         }
-        println!("{}", table_row("overall", &report.overall));
+        text.push_str(&table_row("overall", &report.overall));
+        text.push('\n');
+        super::write_stdout(&text)?;
     }
     Ok(if problems.is_empty() {
         EXIT_OK

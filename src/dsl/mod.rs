@@ -186,10 +186,25 @@ fn collect_in(
         if hidden {
             continue;
         }
+        let rules_name = p.extension().is_some_and(|e| e == "rules");
         match std::fs::metadata(&p) {
             Ok(m) if m.is_dir() => collect_in(&p, depth + 1, out, diags, seen),
-            Ok(m) if m.is_file() && p.extension().is_some_and(|e| e == "rules") => out.push(p),
-            _ => {}
+            Ok(m) if m.is_file() && rules_name => out.push(p),
+            Ok(_) => {}
+            // a symbolic link that dangles or loops, named as a rule file (or with no
+            // extension, as a folder would be): the author meant something to be read
+            Err(e) if rules_name || p.extension().is_none() => {
+                let shown = p.display().to_string();
+                let target = std::fs::read_link(&p)
+                    .map(|t| format!(" (a symbolic link to `{}`)", t.display()))
+                    .unwrap_or_default();
+                diags.push(
+                    Diagnostic::error(Code::Io, format!("cannot read `{shown}`{target}: {e}"))
+                        .with_path(shown)
+                        .with_help("fix or remove the link"),
+                );
+            }
+            Err(_) => {}
         }
     }
 }
@@ -213,7 +228,27 @@ fn read_one(path: &Path, parsed: &mut Parsed) {
         }
         _ => {}
     }
-    let bytes = match std::fs::read(path) {
+    // read at most one byte past the limit, whatever size the file reports (`/dev/zero`,
+    // a pipe and some special files report 0)
+    let read = std::fs::File::open(path).and_then(|f| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    });
+    let bytes = match read {
+        Ok(b) if b.len() > MAX_FILE_BYTES => {
+            parsed.diagnostics.push(
+                Diagnostic::error(
+                    Code::FileTooLarge,
+                    format!(
+                        "rule file is larger than the largest accepted, {MAX_FILE_BYTES} bytes"
+                    ),
+                )
+                .with_path(shown),
+            );
+            return;
+        }
         Ok(b) => b,
         Err(e) => {
             parsed.diagnostics.push(

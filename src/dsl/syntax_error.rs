@@ -208,6 +208,16 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
             .with_help("flags are `i` (ignore case), `m` (multi-line), `s` (dot matches newline) and `x` (verbose)");
         }
     }
+    // `36 moons`, `36_000 miles`: a number and a word that is no unit, before the error
+    if let Some((start, end, word, unit)) = unknown_unit(text, pos, found_len) {
+        return Diagnostic::error(Code::QuantityUnit, format!("unknown unit `{word}`"))
+            .at(map.span(file, start, end))
+            .with_label("not a unit")
+            .with_help(match unit {
+                Some(u) => format!("did you mean `{u}`? {UNIT_LIST}"),
+                None => UNIT_LIST.to_string(),
+            });
+    }
     // A character that starts no token at all.
     if let Some(ch) = text.get(pos..).and_then(|r| r.chars().next()) {
         let starts_token = ch.is_ascii_alphanumeric()
@@ -369,4 +379,139 @@ pub(crate) fn convert(map: &SourceMap, file: FileId, text: &str, e: &Error<Rule>
         d = d.with_help("the file ends in the middle of an item; is a `}` missing?");
     }
     d
+}
+
+/// The units a quantity may have, for the help of an unknown one.
+const UNIT_LIST: &str = "the units are `min`, `h`, `d`, `weeks`, `months`, `years`, \
+`business days`, `business hours`, `km` and `mi`";
+
+/// Words a quantity's unit is mistyped as, and the unit meant.
+const UNIT_ALIASES: &[(&str, &str)] = &[
+    ("mile", "mi"),
+    ("miles", "mi"),
+    ("kms", "km"),
+    ("kilometer", "km"),
+    ("kilometers", "km"),
+    ("kilometre", "km"),
+    ("kilometres", "km"),
+    ("hr", "h"),
+    ("hrs", "h"),
+    ("mins", "min"),
+    ("wk", "weeks"),
+    ("wks", "weeks"),
+    ("mo", "months"),
+    ("mos", "months"),
+    ("mth", "months"),
+    ("mths", "months"),
+    ("yr", "years"),
+    ("yrs", "years"),
+    ("y", "years"),
+    ("dys", "days"),
+];
+
+/// The unit names, for suggestions.
+const UNIT_NAMES: &[&str] = &[
+    "min", "minute", "minutes", "h", "hour", "hours", "d", "day", "days", "week", "weeks", "month",
+    "months", "year", "years", "km", "mi",
+];
+
+/// Words that may follow a number in valid rules (clause keywords, ordinals), never taken
+/// for a mistyped unit.
+const AFTER_NUMBER: &[&str] = &[
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "then",
+    "when",
+    "and",
+    "or",
+    "not",
+    "in",
+    "rule",
+    "otherwise",
+    "effective",
+    "priority",
+    "from",
+    "until",
+    "observed",
+    "of",
+    "calendar",
+    "roll",
+    "after",
+];
+
+/// A number followed by a word that is no unit but reads as a mistyped one (`36 moons`,
+/// `36_000 miles`, `3 yeers`), between the last brace before the error and the error's
+/// token: its span, the word and the unit meant. Other words after a number (a clause
+/// keyword such as `claim_type` after `deductible USD 0`) are left to the syntax error.
+fn unknown_unit(
+    text: &str,
+    pos: usize,
+    found_len: usize,
+) -> Option<(usize, usize, String, Option<&'static str>)> {
+    let end = (pos + found_len).min(text.len());
+    let from = text.get(..pos)?.rfind(['{', '}']).map_or(0, |i| i + 1);
+    let window = text.get(from..end)?.as_bytes();
+    let mut best = None;
+    let mut i = 0;
+    while i < window.len() {
+        let b = window[i];
+        // a number starts at a digit that does not continue a word
+        let starts_number = b.is_ascii_digit()
+            && (i == 0 || !(window[i - 1].is_ascii_alphanumeric() || window[i - 1] == b'_'));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < window.len()
+            && (window[j].is_ascii_digit() || window[j] == b'_' || window[j] == b'.')
+        {
+            j += 1;
+        }
+        let mut k = j;
+        while k < window.len() && (window[k] == b' ' || window[k] == b'\t') {
+            k += 1;
+        }
+        let word_start = k;
+        while k < window.len() && (window[k].is_ascii_alphanumeric() || window[k] == b'_') {
+            k += 1;
+        }
+        if k > word_start && window[word_start].is_ascii_alphabetic() {
+            let word = std::str::from_utf8(&window[word_start..k]).unwrap_or("");
+            let lower = word.to_ascii_lowercase();
+            let known = UNIT_NAMES.contains(&word) || word == "business";
+            if !known && !AFTER_NUMBER.contains(&lower.as_str()) {
+                let meant = UNIT_ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == lower)
+                    .map(|(_, u)| *u)
+                    .or_else(|| {
+                        UNIT_NAMES
+                            .iter()
+                            .copied()
+                            .filter(|u| u.len() >= 3)
+                            .map(|u| (crate::diag::edit_distance(&lower, u), u))
+                            .filter(|(d, u)| *d <= (u.len() / 2).max(1))
+                            .min_by_key(|(d, _)| *d)
+                            .map(|(_, u)| u)
+                    })
+                    .or_else(|| {
+                        (lower != word && UNIT_NAMES.contains(&lower.as_str())).then(|| {
+                            UNIT_NAMES
+                                .iter()
+                                .copied()
+                                .find(|u| *u == lower)
+                                .unwrap_or("mi")
+                        })
+                    });
+                if meant.is_some() {
+                    best = Some((from + word_start, from + k, word.to_string(), meant));
+                }
+            }
+        }
+        i = k.max(j).max(i + 1);
+    }
+    best
 }

@@ -322,6 +322,16 @@ pub enum EvalError {
         /// The duration.
         span: Span,
     },
+    /// The facts were validated against another rule set's schemas (built before a hot
+    /// swap, say) and this rule set's differ: reading them would misread enum variants,
+    /// codes or fields. Build the facts again against this rule set.
+    #[error("the facts were validated against another rule set's schemas (fingerprint {facts:016x}, this rule set's is {rules:016x}); build them again with this rule set's `env()`")]
+    ForeignFacts {
+        /// The facts' fingerprint.
+        facts: u64,
+        /// The rule set's.
+        rules: u64,
+    },
     /// More than one rule of a `unique` decision matched.
     #[error("rules {rules:?} of unique decision `{decision}` all match")]
     NotUnique {
@@ -371,6 +381,7 @@ impl EvalError {
         "overflow",
         "needs_calendar",
         "not_unique",
+        "foreign_facts",
     ];
 
     /// A stable code for the error (JSON output, `expect_error` in fixtures).
@@ -386,6 +397,7 @@ impl EvalError {
             EvalError::Overflow { .. } => "overflow",
             EvalError::NeedsCalendar { .. } => "needs_calendar",
             EvalError::NotUnique { .. } => "not_unique",
+            EvalError::ForeignFacts { .. } => "foreign_facts",
         }
     }
 }
@@ -436,6 +448,7 @@ mod tests {
                 decision: s(),
                 rules: Vec::new(),
             },
+            EvalError::ForeignFacts { facts: 1, rules: 2 },
         ];
         let codes: Vec<&str> = all.iter().map(EvalError::code).collect();
         assert_eq!(codes, EvalError::CODES);

@@ -109,6 +109,7 @@ fn run_index(
         facts,
         engine,
         memo: Vec::new(),
+        memo_at: Vec::new(),
         trace,
         item: None,
     };
@@ -155,6 +156,7 @@ pub(crate) fn decide_json(
         facts,
         engine,
         memo: Vec::new(),
+        memo_at: Vec::new(),
         trace: None,
         item: None,
     };
@@ -184,6 +186,9 @@ pub(crate) struct Interpreter<'a> {
     /// once); empty until a decision reads another. A decision reads a few others: a
     /// short list, searched.
     memo: Vec<(usize, Result<Outcome, EvalError>)>,
+    /// Past [`MEMO_SCAN`] entries, where each decision's entry is in `memo` (`u32::MAX`:
+    /// none), so that long chains of decisions stay linear.
+    memo_at: Vec<u32>,
     /// The explanation being recorded, when asked for one.
     trace: Option<trace::Trace>,
     /// The decision lowered from items being evaluated, if any.
@@ -214,6 +219,16 @@ impl super::items::ExprEval for Interpreter<'_> {
     }
 }
 
+/// Dependent decisions memoised before the memo is indexed by decision (a few are
+/// searched faster than indexed).
+const MEMO_SCAN: usize = 16;
+
+/// Stack left below which evaluating a dependent decision moves to a new segment: enough
+/// for one decision's expressions at their deepest (128 levels) in an unoptimised build.
+const STACK_RED_ZONE: usize = 512 * 1024;
+/// The size of each new stack segment.
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
 /// Where an expression is evaluated, for errors.
 pub(crate) struct At<'r> {
     pub(crate) rule: &'r str,
@@ -222,12 +237,33 @@ pub(crate) struct At<'r> {
 impl<'a> Interpreter<'a> {
     fn output_of(&mut self, decision: usize, output: usize) -> Result<Option<Value>, EvalError> {
         let value = |d: &Outcome| d.values.get(output).cloned().flatten();
-        if let Some((_, done)) = self.memo.iter().find(|(i, _)| *i == decision) {
+        let found = if self.memo_at.is_empty() {
+            self.memo.iter().position(|(i, _)| *i == decision)
+        } else {
+            self.memo_at
+                .get(decision)
+                .filter(|&&at| at != u32::MAX)
+                .map(|&at| at as usize)
+        };
+        if let Some((_, done)) = found.and_then(|at| self.memo.get(at)) {
             return done.as_ref().map(value).map_err(Clone::clone);
         }
-        let r = self.outcome(decision);
+        // a decision read by a decision read by …: chains as long as the rules make them
+        // (each link a few frames) run on a stack grown on the heap as needed, never
+        // overflowing the thread's
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.outcome(decision));
         let out = r.as_ref().map(value).map_err(Clone::clone);
-        if decision < self.checked.names.len() {
+        let n = self.checked.names.len();
+        if decision < n {
+            if self.memo.len() == MEMO_SCAN && self.memo_at.is_empty() {
+                self.memo_at = vec![u32::MAX; n];
+                for (at, (i, _)) in self.memo.iter().enumerate() {
+                    self.memo_at[*i] = at as u32;
+                }
+            }
+            if let Some(slot) = self.memo_at.get_mut(decision) {
+                *slot = u32::try_from(self.memo.len()).unwrap_or(u32::MAX);
+            }
             self.memo.push((decision, r));
         }
         out
@@ -389,7 +425,13 @@ impl<'a> Interpreter<'a> {
                         let span = d.span;
                         let ty = d.outputs.first().map(|o| o.ty.clone());
                         let v = self.aggregate(agg, list, ty.as_ref(), &at, span)?;
+                        // nothing to aggregate (no match, and no `otherwise`): the declared
+                        // default where there is one (LANGUAGE.md §8's no_match rule), else
+                        // 0 for `sum` and null for `min` and `max`
                         let v = match (v, agg) {
+                            (None, _) if defaults.first().is_some_and(Option::is_some) => {
+                                defaults.into_iter().next().flatten()
+                            }
                             (None, Aggregate::Sum) => Some(Value::Int(0)),
                             (v, _) => v,
                         };

@@ -117,6 +117,11 @@ impl<'e> Builder<'e> {
         self.errors.push((key, FactError::new(kind, "", message)));
     }
 
+    /// A problem of a top-level key `path`, ordered by `key` among the others.
+    pub(crate) fn top_error_at(&mut self, kind: K, key: Vec<u32>, path: &str, message: String) {
+        self.errors.push((key, FactError::new(kind, path, message)));
+    }
+
     /// The bundle's id: a string, or a number kept as its text.
     pub(crate) fn id<'n, N: Node<'n>>(&mut self, v: N) -> Option<Arc<str>> {
         match v.view() {
@@ -147,11 +152,21 @@ impl<'e> Builder<'e> {
         let n = fields.len();
         let mut slots: Box<[Option<Value>]> = (0..n).map(|_| None).collect();
         let mut next = 0usize;
+        let mut seen = Seen::new(n);
         for (pos, (k, v)) in obj.entries().enumerate() {
             let idx = field_of(schema, k, next);
             match idx {
                 Some(i) => {
                     next = i + 1;
+                    if !seen.insert(i) {
+                        let p = Path::Key {
+                            parent: path,
+                            name: k,
+                            order: u32::try_from(n + pos).unwrap_or(u32::MAX),
+                        };
+                        self.error(K::DuplicateKey, &p, duplicate(k));
+                        continue;
+                    }
                     if matches!(v.view(), View::Null) {
                         continue;
                     }
@@ -813,4 +828,45 @@ pub(crate) fn root_id(env: &Env, name: &str) -> Option<SchemaId> {
         return Some(SchemaId(i as u32)).filter(|_| !name.contains('.'));
     }
     env.schema_id(name).filter(|_| !name.contains('.'))
+}
+
+/// The message of a key given twice in one object.
+pub(crate) fn duplicate(key: &str) -> String {
+    format!(
+        "key `{key}` is given twice; a bundle whose meaning depends on which of the two \
+         a reader keeps is refused"
+    )
+}
+
+/// The fields (or roots) of one object seen so far: a bit each, in a word for up to 64.
+pub(crate) enum Seen {
+    Word(u64),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    pub(crate) fn new(n: usize) -> Seen {
+        if n <= 64 {
+            Seen::Word(0)
+        } else {
+            Seen::Many(vec![false; n])
+        }
+    }
+
+    /// Mark `i`; `false` when it was marked already.
+    #[inline]
+    pub(crate) fn insert(&mut self, i: usize) -> bool {
+        match self {
+            Seen::Word(w) => {
+                let bit = 1u64 << (i % 64);
+                let new = *w & bit == 0;
+                *w |= bit;
+                new
+            }
+            Seen::Many(v) => match v.get_mut(i) {
+                Some(b) => !std::mem::replace(b, true),
+                None => true,
+            },
+        }
+    }
 }

@@ -44,6 +44,9 @@ fact_error_kinds! {
     UnknownRoot = "unknown_root";
     /// A key that is not a field of a schema that is not `open`.
     UnknownField = "unknown_field";
+    /// A key given twice in one object (`"labor_hours": 0.8, "labor_hours": 50`): readers
+    /// disagree on which one counts, so the bundle is refused.
+    DuplicateKey = "duplicate_key";
     /// A required field that is absent or `null`.
     MissingField = "missing_field";
     /// The bundle's `id` is neither a string nor a number.

@@ -8,11 +8,11 @@
 //! `IndexMap` per object, a `String` per number). This parser fills an arena and, for
 //! strings with escapes, a buffer; a thread keeps both from one text to the next
 //! ([`Buffers`]), so that reading a stream of bundles allocates nothing for its JSON. It accepts exactly the texts `serde_json`
-//! accepts (property tests hold it to that), a repeated key replaces the earlier value in
-//! place as in `serde_json`, and nesting is limited to 127 levels as in `serde_json`.
+//! accepts (property tests hold it to that), keeps a repeated key as an entry of its own
+//! (the validator refuses it: `duplicate_key`, where `serde_json` would keep the last
+//! value), and nesting is limited to 127 levels as in `serde_json`.
 
 use serde_json::Value as J;
-use std::collections::HashMap;
 
 /// What the validator needs to know of a JSON value: a cheap handle (`Copy`) that lives
 /// as long as the document it points into.
@@ -306,16 +306,6 @@ struct Parser<'a, 'b> {
 
 const CONTROL: &str = "control character (\\u0000-\\u001F) found while parsing a string";
 
-/// One of 64 bits for a key, from its length and its first and last bytes.
-fn key_bit(b: &[u8]) -> u64 {
-    let h = b
-        .len()
-        .wrapping_mul(31)
-        .wrapping_add(usize::from(b.first().copied().unwrap_or(0)))
-        .wrapping_add(usize::from(b.last().copied().unwrap_or(0)).wrapping_mul(7));
-    1u64 << (h % 64)
-}
-
 /// A position as `u32` (the text is known to be shorter than 4 GiB: no truncation).
 #[inline]
 fn pos(i: usize) -> u32 {
@@ -495,17 +485,6 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// The text of a key (`Str` or `Escaped`), from the text or the unescaped buffer.
-    #[inline]
-    fn key_str<'s>(s: &'s [u8], unescaped: &'s str, k: Slot) -> &'s [u8] {
-        let (a, b) = (k.a as usize, k.b as usize);
-        let src = match k.tag {
-            Tag::Escaped => unescaped.as_bytes(),
-            _ => s,
-        };
-        src.get(a..a + b).unwrap_or(&[])
-    }
-
     fn object(&mut self) -> Result<(), Fail> {
         self.enter()?; // {
         self.ws();
@@ -515,10 +494,6 @@ impl Parser<'_, '_> {
             self.close(base, Tag::Object, 0);
             return Ok(());
         }
-        // a cheap summary of the keys so far: most keys need no search for a repeat
-        let mut seen_bits = 0u64;
-        // where each key is, once there are too many for a linear search
-        let mut index: Option<HashMap<Vec<u8>, usize>> = None;
         loop {
             self.ws();
             match self.s.get(self.i) {
@@ -535,49 +510,10 @@ impl Parser<'_, '_> {
             }
             self.ws();
             self.bufs.stack.push(key);
+            // a repeated key is kept as an entry of its own: the validator refuses it
+            // with its path (`duplicate_key`), where a reader that keeps one of the two
+            // would decide on a value another reader does not see
             self.element()?;
-            // a repeated key replaces the earlier value in its place, as in serde_json
-            let s = self.s;
-            let bufs = &mut *self.bufs;
-            let k = Self::key_str(s, &bufs.unescaped, key);
-            let bit = key_bit(k);
-            // the entries before this one
-            let count = (bufs.stack.len() - base) / 2 - 1;
-            let seen = if seen_bits & bit == 0 {
-                None
-            } else if let Some(ix) = &index {
-                ix.get(k).copied()
-            } else {
-                (0..count).find(|&j| {
-                    bufs.stack
-                        .get(base + 2 * j)
-                        .is_some_and(|&kj| Self::key_str(s, &bufs.unescaped, kj) == k)
-                })
-            };
-            seen_bits |= bit;
-            match seen {
-                Some(j) => {
-                    let v = bufs.stack.pop().unwrap_or(NULL);
-                    bufs.stack.pop(); // the key
-                    if let Some(slot) = bufs.stack.get_mut(base + 2 * j + 1) {
-                        *slot = v;
-                    }
-                }
-                None => {
-                    if let Some(ix) = &mut index {
-                        ix.insert(k.to_vec(), count);
-                    } else if count >= 32 {
-                        let mut ix: HashMap<Vec<u8>, usize> = (0..count)
-                            .filter_map(|j| {
-                                let kj = *bufs.stack.get(base + 2 * j)?;
-                                Some((Self::key_str(s, &bufs.unescaped, kj).to_vec(), j))
-                            })
-                            .collect();
-                        ix.insert(k.to_vec(), count);
-                        index = Some(ix);
-                    }
-                }
-            }
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,

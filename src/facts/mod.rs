@@ -63,7 +63,12 @@ pub struct Facts {
     bundle_today: bool,
     bundle_now: bool,
     context: Option<ContextSlots>,
+    /// [`Env::fingerprint`] of the schemas the facts were validated against.
+    fingerprint: u64,
 }
+
+/// One bundle of a batch: its facts (or what is wrong with it) and its `id`, if any.
+pub(crate) type Validated = (Result<Facts, FactErrors>, Option<String>);
 
 /// Where `context.today` and `context.now` live among the roots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +119,15 @@ impl Facts {
             bundle_today: false,
             bundle_now: false,
             context: ContextSlots::of(env),
+            fingerprint: env.fingerprint(),
         }
+    }
+
+    /// The fingerprint ([`Env::fingerprint`]) of the schemas these facts were validated
+    /// against. A rule set decides only facts with its own fingerprint: facts built before
+    /// a hot swap to rules whose schemas differ are refused (`foreign_facts`), never misread.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// Validate a JSON value against the rule set's schemas.
@@ -167,6 +180,34 @@ impl Facts {
                 "",
                 format!("invalid JSON: {e}"),
             ))),
+        };
+        bufs.give_back();
+        r
+    }
+
+    /// Parse a JSON text holding one bundle or an array of bundles, and validate each with
+    /// the parser of [`Facts::from_json_str`] (so that a key repeated in a bundle is that
+    /// bundle's `duplicate_key`): one result per bundle in order, each with the bundle's
+    /// `id` where it has a string or number one (for the error line of a bundle that does
+    /// not validate). A syntax error is the whole text's.
+    pub(crate) fn from_json_str_each(env: &Env, text: &str) -> Result<Vec<Validated>, String> {
+        let mut bufs = json::Buffers::take();
+        let r = match json::parse(text, &mut bufs) {
+            Ok(doc) => {
+                let root = doc.root();
+                let one = |node: json::Ref<'_>| {
+                    let id = match node.get("id").map(|v| v.view()) {
+                        Some(View::String(s) | View::Number(s)) => Some(s.to_string()),
+                        _ => None,
+                    };
+                    (Facts::from_node(env, node), id)
+                };
+                Ok(match root.view() {
+                    View::Array(_) => root.items().map(one).collect(),
+                    _ => vec![one(root)],
+                })
+            }
+            Err(e) => Err(format!("invalid JSON: {e}")),
         };
         bufs.give_back();
         r
@@ -291,9 +332,11 @@ impl Facts {
         self
     }
 
-    /// Set `context.now` and `context.today` where the bundle did not give them: `now`
-    /// to `now`, and `today` to the date of the bundle's `now` if it gave one, else of
-    /// `now` (in its own offset). What the CLI does with the current time.
+    /// Set `context.now` and `context.today` where neither the bundle nor the host
+    /// ([`Facts::with_today`], [`Facts::with_now`]) gave them: `now` to `now`, and `today`
+    /// to the date of the `now` the facts hold (the bundle's or the host's) if any, else of
+    /// `now` (in its own offset). What the CLI does with the current time: the bundle's
+    /// own context wins, then `--today`/`--now`, then the clock.
     ///
     /// ```
     /// # let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
@@ -302,12 +345,18 @@ impl Facts {
     /// let f = f.with_context_defaults(DateTime::parse_from_rfc3339("2027-01-01T10:00:00+01:00").unwrap());
     /// assert_eq!(f.today().unwrap().to_string(), "2026-03-01");
     /// assert_eq!(f.now().unwrap().to_rfc3339(), "2027-01-01T10:00:00+01:00");
+    ///
+    /// // a day the host set is not replaced by the clock's
+    /// let g = aftersales::facts::Facts::from_json_str(&env, "{}").unwrap()
+    ///     .with_today(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap())
+    ///     .with_context_defaults(DateTime::parse_from_rfc3339("2027-01-01T10:00:00Z").unwrap());
+    /// assert_eq!(g.today().unwrap().to_string(), "2026-03-01");
     /// ```
     pub fn with_context_defaults(mut self, now: DateTime<FixedOffset>) -> Facts {
-        if !self.bundle_now {
+        if !self.bundle_now && self.now.is_none() {
             self.set_now(now);
         }
-        if !self.bundle_today {
+        if !self.bundle_today && self.today.is_none() {
             let at = self.now.unwrap_or(now);
             self.set_today(at.date_naive());
         }
@@ -429,13 +478,26 @@ fn bundle<'n, N: Node<'n>>(b: &mut Builder<'_>, v: N) -> Facts {
         );
         return facts;
     }
+    // each root once; `id` and a `context` the rule set does not declare after them
+    let mut seen = build::Seen::new(env.schemas.len() + 2);
     for (pos, (k, v)) in v.entries().enumerate() {
+        let sid = build::root_id(env, k);
+        let is_context = k == "context";
+        let slot = match (k, sid) {
+            ("id", _) => Some(env.schemas.len()),
+            (_, Some(s)) => Some(s.0 as usize),
+            _ if is_context => Some(env.schemas.len() + 1),
+            _ => None,
+        };
+        if slot.is_some_and(|i| !seen.insert(i)) {
+            let key = vec![1, u32::try_from(pos).unwrap_or(u32::MAX)];
+            b.top_error_at(K::DuplicateKey, key, k, build::duplicate(k));
+            continue;
+        }
         if k == "id" {
             facts.id = b.id(v);
             continue;
         }
-        let sid = build::root_id(env, k);
-        let is_context = k == "context";
         let schema = match sid {
             Some(s) => &env.schemas[s.0 as usize],
             None if is_context => build::fallback_context(),

@@ -19,7 +19,9 @@ pub(crate) fn parse(text: &str) -> Result<J, String> {
 
 /// Parse YAML text; the error is `yaml_serde`'s, whose `location()` gives line and column.
 pub(crate) fn parse_located(text: &str) -> Result<J, yaml_serde::Error> {
-    let first: J = yaml_serde::from_str(text)?;
+    // YAML keys are unique (YAML 1.2 §3.2.1.1): a repeated key is an error naming its
+    // path, never a silent choice of one of the two values
+    let first: J = Strict.deserialize(yaml_serde::Deserializer::from_str(text))?;
     if !needs_exact_pass(&first) {
         return Ok(first);
     }
@@ -151,6 +153,94 @@ impl<'de> Visitor<'de> for Obj<'_> {
                 return Err(de::Error::custom("key not seen at first read"));
             };
             let v = map.next_value_seed(Exact(node))?;
+            out.insert(k, v);
+        }
+        Ok(J::Object(out))
+    }
+}
+
+/// The first read: a `serde_json::Value`, refusing a key repeated in one mapping
+/// (`yaml_serde` puts the path and the place in front of the message).
+struct Strict;
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = J;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<J, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = J;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<J, E> {
+        Ok(J::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<J, E> {
+        Ok(J::Number(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<J, E> {
+        Ok(J::Number(v.into()))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<J, E> {
+        Ok(Number::from_str(&v.to_string()).map_or(J::Null, J::Number))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<J, E> {
+        Ok(Number::from_str(&v.to_string()).map_or(J::Null, J::Number))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<J, E> {
+        // not finite: null, as serde_json gives, read again as its text by the exact pass
+        Ok(Number::from_f64(v).map_or(J::Null, J::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<J, E> {
+        Ok(J::String(v.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<J, E> {
+        Ok(J::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<J, E> {
+        Ok(J::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<J, E> {
+        Ok(J::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<J, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Strict)? {
+            out.push(v);
+        }
+        Ok(J::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if out.contains_key(&k) {
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{k}`: a document whose meaning depends on which of the \
+                     two a reader keeps is refused"
+                )));
+            }
+            let v = map.next_value_seed(Strict)?;
             out.insert(k, v);
         }
         Ok(J::Object(out))

@@ -57,7 +57,7 @@ use crate::types::{Env, SchemaId, Type};
 use crate::value::{Currency, Distance, DistanceUnit, Money, Value};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as J};
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
 mod leaf;
@@ -76,6 +76,11 @@ const MAX_VERIFY: usize = 48;
 const MAX_VERIFY_LARGE: usize = 6;
 /// Rows beyond which a decision counts as large.
 const LARGE: usize = 5_000;
+/// Rules the reference interpreter may evaluate, in all, to confirm the examples of one
+/// analysis of a rule set (each confirmation charged the rules of the decision and of every
+/// decision it reads, counted once per path): past it, findings are reported unconfirmed.
+/// A chain of 10,000 decisions each reading the one before would otherwise cost 50M.
+const CONFIRM_BUDGET: u64 = 4_000_000;
 /// Distinct overlapping pairs reported per decision at most.
 const MAX_PAIRS: usize = 16;
 /// The date `context.today` is set to where a path does not need another.
@@ -128,11 +133,11 @@ impl Finding {
     /// when proven and warning otherwise. The example is in the help text, as one line of
     /// JSON.
     pub fn diagnostic(&self) -> Diagnostic {
-        let example = self
-            .example
-            .as_ref()
-            .map(|e| format!("for example: {e}"))
-            .unwrap_or_default();
+        // a proven finding's example, attached after its help
+        let with_example = |d: Diagnostic| match (&self.example, self.proven) {
+            (Some(e), true) => d.with_example(e.to_string()),
+            _ => d,
+        };
         let names = |v: &[String]| {
             v.iter()
                 .map(|r| format!("`{r}`"))
@@ -195,30 +200,30 @@ impl Finding {
                     )
                 };
                 let help = if self.proven {
-                    format!("{example}; add an `otherwise`, or a rule for such inputs")
+                    "add an `otherwise`, or a rule for such inputs"
                 } else {
                     "add an `otherwise`, or a rule for the inputs the rules' conditions leave out"
-                        .to_string()
                 };
-                Diagnostic::warning(Code::Gap, msg)
-                    .at(self.span)
-                    .with_label("gap")
-                    .with_help(help)
+                with_example(
+                    Diagnostic::warning(Code::Gap, msg)
+                        .at(self.span)
+                        .with_label("gap")
+                        .with_help(help),
+                )
             }
             FindingKind::Overlap => {
                 let first = rule;
                 let second = self.rules.get(1).cloned().unwrap_or_default();
                 let mut d = if self.proven {
-                    Diagnostic::error(
+                    let d = Diagnostic::error(
                         Code::Overlap,
                         format!(
                             "rules `{first}` and `{second}` of `hit unique` decision `{}` both match some inputs",
                             self.decision
                         ),
                     )
-                    .with_help(format!(
-                        "{example}; make their conditions exclusive, or use `hit first`"
-                    ))
+                    .with_help("make their conditions exclusive, or use `hit first`");
+                    with_example(d)
                 } else {
                     Diagnostic::warning(
                         Code::Overlap,
@@ -256,11 +261,20 @@ pub fn diagnostics(findings: &[Finding]) -> Diagnostics {
 /// rules, gaps and overlaps, in decision order.
 pub fn analyse(checked: &Checked, program: &Program) -> Vec<Finding> {
     let mut out = Vec::new();
+    let (roots, costs) = roots_read_all(checked);
+    let budget = std::cell::Cell::new(CONFIRM_BUDGET);
     for (i, d) in checked.decisions.iter().enumerate() {
         let (Some(d), Some(c)) = (d.as_ref(), program.decision(i)) else {
             continue;
         };
-        let a = Analysis::new(checked, d, c, i);
+        let mut a = Analysis::new(
+            checked,
+            d,
+            c,
+            roots.get(i).cloned().unwrap_or_default(),
+            &budget,
+        );
+        a.confirm_cost = costs.get(i).copied().unwrap_or(u64::MAX);
         // a decision past its DAG budget is searched on its bit-vector leaf
         let leaf = a.bit_leaf().map(|l| a.leaf_search(l));
         match &leaf {
@@ -543,6 +557,10 @@ struct Analysis<'a> {
     /// Whether two columns read one field (`effective` and a test of `context.today`), or
     /// a boolean column tests fields.
     correlated: bool,
+    /// What confirming one example of this decision costs (rules evaluated, at most).
+    confirm_cost: u64,
+    /// What is left of [`CONFIRM_BUDGET`] for the whole rule set.
+    budget: &'a std::cell::Cell<u64>,
 }
 
 /// The type of the field at `path`, and whether any step of it is optional.
@@ -600,7 +618,8 @@ impl<'a> Analysis<'a> {
         checked: &'a Checked,
         d: &'a CheckedDecision,
         c: &'a CompiledDecision,
-        index: usize,
+        roots: BTreeSet<SchemaId>,
+        budget: &'a std::cell::Cell<u64>,
     ) -> Analysis<'a> {
         let env = &checked.env;
         let context = env
@@ -643,7 +662,9 @@ impl<'a> Analysis<'a> {
             d,
             c,
             cols,
-            roots: roots_read(checked, index),
+            roots,
+            confirm_cost: d.rules.len() as u64 + 1,
+            budget,
             context,
             guard_currency,
             correlated,
@@ -1744,6 +1765,9 @@ impl<'a> Analysis<'a> {
     /// Whether `example` makes the decision fall through (checked by the reference
     /// interpreter).
     fn is_gap(&self, example: &J) -> bool {
+        if !self.charge() {
+            return false;
+        }
         let Ok(facts) = crate::facts::Facts::from_json(self.env, example) else {
             return false;
         };
@@ -1756,6 +1780,9 @@ impl<'a> Analysis<'a> {
     /// The first two rules that `example` makes match, if it makes the decision fail with
     /// `not_unique`.
     fn overlap_of(&self, example: &J) -> Option<(String, String)> {
+        if !self.charge() {
+            return None;
+        }
         let facts = crate::facts::Facts::from_json(self.env, example).ok()?;
         match crate::eval::reference::decide(self.checked, &self.d.name, &facts) {
             Err(EvalError::NotUnique { rules, .. }) => {
@@ -1763,6 +1790,17 @@ impl<'a> Analysis<'a> {
                 Some((it.next()?, it.next()?))
             }
             _ => None,
+        }
+    }
+
+    /// Take one confirmation's cost from the rule set's budget; `false` when it is spent.
+    fn charge(&self) -> bool {
+        match self.budget.get().checked_sub(self.confirm_cost) {
+            Some(left) => {
+                self.budget.set(left);
+                true
+            }
+            None => false,
         }
     }
 
@@ -1858,18 +1896,18 @@ fn pick_between(ty: &Type, lo: Option<&OrdVal>, hi: Option<&OrdVal>) -> Option<O
     inside.then_some(v)
 }
 
-/// The roots decision `index` reads, through the decisions it depends on.
-fn roots_read(checked: &Checked, index: usize) -> BTreeSet<SchemaId> {
-    let mut roots = BTreeSet::new();
-    let mut decisions = vec![index];
-    let mut done: HashMap<usize, ()> = HashMap::new();
-    while let Some(i) = decisions.pop() {
-        if done.insert(i, ()).is_some() {
-            continue;
-        }
-        let Some(Some(d)) = checked.decisions.get(i) else {
+/// The roots each decision reads, itself or through the decisions it depends on: every
+/// decision at once, linear in the rules whatever the depth of the chains.
+fn roots_read_all(checked: &Checked) -> (Vec<BTreeSet<SchemaId>>, Vec<u64>) {
+    let n = checked.decisions.len();
+    // what each decision reads itself: roots, and the decisions whose outputs it reads
+    let mut direct: Vec<BTreeSet<SchemaId>> = vec![BTreeSet::new(); n];
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, d) in checked.decisions.iter().enumerate() {
+        let Some(d) = d else {
             continue;
         };
+        let (roots, reads) = (&mut direct[i], &mut deps[i]);
         let mut stack: Vec<&Ir> = Vec::new();
         for r in &d.rules {
             stack.push(&r.when);
@@ -1884,7 +1922,7 @@ fn roots_read(checked: &Checked, index: usize) -> BTreeSet<SchemaId> {
                 IrKind::Field { root, .. } => {
                     roots.insert(*root);
                 }
-                IrKind::Output { decision, .. } => decisions.push(*decision as usize),
+                IrKind::Output { decision, .. } => reads.push(*decision as usize),
                 IrKind::Get { base: x, .. }
                 | IrKind::Attr { code: x, .. }
                 | IrKind::Has(x)
@@ -1917,6 +1955,48 @@ fn roots_read(checked: &Checked, index: usize) -> BTreeSet<SchemaId> {
                 }
             }
         }
+        reads.sort_unstable();
+        reads.dedup();
     }
-    roots
+    // then the union over the decisions read, each decision once, in post-order without
+    // recursion (a chain of 10,000 decisions is as easy as one)
+    let mut all: Vec<Option<BTreeSet<SchemaId>>> = vec![None; n];
+    // the rules evaluating a decision may touch: its own and those of the decisions it
+    // reads, a decision read along two paths counted twice (an upper bound)
+    let own = |i: usize| match checked.decisions.get(i) {
+        Some(Some(d)) => d.rules.len() as u64 + 1,
+        _ => 1,
+    };
+    let mut costs: Vec<u64> = (0..n).map(own).collect();
+    for start in 0..n {
+        let mut stack = vec![(start, false)];
+        while let Some((i, expanded)) = stack.pop() {
+            if i >= n || all[i].is_some() {
+                continue;
+            }
+            if !expanded {
+                stack.push((i, true));
+                stack.extend(
+                    deps[i]
+                        .iter()
+                        .filter(|&&d| d < n && all[d].is_none())
+                        .map(|&d| (d, false)),
+                );
+                continue;
+            }
+            // a dependency not done yet is on a cycle (a check error): it adds nothing
+            let mut roots = std::mem::take(&mut direct[i]);
+            for &d in &deps[i] {
+                if let Some(Some(r)) = all.get(d) {
+                    roots.extend(r.iter().copied());
+                    costs[i] = costs[i].saturating_add(costs[d]);
+                }
+            }
+            all[i] = Some(roots);
+        }
+    }
+    (
+        all.into_iter().map(Option::unwrap_or_default).collect(),
+        costs,
+    )
 }

@@ -31,4 +31,6 @@ pub use campaign::{group_campaigns, AffectedGroup, Campaign, Severity, Years};
 pub use record::{
     parse_flat_bytes, parse_flat_file, parse_line, FlatFile, RecallRecord, RecordError,
 };
-pub use writer::{affects_expr, recall_item, shorten, string_literal, write_rules};
+pub use writer::{
+    affects_expr, recall_item, shorten, string_literal, write_rules, write_rules_parts,
+};

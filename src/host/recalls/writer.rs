@@ -61,6 +61,73 @@ pub fn write_rules(campaigns: &[Campaign], source: &str) -> String {
     out
 }
 
+/// The campaigns as rule files of at most `max_bytes` each (a rule file may hold at most
+/// [`crate::dsl::MAX_FILE_BYTES`]): the items in order, each file with the header of
+/// [`write_rules`] and its part number. One part when everything fits. A campaign whose
+/// item alone is larger than the limit is an error naming it.
+///
+/// ```
+/// use aftersales::host::recalls::{group_campaigns, parse_flat_file, write_rules_parts};
+/// let line = |id: &str| {
+///     let mut f = vec![""; 24];
+///     (f[0], f[1], f[2], f[3], f[4]) = ("1", id, "FORD", "FOCUS", "2006");
+///     f.join("\t")
+/// };
+/// let text = [line("06V043000"), line("07V001000"), line("08V002000")].join("\n");
+/// let campaigns = group_campaigns(&parse_flat_file(&text).records);
+/// let whole = write_rules_parts(&campaigns, "FLAT_RCL.txt", 1 << 20).unwrap();
+/// assert_eq!(whole.len(), 1);
+/// let parts = write_rules_parts(&campaigns, "FLAT_RCL.txt", 700).unwrap();
+/// assert!(parts.len() > 1 && parts.iter().all(|p| p.len() <= 700));
+/// assert!(write_rules_parts(&campaigns, "FLAT_RCL.txt", 100).is_err());
+/// ```
+pub fn write_rules_parts(
+    campaigns: &[Campaign],
+    source: &str,
+    max_bytes: usize,
+) -> Result<Vec<String>, String> {
+    let header = |part: usize, count: usize| {
+        format!(
+            "# NHTSA recall campaigns imported by `aftersales import nhtsa-recalls` from {}:\n\
+             # {count} recalls (part {part}). Generated: re-import rather than edit.\n",
+            comment_text(source)
+        )
+    };
+    let whole = write_rules(campaigns, source);
+    if whole.len() <= max_bytes {
+        return Ok(vec![whole]);
+    }
+    // room for the header of a part (its counts are at most 20 digits each)
+    let room = max_bytes.saturating_sub(header(0, 0).len() + 40);
+    let mut parts: Vec<(String, usize)> = Vec::new();
+    let mut body = String::new();
+    let mut count = 0;
+    for c in campaigns {
+        let item = format!("\n{}", recall_item(c));
+        if item.len() > room {
+            return Err(format!(
+                "the recall item of campaign {} alone is {} bytes, more than a rule file may hold",
+                c.number,
+                item.len()
+            ));
+        }
+        if body.len() + item.len() > room {
+            parts.push((std::mem::take(&mut body), count));
+            count = 0;
+        }
+        body.push_str(&item);
+        count += 1;
+    }
+    if count > 0 {
+        parts.push((body, count));
+    }
+    Ok(parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (body, count))| header(i + 1, count) + &body)
+        .collect())
+}
+
 /// One campaign as a `recall` item, with a comment line before it.
 ///
 /// ```
