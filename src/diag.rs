@@ -530,8 +530,9 @@ impl Diagnostic {
 /// Every diagnostic of a load, in the order found (sorted by place when reported).
 ///
 /// Returned by [`crate::RuleSet::load`], it carries the rule set's sources, so that its
-/// `Display` renders every diagnostic with its file, line, column and source line.
-#[derive(Debug, Clone, Default)]
+/// `Display` renders every diagnostic with its file, line, column and source line (and
+/// `Debug` too, so that `main` returning the error prints them readably).
+#[derive(Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
     sources: Option<Arc<SourceMap>>,
@@ -562,6 +563,16 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+impl fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.sources.is_some() {
+            write!(f, "{self}")
+        } else {
+            f.debug_list().entries(&self.items).finish()
+        }
+    }
+}
 
 impl Diagnostics {
     /// No diagnostics.
@@ -700,16 +711,21 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 mod render {
     //! Human rendering through miette's graphical handler, on a window of the source so
     //! that a 10 MB one-line file does not print 10 MB.
-    use super::{Diagnostic, Severity, SourceMap};
+    #[cfg(feature = "fancy")]
+    use super::Severity;
+    use super::{Diagnostic, SourceMap};
+    #[cfg(feature = "fancy")]
     use miette::{
         GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
         SourceCode, SourceSpan, SpanContents,
     };
+    #[cfg(feature = "fancy")]
     use std::fmt;
 
     /// Longest stretch of one line shown around a span.
     const WINDOW: usize = 240;
 
+    #[cfg_attr(not(feature = "fancy"), allow(dead_code))]
     struct Window {
         name: String,
         text: String,
@@ -720,6 +736,7 @@ mod render {
         line_count: usize,
     }
 
+    #[cfg(feature = "fancy")]
     impl SourceCode for Window {
         fn read_span<'a>(
             &'a self,
@@ -738,23 +755,28 @@ mod render {
         }
     }
 
+    #[cfg(feature = "fancy")]
     struct Report<'a> {
         diag: &'a Diagnostic,
         window: Option<Window>,
         labels: Vec<LabeledSpan>,
     }
 
+    #[cfg(feature = "fancy")]
     impl fmt::Debug for Report<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str(&self.diag.message)
         }
     }
+    #[cfg(feature = "fancy")]
     impl fmt::Display for Report<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str(&self.diag.message)
         }
     }
+    #[cfg(feature = "fancy")]
     impl std::error::Error for Report<'_> {}
+    #[cfg(feature = "fancy")]
     impl miette::Diagnostic for Report<'_> {
         fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
             Some(Box::new(self.diag.code.as_str()))
@@ -854,27 +876,6 @@ mod render {
             }
             _ => diag,
         };
-        let mut labels = Vec::new();
-        let win = window(map, diag).map(|(w, s, l)| {
-            labels.push(LabeledSpan::new_primary_with_span(
-                diag.label.clone(),
-                SourceSpan::new(s.into(), l),
-            ));
-            w
-        });
-        let report = Report {
-            diag,
-            window: win,
-            labels,
-        };
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_context_lines(0)
-            .with_width(100);
         let mut out = String::new();
         if let Some(span) = diag.span {
             out.push_str(&format!(
@@ -896,15 +897,7 @@ mod render {
                     .unwrap_or_default()
             ));
         }
-        let mut body = String::new();
-        if report.window.is_some() && handler.render_report(&mut body, &report).is_ok() {
-            // miette repeats the message in its header; keep its snippet and help.
-            let snippet: Vec<&str> = body.lines().skip_while(|l| !l.contains("╭─[")).collect();
-            out.push_str(&snippet.join("\n"));
-            out.push('\n');
-        } else if let Some(h) = &diag.help {
-            out.push_str(&format!("  help: {h}\n"));
-        }
+        out.push_str(&snippet(diag, map, color));
         for r in &diag.related {
             out.push_str(&format!(
                 "  note: {} ({})\n",
@@ -916,6 +909,72 @@ mod render {
             out.push_str("  example:\n");
             out.push_str(e);
             out.push('\n');
+        }
+        out
+    }
+
+    /// The source line with the span underlined, and the help: through miette's
+    /// graphical handler.
+    #[cfg(feature = "fancy")]
+    fn snippet(diag: &Diagnostic, map: &SourceMap, color: bool) -> String {
+        let mut labels = Vec::new();
+        let win = window(map, diag).map(|(w, s, l)| {
+            labels.push(LabeledSpan::new_primary_with_span(
+                diag.label.clone(),
+                SourceSpan::new(s.into(), l),
+            ));
+            w
+        });
+        let report = Report {
+            diag,
+            window: win,
+            labels,
+        };
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_context_lines(0)
+            .with_width(100);
+        let mut body = String::new();
+        if report.window.is_some() && handler.render_report(&mut body, &report).is_ok() {
+            // miette repeats the message in its header; keep its snippet and help.
+            let snippet: Vec<&str> = body.lines().skip_while(|l| !l.contains("╭─[")).collect();
+            let mut out = snippet.join("\n");
+            out.push('\n');
+            out
+        } else if let Some(h) = &diag.help {
+            format!("  help: {h}\n")
+        } else {
+            String::new()
+        }
+    }
+
+    /// The source line with the span underlined, and the help, in plain text (the library
+    /// built without the `fancy` feature).
+    #[cfg(not(feature = "fancy"))]
+    fn snippet(diag: &Diagnostic, map: &SourceMap, _color: bool) -> String {
+        let mut out = String::new();
+        if let Some((w, start, len)) = window(map, diag) {
+            let line = (w.first_line + 1).to_string();
+            let pad = " ".repeat(line.len());
+            let before = w.text.get(..start).map_or(0, |s| s.chars().count());
+            let marks = w
+                .text
+                .get(start..start + len)
+                .map_or(1, |s| s.chars().count().max(1));
+            out.push_str(&format!("{pad} |\n{line} | {}\n", w.text.trim_end()));
+            out.push_str(&format!(
+                "{pad} | {}{} {}\n",
+                " ".repeat(before),
+                "^".repeat(marks),
+                diag.label.as_deref().unwrap_or("")
+            ));
+        }
+        if let Some(h) = &diag.help {
+            out.push_str(&format!("  help: {h}\n"));
         }
         out
     }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 /// The most any whole-file input of the CLI (a JSON or YAML batch, a history, a log, a
 /// flat file) may hold: 1 GiB. Rule files and fixtures have their own, smaller, limits.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub(crate) const MAX_INPUT_BYTES: u64 = 1 << 30;
 
 /// The bytes of `path`, refused past `limit` bytes.

@@ -178,7 +178,10 @@ impl RuleSet {
                 index: i as u32,
                 serial: self.serial,
             }),
-            None => Err(crate::eval::EvalError::UnknownDecision(name.to_string())),
+            None => Err(crate::eval::EvalError::unknown_decision(
+                name,
+                self.decisions.iter().map(String::as_str),
+            )),
         }
     }
 
@@ -190,10 +193,11 @@ impl RuleSet {
         facts: &crate::facts::Facts,
     ) -> Result<crate::eval::Decision, crate::eval::EvalError> {
         if decision.serial != self.serial {
-            return Err(crate::eval::EvalError::UnknownDecision(format!(
-                "#{} of another rule set",
-                decision.index
-            )));
+            return Err(crate::eval::EvalError::UnknownDecision {
+                name: format!("#{}", decision.index),
+                help: " (the handle is of another rule set; resolve it with this one's `handle`)"
+                    .to_string(),
+            });
         }
         self.own_facts(facts)?;
         crate::eval::reference::decide_index(
@@ -202,23 +206,25 @@ impl RuleSet {
             decision.index as usize,
             facts,
         )
+        .map(|d| d.with_types(&self.checked))
     }
 
     /// Evaluate the decision of a handle, as [`RuleSet::decide_with`], and write its
     /// result line into `out` as [`crate::eval::Decision::write_json`] writes it (the
     /// CLI's hot path: no [`crate::eval::Decision`] is built). On an error nothing is
     /// written.
-    pub(crate) fn decide_json(
+    pub fn decide_json(
         &self,
         decision: DecisionHandle,
         facts: &crate::facts::Facts,
         out: &mut Vec<u8>,
     ) -> Result<(), crate::eval::EvalError> {
         if decision.serial != self.serial {
-            return Err(crate::eval::EvalError::UnknownDecision(format!(
-                "#{} of another rule set",
-                decision.index
-            )));
+            return Err(crate::eval::EvalError::UnknownDecision {
+                name: format!("#{}", decision.index),
+                help: " (the handle is of another rule set; resolve it with this one's `handle`)"
+                    .to_string(),
+            });
         }
         self.own_facts(facts)?;
         crate::eval::reference::decide_json(
@@ -284,6 +290,65 @@ impl RuleSet {
     ) -> Result<(crate::eval::Decision, crate::eval::Explanation), crate::eval::EvalError> {
         self.own_facts(facts)?;
         crate::eval::reference::decide_explained(&self.checked, name, facts)
+            .map(|(d, why)| (d.with_types(&self.checked), why))
+    }
+
+    /// An explanation as text, one test a line: `file:line:col  rule  test  → value
+    /// (facts read)`.
+    pub fn render_explanation(&self, decision: &str, why: &crate::eval::Explanation) -> String {
+        why.render(decision, &self.checked, &self.sources)
+    }
+
+    /// An explanation as the JSON array `aftersales eval --explain` writes.
+    pub fn explanation_json(&self, why: &crate::eval::Explanation) -> serde_json::Value {
+        why.to_json(&self.checked, &self.sources)
+    }
+
+    /// Validate a JSON bundle against this rule set's schemas (the facts
+    /// [`RuleSet::decide`] takes). Every problem is reported at once, each with its path.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::from_sources([("a.rules".to_string(), String::new())]).unwrap();
+    /// assert!(rules.facts_from_json(r#"{"customer": {"id": "K1"}}"#).is_ok());
+    /// let e = rules.facts_from_json(r#"{"customer": {"idd": "K1"}}"#).unwrap_err();
+    /// assert!(e.to_string().contains("did you mean `id`?"), "{e}");
+    /// ```
+    pub fn facts_from_json(
+        &self,
+        text: &str,
+    ) -> Result<crate::facts::Facts, crate::facts::FactErrors> {
+        crate::facts::Facts::from_json_str(self.env(), text)
+    }
+
+    /// Validate a YAML bundle against this rule set's schemas.
+    pub fn facts_from_yaml(
+        &self,
+        text: &str,
+    ) -> Result<crate::facts::Facts, crate::facts::FactErrors> {
+        crate::facts::Facts::from_yaml(self.env(), text)
+    }
+
+    /// Validate any `Serialize` value (a host's own structs) against this rule set's
+    /// schemas. See [`crate::facts::Facts::from_serialize`].
+    pub fn facts_from_serialize<T: serde::Serialize + ?Sized>(
+        &self,
+        value: &T,
+    ) -> Result<crate::facts::Facts, crate::facts::FactErrors> {
+        crate::facts::Facts::from_serialize(self.env(), value)
+    }
+
+    /// `file:line:column` of the rule an evaluation error names, if it names a place.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::from_sources([("a.rules".to_string(),
+    ///     "decision d { output x: decimal = 0\n  rule r when customer.id != \"\" then x = 1 / 0 }".to_string())]).unwrap();
+    /// let facts = rules.facts_from_json(r#"{"customer": {"id": "K1"}}"#).unwrap();
+    /// let err = rules.decide("d", &facts).unwrap_err();
+    /// assert_eq!(err.code(), "division_by_zero");
+    /// assert_eq!(rules.location_of(&err).as_deref(), Some("a.rules:2:42")); // the division
+    /// ```
+    pub fn location_of(&self, error: &crate::eval::EvalError) -> Option<String> {
+        error.span().map(|s| self.sources.location(s))
     }
 
     /// Refuse facts validated against schemas other than this rule set's.

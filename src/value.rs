@@ -94,6 +94,74 @@ impl fmt::Display for Money {
     }
 }
 
+/// A text that is not the value asked for ([`Money`]'s or [`Distance`]'s `FromStr`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what}: expected {expected}, found \"{found}\"")]
+pub struct ParseValueError {
+    what: &'static str,
+    expected: &'static str,
+    found: String,
+}
+
+impl std::str::FromStr for Money {
+    type Err = ParseValueError;
+
+    /// `"USD 12.50"`: a three-letter ISO 4217 code, white space, an exact decimal.
+    ///
+    /// ```
+    /// use aftersales::Money;
+    /// let m: Money = "USD 12.5".parse().unwrap();
+    /// assert_eq!(m.to_string(), "USD 12.50");
+    /// assert!("12.50".parse::<Money>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Money, ParseValueError> {
+        Money::parse(s).ok_or_else(|| ParseValueError {
+            what: "money",
+            expected: "a currency code and an amount such as \"USD 12.50\"",
+            found: s.to_string(),
+        })
+    }
+}
+
+impl serde::Serialize for Money {
+    /// As LANGUAGE.md §8 writes money: `"USD 12.50"` (the currency's minor units).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl std::str::FromStr for Distance {
+    type Err = ParseValueError;
+
+    /// `"41000 mi"` or `"12.5 km"`; the unit is required.
+    ///
+    /// ```
+    /// use aftersales::Distance;
+    /// let d: Distance = "41000 mi".parse().unwrap();
+    /// assert_eq!(d.to_string(), "41000 mi");
+    /// assert!("41000".parse::<Distance>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Distance, ParseValueError> {
+        let t = s.trim();
+        let err = || ParseValueError {
+            what: "distance",
+            expected: "a number and a unit such as \"41000 mi\" or \"12.5 km\"",
+            found: s.to_string(),
+        };
+        if !(t.ends_with("km") || t.ends_with("mi")) {
+            return Err(err());
+        }
+        Distance::parse(t, DistanceUnit::Km).ok_or_else(err)
+    }
+}
+
+impl serde::Serialize for Distance {
+    /// As LANGUAGE.md §8 writes distances: `"41000 mi"`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Parse a decimal as written in rules or facts: digits, optional `_`, optional sign.
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let clean: String = s.chars().filter(|c| *c != '_').collect();

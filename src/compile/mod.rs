@@ -108,7 +108,12 @@ impl Program {
             .names
             .iter()
             .position(|n| n == name)
-            .ok_or_else(|| crate::eval::EvalError::UnknownDecision(name.to_string()))?;
+            .ok_or_else(|| {
+                crate::eval::EvalError::unknown_decision(
+                    name,
+                    checked.names.iter().map(String::as_str),
+                )
+            })?;
         crate::eval::reference::decide_index(checked, Some(self), i, facts)
     }
 

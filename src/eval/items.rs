@@ -130,6 +130,7 @@ impl Outcome {
             outputs: outputs.map(String::from).zip(self.values).collect(),
             rules: self.rules,
             no_match: self.no_match,
+            types: None,
         }
     }
 }

@@ -14,32 +14,71 @@ mod business;
 mod compiled;
 pub mod explain;
 pub(crate) mod items;
+pub mod output;
 pub mod reference;
 pub(crate) mod value_ops;
 
 pub use explain::{Explanation, Seen, Step, Test};
+pub use output::{FromOutput, Output, OutputError};
 
 use crate::diag::Span;
 use crate::value::Value;
 
 /// The result of one decision for one bundle (LANGUAGE.md §5.2, §8).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Read outputs with [`Decision::get`] (typed, variants and codes by name) or
+/// [`Decision::deserialize`]; `Serialize` and `Display` give the §8 JSON.
+#[derive(Clone)]
 pub struct Decision {
     /// The bundle's `id`, echoed.
     pub id: Option<String>,
     /// The decision's name.
     pub decision: String,
     /// Every output, in declaration order; `None` for an output no rule set and with no
-    /// default. For `collect` decisions each value is a list, one element per match.
+    /// default. For `collect` decisions each value is a list, one element per match. The
+    /// raw values hold enum variants and codes as indices: read outputs with
+    /// [`Decision::get`], which names them.
+    #[doc(hidden)]
     pub outputs: Vec<(String, Option<Value>)>,
     /// The rules whose outputs were used: the winner for first/unique/priority, every
     /// match in order for collect, none when `otherwise` applied or nothing matched.
     pub rules: Vec<String>,
     /// Whether no rule matched and there was no `otherwise`.
     pub no_match: bool,
+    /// The rule set's types, to name variants and codes (set by [`crate::RuleSet`]).
+    types: Option<std::sync::Arc<crate::check::Checked>>,
+}
+
+impl PartialEq for Decision {
+    /// Equal results: the types they were decided with take no part.
+    fn eq(&self, other: &Decision) -> bool {
+        self.id == other.id
+            && self.decision == other.decision
+            && self.outputs == other.outputs
+            && self.rules == other.rules
+            && self.no_match == other.no_match
+    }
+}
+
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decision")
+            .field("id", &self.id)
+            .field("decision", &self.decision)
+            .field("outputs", &self.outputs)
+            .field("rules", &self.rules)
+            .field("no_match", &self.no_match)
+            .finish()
+    }
 }
 
 impl Decision {
+    /// The decision, knowing the types of the rule set it was decided with.
+    pub(crate) fn with_types(mut self, types: &std::sync::Arc<crate::check::Checked>) -> Decision {
+        self.types = Some(std::sync::Arc::clone(types));
+        self
+    }
+
     /// The JSON form of LANGUAGE.md §8: `{"id", "decision", "outputs", "rules"}` plus
     /// `"no_match": true` when nothing matched. Money is written in its currency's minor
     /// units, percents as `"70%"`, codes and variants by name, durations and distances as
@@ -249,8 +288,13 @@ fn write_value(out: &mut Vec<u8>, ty: &crate::types::Type, v: &Value, env: &crat
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
     /// No decision of that name.
-    #[error("unknown decision `{0}`")]
-    UnknownDecision(String),
+    #[error("unknown decision `{name}`{help}")]
+    UnknownDecision {
+        /// The name asked for.
+        name: String,
+        /// "; did you mean `x`?", or empty.
+        help: String,
+    },
     /// A decision without IR to evaluate (its items did not check: a loaded
     /// [`crate::RuleSet`] has none such).
     #[error("decision `{0}` has nothing to evaluate")]
@@ -359,6 +403,34 @@ pub fn error_json(
 }
 
 impl EvalError {
+    /// `unknown_decision` for `name`, suggesting the closest of `known`.
+    pub(crate) fn unknown_decision<'k>(
+        name: &str,
+        known: impl Iterator<Item = &'k str>,
+    ) -> EvalError {
+        EvalError::UnknownDecision {
+            name: name.to_string(),
+            help: crate::diag::suggest(name, known)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Where in the rules the error happened, where it names a place (see
+    /// [`crate::RuleSet::location_of`] for `file:line:column`).
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            EvalError::MissingRoot { span, .. }
+            | EvalError::MissingField { span, .. }
+            | EvalError::MissingContext { span, .. }
+            | EvalError::DivisionByZero { span, .. }
+            | EvalError::CurrencyMix { span, .. }
+            | EvalError::Overflow { span, .. }
+            | EvalError::NeedsCalendar { span, .. } => Some(*span),
+            _ => None,
+        }
+    }
+
     /// The fact path concerned, where there is one (`product`, `context.today`).
     pub fn path(&self) -> Option<String> {
         match self {
@@ -387,7 +459,7 @@ impl EvalError {
     /// A stable code for the error (JSON output, `expect_error` in fixtures).
     pub fn code(&self) -> &'static str {
         match self {
-            EvalError::UnknownDecision(_) => "unknown_decision",
+            EvalError::UnknownDecision { .. } => "unknown_decision",
             EvalError::NotEvaluable(_) => "not_evaluable",
             EvalError::MissingRoot { .. } => "missing_root",
             EvalError::MissingField { .. } => "missing_field",
@@ -415,7 +487,10 @@ mod tests {
         };
         let s = String::new;
         let all = [
-            EvalError::UnknownDecision(s()),
+            EvalError::UnknownDecision {
+                name: s(),
+                help: s(),
+            },
             EvalError::NotEvaluable(s()),
             EvalError::MissingRoot {
                 root: s(),

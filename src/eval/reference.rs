@@ -82,7 +82,9 @@ fn run(
         .names
         .iter()
         .position(|n| n == name)
-        .ok_or_else(|| EvalError::UnknownDecision(name.to_string()))?;
+        .ok_or_else(|| {
+            EvalError::unknown_decision(name, checked.names.iter().map(String::as_str))
+        })?;
     run_index(checked, None, i, facts, trace)
 }
 

@@ -68,6 +68,7 @@ pub struct Facts {
 }
 
 /// One bundle of a batch: its facts (or what is wrong with it) and its `id`, if any.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub(crate) type Validated = (Result<Facts, FactErrors>, Option<String>);
 
 /// Where `context.today` and `context.now` live among the roots.
@@ -190,6 +191,7 @@ impl Facts {
     /// bundle's `duplicate_key`): one result per bundle in order, each with the bundle's
     /// `id` where it has a string or number one (for the error line of a bundle that does
     /// not validate). A syntax error is the whole text's.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) fn from_json_str_each(env: &Env, text: &str) -> Result<Vec<Validated>, String> {
         let mut bufs = json::Buffers::take();
         let r = match json::parse(text, &mut bufs) {

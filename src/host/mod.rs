@@ -3,4 +3,5 @@
 //! importing recall campaigns).
 
 pub mod recalls;
+#[cfg(feature = "workforce")]
 pub mod workforce;
