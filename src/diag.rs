@@ -150,12 +150,37 @@ impl SourceFile {
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Data files given in memory with the rules (code tables' CSV), by name.
+    data: Vec<(String, Arc<str>)>,
 }
 
 impl SourceMap {
     /// An empty map.
     pub fn new() -> SourceMap {
         SourceMap::default()
+    }
+
+    /// Add a data file held in memory (a code table's CSV), found by its name before the
+    /// disk is looked at.
+    pub fn add_data(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) {
+        self.data.push((name.into(), text.into()));
+    }
+
+    /// A data file added with [`SourceMap::add_data`]: by its exact name, or, for a name
+    /// that is a path, by the same path written another way (`./a/b.csv`, `a//b.csv`).
+    pub fn data(&self, name: &str) -> Option<&Arc<str>> {
+        let norm = |s: &str| -> Vec<String> {
+            std::path::Path::new(s)
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        };
+        let want = norm(name);
+        self.data
+            .iter()
+            .find(|(n, _)| n == name || norm(n) == want)
+            .map(|(_, t)| t)
     }
 
     /// Add a file and return its id.

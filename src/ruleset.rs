@@ -120,6 +120,25 @@ impl RuleSet {
 
     /// Build a rule set from files held in memory (a host that keeps rules in a
     /// database): `(name, text)` pairs, loaded in sorted name order after the prelude.
+    /// A name ending in `.csv` is a code table's data, not a rule file: `codes t from
+    /// "ops.csv"` finds it by its path beside the rule file that names it (or by the
+    /// name written), before looking on disk.
+    ///
+    /// ```
+    /// use aftersales::RuleSet;
+    /// let rules = RuleSet::from_sources([
+    ///     ("policy/ops.rules".to_string(), r#"
+    ///         codes fault "Faults" { P0301 "Misfire" {} }
+    ///         codes labor_op "Labour operations" from "ops.csv" { attributes { standard_hours: decimal } }
+    ///         decision over { output x: bool = false
+    ///           rule r when has claim.labor_op and has claim.labor_hours
+    ///                       and claim.labor_hours > claim.labor_op.standard_hours then x = true }"#.to_string()),
+    ///     ("policy/ops.csv".to_string(), "code,title,standard_hours\n10-2301,Replace coil,0.8\n".to_string()),
+    /// ]).unwrap();
+    /// let facts = rules.facts_from_json(r#"{"claim": {"id": "C1", "fault": "P0301", "repair_date": "2026-01-10",
+    ///     "labor_op": "10-2301", "labor_hours": 1.5}}"#).unwrap();
+    /// assert!(rules.decide("over", &facts).unwrap().get::<bool>("x").unwrap());
+    /// ```
     pub fn from_sources<I>(sources: I) -> Result<RuleSet, Diagnostics>
     where
         I: IntoIterator<Item = (String, String)>,

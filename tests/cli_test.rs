@@ -86,12 +86,12 @@ FAIL tests/data/fixtures/failing/refund.yaml:7: wrong amount & rule
        output `amount`: expected \"USD 10.00\", got \"USD 50.00\"
        output `fault`: expected \"P0301\", got \"P0420\"
        rule: expected otherwise, got loyal
-       explanation:
+       explanation (the tests that decided; --explain full for all):
        tests/data/fixtures/rules/refunds.rules:16:10  loyal  has customer.lifetime_value  → true  (customer.lifetime_value = USD 1500.00)
        tests/data/fixtures/rules/refunds.rules:16:42  loyal  customer.lifetime_value >= USD 1000  → true  (customer.lifetime_value = USD 1500.00)
 FAIL tests/data/fixtures/failing/refund.yaml:12: an error that does not come
        error: expected missing_root, got none (the decision gave otherwise)
-       explanation:
+       explanation (the tests that decided; --explain full for all):
        tests/data/fixtures/rules/refunds.rules:16:10  loyal  has customer.lifetime_value  → false  (customer.lifetime_value = absent)
 ";
     assert!(text.contains(expected), "{text}");
@@ -397,4 +397,98 @@ fn paths_that_cannot_be_read_exit_2() {
 fn a_rule_set_with_errors_exits_1() {
     let out = test(&["tests/lang/broken", "tests/data/fixtures/good"]);
     assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Issue #12, the CI face of `test`: each of these failed before.
+#[test]
+fn warnings_are_printed_and_denied_on_request() {
+    let dir = std::env::temp_dir().join(format!("aftersales-cli-test-warn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // a decision without `otherwise` that some inputs fall through: a gap warning
+    std::fs::write(
+        dir.join("gap.rules"),
+        "decision d { output x: int = 0\n  rule a when customer.id == \"K1\" then x = 1 }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("d.yaml"),
+        "decision: d\ncases:\n  - name: k1\n    facts: { customer: { id: K1 } }\n    expect: { x: 1 }\n",
+    )
+    .unwrap();
+    let rules = dir.to_string_lossy().into_owned();
+    let fixture = dir.join("d.yaml").to_string_lossy().into_owned();
+    let out = test(&[&rules, &fixture]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("warning[E0302]") && err.contains("1 warning(s)"),
+        "{err}"
+    );
+    let out = test(&[&rules, &fixture, "--deny-warnings"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("(denied)"), "{err}");
+    assert!(
+        stdout(&out).contains("1 passed, 0 failed"),
+        "the cases still run"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn junit_is_written_when_the_rules_do_not_load() {
+    let junit = TempFile::new("junit-load");
+    let out = test(&[
+        "tests/lang/broken",
+        "tests/data/fixtures/good",
+        "--junit",
+        junit.path(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let xml = std::fs::read_to_string(&junit.0).expect("the report is written");
+    let elements = parse_xml(&xml);
+    assert_eq!(attr(&elements[0], "errors"), "1");
+    let case = elements.iter().find(|e| e.0 == "testcase").expect("a case");
+    assert_eq!(attr(case, "name"), "the rule set loads");
+    assert!(xml.contains("<error message=\"error[E"), "{xml}");
+}
+
+#[test]
+fn failures_only_and_the_explanation_levels() {
+    let out = test(&[
+        RULES,
+        "tests/data/fixtures/failing/refund.yaml",
+        "--failures-only",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(code(&out), 1);
+    assert!(!text.contains("ok   "), "{text}");
+    assert!(
+        text.contains("FAIL tests/data/fixtures/failing/refund.yaml:7"),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("1 passed, 2 failed"));
+    let full = stdout(&test(&[
+        RULES,
+        "tests/data/fixtures/failing/refund.yaml",
+        "--explain",
+        "full",
+    ]));
+    assert!(full.contains("       explanation:\n"), "{full}");
+    assert!(!full.contains("the tests that decided"), "{full}");
+}
+
+#[test]
+fn junit_cases_and_suites_carry_times() {
+    let junit = TempFile::new("junit-time");
+    let out = test(&[RULES, "tests/data/fixtures/good", "--junit", junit.path()]);
+    assert_eq!(code(&out), 0);
+    let xml = std::fs::read_to_string(&junit.0).expect("the report is written");
+    for e in parse_xml(&xml) {
+        if ["testsuites", "testsuite", "testcase"].contains(&e.0.as_str()) {
+            let t: f64 = attr(&e, "time").parse().unwrap_or(-1.0);
+            assert!(t >= 0.0, "{} has no time: {xml}", e.0);
+        }
+    }
 }

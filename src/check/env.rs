@@ -305,7 +305,17 @@ fn fill_table(
             })
             .unwrap_or_default();
         let path = base.join(&from.value);
-        match crate::read::text(&path, crate::dsl::MAX_FILE_BYTES as u64) {
+        // a CSV given in memory with the rules (by its path beside the rule file, or by the
+        // name the rule writes), else the file on disk
+        let in_memory = map
+            .data(&path.to_string_lossy())
+            .or_else(|| map.data(&from.value))
+            .map(|t| t.to_string());
+        let read = match in_memory {
+            Some(text) => Ok(text),
+            None => crate::read::text(&path, crate::dsl::MAX_FILE_BYTES as u64),
+        };
+        match read {
             Ok(text) => {
                 let rows = read_csv_rows(
                     &text,

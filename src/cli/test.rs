@@ -1,5 +1,6 @@
 //! `aftersales test [RULES] [FIXTURES...] [--junit FILE] [--coverage] [--require-coverage]
-//! [--format human|json]`: run fixture files (LANGUAGE.md §7) against a rule set.
+//! [--format human|json] [--deny-warnings] [--failures-only] [--explain short|full]`: run
+//! fixture files (LANGUAGE.md §7) against a rule set.
 //! Printing and arguments only; the work is in [`crate::fixtures`].
 
 use crate::fixtures::{self, CaseReport, Coverage, FileReport, Outcome, Summary};
@@ -25,9 +26,14 @@ RULES defaults to `rules`. The other positionals are fixture files or folders; a
 is searched recursively for *.yaml and *.yml files (sorted, hidden ones skipped). With \
 no fixtures given, `tests/fixtures` is used.
 
+The rule set's warnings are printed on stderr first. A failure shows the differences, then \
+the tests that decided the result (--explain full: every test made). When the rules do not \
+load, --junit still writes a report with one error case holding the diagnostics.
+
 Exit codes: 0 every case passed; 1 a case failed, a fixture file or case is malformed, \
-the rule set has errors, or (with --require-coverage) a rule is reached by no case; \
-2 usage or I/O error (a path that cannot be read).")]
+the rule set has errors, (with --deny-warnings) it has warnings, or (with \
+--require-coverage) a rule is reached by no case; 2 usage or I/O error (a path or rule \
+file that cannot be read).")]
 pub struct TestArgs {
     /// The rule set: a folder of `.rules` files, or one file.
     #[arg(default_value = "rules")]
@@ -46,6 +52,26 @@ pub struct TestArgs {
     /// How to print the results (on standard output).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Fail (exit 1) when the rule set has warnings (unreachable rules, gaps, ...), as
+    /// `check --deny-warnings` does: one command for CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print only the cases that fail (and the summary).
+    #[arg(long)]
+    pub failures_only: bool,
+    /// How much of the evaluation to show under a failure: the tests that decided it
+    /// (`short`), or every test made (`full`).
+    #[arg(long, value_enum, default_value_t = Explain::Short)]
+    pub explain: Explain,
+}
+
+/// How much explanation `aftersales test` prints under a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Explain {
+    /// The deciding rule's tests, and the test that ruled out each other rule.
+    Short,
+    /// Every test made, in order, with the decisions read.
+    Full,
 }
 
 /// Run `test` and return the exit code.
@@ -54,6 +80,17 @@ pub fn run(args: &TestArgs) -> u8 {
         Ok(r) => r,
         Err(diags) => {
             eprintln!("{diags}");
+            // CI still gets a report saying why nothing ran
+            if let Some(path) = &args.junit {
+                let xml = fixtures::junit_load_error(
+                    &args.rules.display().to_string(),
+                    &diags.to_string(),
+                );
+                if let Err(e) = std::fs::write(path, xml) {
+                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    return super::EXIT_USAGE;
+                }
+            }
             let io = diags.as_slice().iter().any(|d| d.code.is_unreadable());
             return if io {
                 super::EXIT_USAGE
@@ -62,6 +99,20 @@ pub fn run(args: &TestArgs) -> u8 {
             };
         }
     };
+    // the rule set's warnings, as `check` prints them
+    let warnings = rules.warnings();
+    if !warnings.as_slice().is_empty() {
+        let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        for d in warnings.as_slice() {
+            eprintln!("{}", d.render(rules.sources(), color));
+        }
+        eprintln!(
+            "{}: {} warning(s){}",
+            args.rules.display(),
+            warnings.warning_count(),
+            if args.deny_warnings { " (denied)" } else { "" }
+        );
+    }
     let paths = if args.fixtures.is_empty() {
         vec![PathBuf::from("tests/fixtures")]
     } else {
@@ -84,8 +135,8 @@ pub fn run(args: &TestArgs) -> u8 {
     for f in &files {
         let report = fixtures::run_file(&rules, f);
         let _ = match args.format {
-            Format::Human => print_human(&mut out, &report),
-            Format::Json => print_json(&mut out, &report, &rules),
+            Format::Human => print_human(&mut out, &report, args),
+            Format::Json => print_json(&mut out, &report, &rules, args),
         };
         reports.push(report);
     }
@@ -113,21 +164,23 @@ pub fn run(args: &TestArgs) -> u8 {
         .iter()
         .any(|r| matches!(r.error, Some(fixtures::FixtureError::Io { .. })));
     let uncovered = args.require_coverage && cov.as_ref().is_some_and(|c| !c.uncovered.is_empty());
+    let denied = args.deny_warnings && !warnings.as_slice().is_empty();
     if io_problem {
         super::EXIT_USAGE
-    } else if !summary.all_passed() || uncovered {
+    } else if !summary.all_passed() || uncovered || denied {
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK
     }
 }
 
-fn print_human(out: &mut impl Write, r: &FileReport) -> std::io::Result<()> {
+fn print_human(out: &mut impl Write, r: &FileReport, args: &TestArgs) -> std::io::Result<()> {
     if let Some(e) = &r.error {
         writeln!(out, "error: {e}")?;
     }
     for c in &r.cases {
-        match c.failure_text() {
+        match c.failure_text_with(args.explain == Explain::Full) {
+            None if args.failures_only => {}
             None => writeln!(out, "ok   {}: {}", r.file, c.name)?,
             Some(text) => {
                 writeln!(out, "FAIL {}:{}: {}", r.file, c.line, c.name)?;
@@ -171,7 +224,12 @@ fn status(c: &CaseReport) -> &'static str {
     }
 }
 
-fn print_json(out: &mut impl Write, r: &FileReport, rules: &RuleSet) -> std::io::Result<()> {
+fn print_json(
+    out: &mut impl Write,
+    r: &FileReport,
+    rules: &RuleSet,
+    args: &TestArgs,
+) -> std::io::Result<()> {
     if let Some(e) = &r.error {
         let line = json!({
             "file": r.file, "line": e.line(), "case": null, "decision": r.decision,
@@ -180,8 +238,11 @@ fn print_json(out: &mut impl Write, r: &FileReport, rules: &RuleSet) -> std::io:
         writeln!(out, "{line}")?;
     }
     for c in &r.cases {
+        if args.failures_only && c.passed() {
+            continue;
+        }
         let diff: Vec<String> = c
-            .failure_text()
+            .failure_text_with(args.explain == Explain::Full)
             .map(|t| t.lines().map(String::from).collect())
             .unwrap_or_default();
         let mut line = json!({

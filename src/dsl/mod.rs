@@ -85,7 +85,12 @@ where
     let mut sources: Vec<(String, String)> = sources.into_iter().collect();
     sources.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, text) in sources {
-        parsed.add_source(&name, &text);
+        // a code table's CSV kept with the rules (`codes t from "ops.csv"`), not a rule file
+        if name.to_ascii_lowercase().ends_with(".csv") {
+            parsed.map.add_data(name, text);
+        } else {
+            parsed.add_source(&name, &text);
+        }
     }
 }
 

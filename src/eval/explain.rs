@@ -177,6 +177,45 @@ impl Step {
 }
 
 impl Explanation {
+    /// The steps that decided `decision`'s result: of each rule of `decision` whose tests
+    /// all held (the rules in `winners`), every test; of every other rule, the last test it
+    /// made (the one that ruled it out: `and` stops at the first false operand). Tests of
+    /// the decisions it reads are left out (their outputs appear in what the kept tests
+    /// read). What `aftersales test` prints under a failure unless asked for everything.
+    ///
+    /// ```
+    /// use aftersales::RuleSet;
+    /// let rules = RuleSet::from_sources([("a.rules".to_string(), r#"
+    /// decision d {
+    ///   output x: int = 0
+    ///   rule a when has customer.tier and customer.tier == "gold" then x = 1
+    ///   rule b when has customer.country and customer.country == "DE" then x = 2
+    /// }"#.to_string())]).unwrap();
+    /// let facts = rules.facts_from_json(r#"{"customer": {"id": "K", "tier": "silver", "country": "DE"}}"#).unwrap();
+    /// let (d, why) = rules.explain("d", &facts).unwrap();
+    /// assert_eq!(why.steps.len(), 4);
+    /// let short = why.decisive("d", &d.rules);
+    /// let texts: Vec<String> = short.steps.iter().map(|s| s.text(rules.sources())).collect();
+    /// assert_eq!(texts, ["customer.tier == \"gold\"", "has customer.country", "customer.country == \"DE\""]);
+    /// ```
+    pub fn decisive(&self, decision: &str, winners: &[String]) -> Explanation {
+        let own = |s: &Step| s.decision == decision;
+        let steps = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                own(s)
+                    && (winners.contains(&s.rule)
+                        || !self.steps[i + 1..]
+                            .iter()
+                            .any(|t| own(t) && t.rule == s.rule))
+            })
+            .map(|(_, s)| s.clone())
+            .collect();
+        Explanation { steps }
+    }
+
     /// The JSON form of LANGUAGE.md §8: an array, one object per step, in order:
     /// `{"decision", "rule", "test", "value", "seen", "at", "test_at"}` — `test` the
     /// source text, `value` a bool, `seen` an object from each path read to its value
