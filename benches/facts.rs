@@ -32,7 +32,7 @@ const BUNDLE: &str = r#"{
 
 fn facts(c: &mut Criterion) {
     let (_, env, diags) =
-        aftersales::check::check_sources([("bench.rules".to_string(), RULES.to_string())]);
+        aftersales::load::check_sources([("bench.rules".to_string(), RULES.to_string())]);
     assert!(!diags.has_errors(), "{:?}", diags.as_slice());
     let value: serde_json::Value = serde_json::from_str(BUNDLE).unwrap();
     assert!(Facts::from_json(&env, &value).is_ok());

@@ -32,8 +32,7 @@ fn parse_and_check(c: &mut Criterion) {
     group.sample_size(10);
     for n in [100usize, 1_000, 10_000] {
         let text = common::first_hit_rule_set(n, 7);
-        let (_, _, diags) =
-            aftersales::check::check_sources([("bench.rules".into(), text.clone())]);
+        let (_, _, diags) = aftersales::load::check_sources([("bench.rules".into(), text.clone())]);
         assert!(
             diags.is_empty(),
             "generated rule set must check: {:?}",
@@ -42,7 +41,7 @@ fn parse_and_check(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
             b.iter_with_large_drop(|| {
-                aftersales::check::check_sources([("bench.rules".into(), black_box(text.clone()))])
+                aftersales::load::check_sources([("bench.rules".into(), black_box(text.clone()))])
             })
         });
     }

@@ -99,6 +99,8 @@ pub mod facts;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod host;
+#[doc(hidden)]
+pub mod load;
 mod read;
 mod ruleset;
 #[doc(hidden)]
@@ -107,8 +109,8 @@ pub mod value;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use eval::{Decision, EvalError, Explanation, FromOutput, Output, OutputError};
-pub use facts::{FactError, FactErrors, Facts};
-pub use ruleset::{DecisionHandle, RuleSet};
+pub use facts::{FactError, FactErrors, Facts, FactsBuilder};
+pub use ruleset::{Clock, DecisionHandle, LoadOptions, RuleSet};
 pub use value::{Distance, Money, ParseValueError, Value};
 
 /// Every way the library can fail, for a host that wants one error type (each method

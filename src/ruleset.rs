@@ -77,6 +77,105 @@ pub struct RuleSet {
     program: Arc<Program>,
     /// Tells this rule set's decision handles from another's.
     serial: u64,
+    /// Where `context.today` and `context.now` come from when the facts lack them.
+    clock: Clock,
+}
+
+/// Where a rule set takes `context.today` and `context.now` from when a bundle (and the
+/// host) did not set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// Nowhere: a rule that reads them fails with `missing_context` (evaluation stays pure;
+    /// the host sets them with `Facts::with_today` / `with_now`).
+    #[default]
+    None,
+    /// The system clock at each decision (`today` is its UTC date).
+    System,
+    /// A fixed instant (`today` is its date in its own offset): replays and tests.
+    Fixed(chrono::DateTime<chrono::FixedOffset>),
+}
+
+/// How a rule set is loaded ([`RuleSet::options`]): what runs after checking and the
+/// clock it decides with. The defaults are those of [`RuleSet::load`].
+///
+/// ```
+/// use aftersales::{Clock, RuleSet};
+/// let text = r#"decision d { output x: int = 0
+///     rule spring effective 2026-03-01..2026-05-31 when customer.id != "" then x = 1 }"#;
+/// let source = || [("d.rules".to_string(), text.to_string())];
+/// // `check` and CI run the analyses; a service reloading on a change may skip them
+/// let checked = RuleSet::from_sources(source()).unwrap();
+/// assert_eq!(checked.warnings().warning_count(), 1); // a gap: no `otherwise`
+/// let fast = RuleSet::options().analyses(false).from_sources(source()).unwrap();
+/// assert_eq!(fast.warnings().warning_count(), 0);
+///
+/// // a clock fills `context.today` where the bundle and the host did not
+/// let at = chrono::DateTime::parse_from_rfc3339("2026-04-01T09:00:00Z").unwrap();
+/// let clocked = RuleSet::options().clock(Clock::Fixed(at)).from_sources(source()).unwrap();
+/// let facts = clocked.facts_from_json(r#"{"customer": {"id": "K1"}}"#).unwrap();
+/// assert_eq!(clocked.decide("d", &facts).unwrap().rules, ["spring"]);
+/// // the same rules without a clock: the bundle has no day
+/// assert_eq!(fast.decide("d", &facts).unwrap_err().code(), "missing_context");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    stages: crate::load::Stages,
+    clock: Clock,
+}
+
+impl LoadOptions {
+    /// The defaults: analyses on, the compiler's budgets scaled to each decision, no clock.
+    pub fn new() -> LoadOptions {
+        LoadOptions::default()
+    }
+
+    /// Whether the static analyses (unreachable rules, gaps, overlaps) run. They are on
+    /// by default and always on in `aftersales check` and `test`; a service reloading
+    /// rules that CI checked may turn them off to load faster (overlaps proven by the
+    /// analyses are then not errors at load: at run time two matches of a `unique`
+    /// decision are still an error).
+    pub fn analyses(mut self, on: bool) -> LoadOptions {
+        self.stages.analyses = on;
+        self
+    }
+
+    /// The most nodes one decision's DAG may have before the rest is a bit-vector leaf
+    /// (0: scaled to the decision, 4,096 plus 4 per rule).
+    pub fn node_budget(mut self, nodes: usize) -> LoadOptions {
+        self.stages.budget.nodes = nodes;
+        self
+    }
+
+    /// The most work (live-row entries) building one decision's DAG may take (0: scaled,
+    /// 100,000 plus 16 per rule).
+    pub fn work_budget(mut self, work: usize) -> LoadOptions {
+        self.stages.budget.work = work;
+        self
+    }
+
+    /// Where `context.today` and `context.now` come from when the facts lack them.
+    pub fn clock(mut self, clock: Clock) -> LoadOptions {
+        self.clock = clock;
+        self
+    }
+
+    /// Load a folder of `.rules` files (or one file) with these options.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<RuleSet, Diagnostics> {
+        let mut parsed = check::with_prelude();
+        crate::dsl::load_path_into(&mut parsed, path.as_ref());
+        RuleSet::finish(parsed, self)
+    }
+
+    /// Build a rule set from files held in memory with these options (see
+    /// [`RuleSet::from_sources`]).
+    pub fn from_sources<I>(&self, sources: I) -> Result<RuleSet, Diagnostics>
+    where
+        I: IntoIterator<Item = (String, String)>,
+    {
+        let mut parsed = check::with_prelude();
+        crate::dsl::parse_sources_into(&mut parsed, sources);
+        RuleSet::finish(parsed, self)
+    }
 }
 
 /// A decision of one [`RuleSet`], resolved once by name so that hot loops skip the lookup.
@@ -113,9 +212,13 @@ impl RuleSet {
     /// check it. Errors (and the warnings found with them) come back as [`Diagnostics`]
     /// whose `Display` renders each with its place.
     pub fn load(path: impl AsRef<Path>) -> Result<RuleSet, Diagnostics> {
-        let mut parsed = check::with_prelude();
-        crate::dsl::load_path_into(&mut parsed, path.as_ref());
-        RuleSet::finish(parsed)
+        LoadOptions::new().load(path)
+    }
+
+    /// Options for loading: skip the static analyses on a hot reload, bound the compiler,
+    /// give the rule set a clock. See [`LoadOptions`].
+    pub fn options() -> LoadOptions {
+        LoadOptions::new()
     }
 
     /// Build a rule set from files held in memory (a host that keeps rules in a
@@ -143,12 +246,10 @@ impl RuleSet {
     where
         I: IntoIterator<Item = (String, String)>,
     {
-        let mut parsed = check::with_prelude();
-        crate::dsl::parse_sources_into(&mut parsed, sources);
-        RuleSet::finish(parsed)
+        LoadOptions::new().from_sources(sources)
     }
 
-    fn finish(parsed: Parsed) -> Result<RuleSet, Diagnostics> {
+    fn finish(parsed: Parsed, options: &LoadOptions) -> Result<RuleSet, Diagnostics> {
         let (checked, diags) = check::check_full(&parsed);
         // Compiling needs the checked IR and the sources only: the syntax trees go first,
         // so that they and the compiled program are never in memory together.
@@ -160,7 +261,8 @@ impl RuleSet {
         } = parsed;
         drop((files, diagnostics));
         let sources = Arc::new(map);
-        let (program, diags) = check::compile_checked(&checked, &sources, diags);
+        let (program, diags) =
+            crate::load::compile_checked(&checked, &sources, diags, &options.stages);
         let diags = diags.with_sources(Arc::clone(&sources));
         let program = match program {
             Some(p) if !diags.has_errors() => Arc::new(p),
@@ -174,7 +276,25 @@ impl RuleSet {
             checked: Arc::new(checked),
             warnings: diags,
             serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            clock: options.clock,
         })
+    }
+
+    /// The facts with `context.today` and `context.now` from the rule set's clock where
+    /// neither the bundle nor the host gave them; the facts as they are without a clock.
+    fn clocked<'f>(
+        &self,
+        facts: &'f crate::facts::Facts,
+    ) -> std::borrow::Cow<'f, crate::facts::Facts> {
+        let now = match self.clock {
+            Clock::None => return std::borrow::Cow::Borrowed(facts),
+            _ if facts.today().is_some() && facts.now().is_some() => {
+                return std::borrow::Cow::Borrowed(facts)
+            }
+            Clock::System => chrono::Utc::now().fixed_offset(),
+            Clock::Fixed(t) => t,
+        };
+        std::borrow::Cow::Owned(facts.clone().with_context_defaults(now))
     }
 
     /// Evaluate decision `name` for one validated bundle, through the compiled decision DAG
@@ -219,11 +339,12 @@ impl RuleSet {
             });
         }
         self.own_facts(facts)?;
+        let facts = self.clocked(facts);
         crate::eval::reference::decide_index(
             &self.checked,
             Some(&self.program),
             decision.index as usize,
-            facts,
+            &facts,
         )
         .map(|d| d.with_types(&self.checked))
     }
@@ -246,11 +367,12 @@ impl RuleSet {
             });
         }
         self.own_facts(facts)?;
+        let facts = self.clocked(facts);
         crate::eval::reference::decide_json(
             &self.checked,
             Some(&self.program),
             decision.index as usize,
-            facts,
+            &facts,
             out,
         )
     }
@@ -308,7 +430,8 @@ impl RuleSet {
         facts: &crate::facts::Facts,
     ) -> Result<(crate::eval::Decision, crate::eval::Explanation), crate::eval::EvalError> {
         self.own_facts(facts)?;
-        crate::eval::reference::decide_explained(&self.checked, name, facts)
+        let facts = self.clocked(facts);
+        crate::eval::reference::decide_explained(&self.checked, name, &facts)
             .map(|(d, why)| (d.with_types(&self.checked), why))
     }
 
@@ -337,6 +460,12 @@ impl RuleSet {
         text: &str,
     ) -> Result<crate::facts::Facts, crate::facts::FactErrors> {
         crate::facts::Facts::from_json_str(self.env(), text)
+    }
+
+    /// Build facts field by field from typed values, validated against this rule set's
+    /// schemas when built ([`crate::facts::FactsBuilder`]).
+    pub fn facts(&self) -> crate::facts::FactsBuilder<'_> {
+        crate::facts::FactsBuilder::new(self.env())
     }
 
     /// Validate a YAML bundle against this rule set's schemas.
@@ -412,7 +541,7 @@ impl RuleSet {
     /// let text = "decision d { output x: int = 0\n  rule r when has claim.odometer and claim.odometer > 5 mi then x = 1 }";
     /// let sources = || [("a.rules".to_string(), text.to_string())];
     /// let rules = RuleSet::from_sources(sources()).unwrap();
-    /// let (parsed, _, _) = aftersales::check::check_sources(sources());
+    /// let (parsed, _, _) = aftersales::load::check_sources(sources());
     /// assert_eq!(rules.files().len(), 2); // the prelude, then a.rules
     /// assert_eq!(rules.files(), &parsed.files[..]);
     /// ```

@@ -356,7 +356,7 @@ impl Env {
     /// does), never after.
     ///
     /// ```
-    /// let env = |text: &str| aftersales::check::check_sources([("a.rules".to_string(),
+    /// let env = |text: &str| aftersales::load::check_sources([("a.rules".to_string(),
     ///     text.to_string())]).1;
     /// let us_eu = "extend product { region: enum { us, eu } }";
     /// let eu_us = "extend product { region: enum { eu, us } }";

@@ -22,7 +22,7 @@ extend claim { visits: int }
 /// A rule set (after `CODES`) parsed and checked; its only diagnostics are findings.
 fn checked_of(rules: &str) -> (aftersales::dsl::Parsed, check::Checked) {
     let (parsed, _, diags) =
-        check::check_sources([("a.rules".to_string(), format!("{CODES}{rules}"))]);
+        aftersales::load::check_sources([("a.rules".to_string(), format!("{CODES}{rules}"))]);
     assert!(
         diags
             .as_slice()
@@ -333,7 +333,7 @@ fn an_overlap_proven_through_a_residual_is_still_an_error() {
 
 #[test]
 fn the_check_cli_path_reports_the_findings_in_json() {
-    let (parsed, _, diags) = check::check_sources([(
+    let (parsed, _, diags) = aftersales::load::check_sources([(
         "a.rules".to_string(),
         "decision d { output x: int = 0 rule a when product.owner == fleet then x = 1 }"
             .to_string(),
@@ -361,7 +361,8 @@ fn a_ten_thousand_rule_decision_is_analysed_quickly() {
         );
     }
     text += "  rule late when claim.visits == 17 then x = 1\n}\n";
-    let (parsed, _, _) = check::check_sources([("a.rules".to_string(), format!("{CODES}{text}"))]);
+    let (parsed, _, _) =
+        aftersales::load::check_sources([("a.rules".to_string(), format!("{CODES}{text}"))]);
     let (checked, _) = check::check_full(&parsed);
     let t0 = std::time::Instant::now();
     let program = Program::compile(&checked, &parsed.map);
@@ -393,7 +394,7 @@ proptest! {
         bundles in prop::collection::vec(decisions::bundle(), 16),
     ) {
         let text = s.text();
-        let (parsed, _, diags) = check::check_sources([("p.rules".to_string(), text.clone())]);
+        let (parsed, _, diags) = aftersales::load::check_sources([("p.rules".to_string(), text.clone())]);
         prop_assert!(
             diags.as_slice().iter().all(|d| d.severity == Severity::Warning || d.code == Code::Overlap),
             "{}\n{}", text, diags
@@ -461,7 +462,8 @@ fn ten_thousand_shadowed_rules_are_each_named_quickly() {
         );
     }
     text += "  otherwise x = 0\n}\n";
-    let (parsed, _, _) = check::check_sources([("a.rules".to_string(), format!("{CODES}{text}"))]);
+    let (parsed, _, _) =
+        aftersales::load::check_sources([("a.rules".to_string(), format!("{CODES}{text}"))]);
     let (checked, _) = check::check_full(&parsed);
     let t0 = std::time::Instant::now();
     let program = Program::compile(&checked, &parsed.map);
@@ -547,7 +549,7 @@ proptest! {
         clustered in any::<bool>(),
     ) {
         let text = s.text();
-        let (parsed, _, _) = check::check_sources([("p.rules".to_string(), text.clone())]);
+        let (parsed, _, _) = aftersales::load::check_sources([("p.rules".to_string(), text.clone())]);
         let (checked, _) = check::check_full(&parsed);
         let full = analyse(&checked, &Program::compile(&checked, &parsed.map));
         let program = leaf_program(&parsed, &checked, clustered);

@@ -73,7 +73,7 @@ proptest! {
         let rules = format!(
             "{TABLES}\ndecision d {{ output x: int = 0\n  rule r when {c} then x = 1\n  otherwise x = 0 }}"
         );
-        let (parsed, _env, diags) = aftersales::check::check_sources([("p.rules".into(), rules.clone())]);
+        let (parsed, _env, diags) = aftersales::load::check_sources([("p.rules".into(), rules.clone())]);
         prop_assert!(
             diags.as_slice().iter().all(|d| d.code == aftersales::diag::Code::UnreachableRule),
             "{}\n{}",
@@ -156,7 +156,7 @@ proptest! {
             _ => { toks.insert(i, VOCAB[word].to_string()); }
         }
         *text = toks.concat();
-        let (parsed, _env, diags) = aftersales::check::check_sources(files);
+        let (parsed, _env, diags) = aftersales::load::check_sources(files);
         for d in diags.as_slice() {
             if let Some(s) = d.span {
                 let f = parsed.map.file(s.file).expect("a span's file is in the map");

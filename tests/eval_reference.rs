@@ -134,7 +134,7 @@ fn unique_priority_and_collect_policies() {
             .any(|d| d.code.as_str() == "E0303" && d.severity == aftersales::diag::Severity::Error),
         "{err}"
     );
-    let (parsed, _, _) = aftersales::check::check_sources(source);
+    let (parsed, _, _) = aftersales::load::check_sources(source);
     let (checked, _) = aftersales::check::check_full(&parsed);
     let f = Facts::from_json_str(&checked.env, &format!("{{{CLAIM}}}}}")).unwrap();
     match reference::decide(&checked, "u", &f) {

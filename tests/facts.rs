@@ -43,7 +43,7 @@ schema sample {
 
 fn env_of(rules: &str) -> Env {
     let (_, env, diags) =
-        aftersales::check::check_sources([("a.rules".to_string(), rules.to_string())]);
+        aftersales::load::check_sources([("a.rules".to_string(), rules.to_string())]);
     assert!(!diags.has_errors(), "{:?}", diags.as_slice());
     env
 }

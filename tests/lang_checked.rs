@@ -57,7 +57,7 @@ fn every_checked_broken_file_reports_its_diagnostic_at_its_place() {
     for path in &files {
         let text = std::fs::read_to_string(path).expect("readable");
         let want = expectation(&text);
-        let (parsed, _env, diags) = aftersales::check::check_path(path);
+        let (parsed, _env, diags) = aftersales::load::check_path(path);
         let Some(d) = diags.as_slice().first() else {
             failures.push(format!("{}: no diagnostic", path.display()));
             continue;

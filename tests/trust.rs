@@ -584,3 +584,150 @@ fn a_gap_example_is_printed_unwrapped_on_its_own_line() {
         .unwrap_or("")
         .starts_with("2026-01-01T"));
 }
+
+// ---------------------------------------------------------------------------
+// Facts without JSON: from a host's structs and field by field.
+
+#[derive(serde::Serialize)]
+struct HostCustomer {
+    id: String,
+    lifetime_value: Option<aftersales::Money>,
+    tier: Option<String>,
+    since: Option<chrono::NaiveDate>,
+}
+
+#[derive(serde::Serialize)]
+struct HostBundle {
+    id: u64,
+    customer: HostCustomer,
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// A host struct decided through `from_serialize` (no JSON in between) gives the facts
+    /// its JSON text gives, to the cent.
+    #[test]
+    fn facts_from_a_struct_are_the_facts_of_its_json(
+        id in 0u64..1_000_000,
+        cents in proptest::option::of(0i64..10_000_000_000),
+        tier in proptest::option::of("[a-z]{1,8}"),
+        day in proptest::option::of(0u32..20_000),
+    ) {
+        let rules = RuleSet::from_sources([("a.rules".to_string(), String::new())]).unwrap();
+        let bundle = HostBundle {
+            id,
+            customer: HostCustomer {
+                id: format!("K{id}"),
+                lifetime_value: cents.map(|c| aftersales::Money::parse(&format!("USD {}", rust_decimal::Decimal::new(c, 2))).unwrap()),
+                tier,
+                since: day.map(|d| chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Duration::days(d.into())),
+            },
+        };
+        let direct = rules.facts_from_serialize(&bundle).unwrap();
+        let text = serde_json::to_string(&bundle).unwrap();
+        let parsed = rules.facts_from_json(&text).unwrap();
+        proptest::prop_assert_eq!(direct, parsed);
+    }
+}
+
+#[test]
+fn facts_built_field_by_field_validate_as_json_does() {
+    let rules = RuleSet::load(format!("{}/rules", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let built = rules
+        .facts()
+        .set("id", "C1")
+        .set("product.serial", "1FM")
+        .set("product.make", "FORD")
+        .set("product.model", "ESCAPE")
+        .set("product.in_service_date", &day("2024-05-10"))
+        .set("product.owner", "original")
+        .set("product.market", "us")
+        .set("claim.id", "C1")
+        .set("claim.claim_type", "WR")
+        .set("claim.fault", "P0301")
+        .set("claim.repair_date", &day("2026-02-20"))
+        .set(
+            "claim.odometer",
+            &"21400 mi".parse::<aftersales::Distance>().unwrap(),
+        )
+        .set("claim.labor_hours", &rust_decimal::Decimal::new(8, 1))
+        .set(
+            "claim.parts",
+            &"USD 86.40".parse::<aftersales::Money>().unwrap(),
+        )
+        .set("context.today", &day("2026-03-01"))
+        .build()
+        .unwrap();
+    let json = rules
+        .facts_from_json(
+            r#"{"id": "C1", "product": {"serial": "1FM", "make": "FORD", "model": "ESCAPE",
+            "in_service_date": "2024-05-10", "owner": "original", "market": "us"},
+            "claim": {"id": "C1", "claim_type": "WR", "fault": "P0301", "repair_date": "2026-02-20",
+            "odometer": "21400 mi", "labor_hours": 0.8, "parts": "USD 86.40"},
+            "context": {"today": "2026-03-01"}}"#,
+        )
+        .unwrap();
+    assert_eq!(built, json);
+    let d = rules.decide("adjudicate", &built).unwrap();
+    assert_eq!(d.get::<&str>("action").unwrap(), "accept");
+    // the same errors as the JSON path, each with its path
+    let e = rules
+        .facts()
+        .set("claim.id", "C1")
+        .set("claim.fault", "P9999")
+        .set("claim.repair_date", "2026-02-30")
+        .build()
+        .unwrap_err();
+    let found: Vec<(&str, &str)> = e
+        .as_slice()
+        .iter()
+        .map(|e| (e.code(), e.path.as_str()))
+        .collect();
+    assert!(found.contains(&("unknown_code", "claim.fault")), "{e}");
+    assert!(
+        found.contains(&("bad_date", "claim.repair_date"))
+            || found.iter().any(|(_, p)| *p == "claim.repair_date"),
+        "{e}"
+    );
+    // a path through a value that is not a record
+    let e = rules
+        .facts()
+        .set("claim", &5)
+        .set("claim.id", "C1")
+        .build()
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("`claim` was set to a value that is not a record"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_map_with_a_repeated_key_is_refused_from_a_struct_too() {
+    // a `Vec` of pairs serialized as a map can repeat a key, as JSON text can
+    struct Pairs(Vec<(&'static str, &'static str)>);
+    impl serde::Serialize for Pairs {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(self.0.len()))?;
+            for (k, v) in &self.0 {
+                m.serialize_entry(k, v)?;
+            }
+            m.end()
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct B {
+        customer: Pairs,
+    }
+    let rules = RuleSet::from_sources([("a.rules".to_string(), String::new())]).unwrap();
+    let e = rules
+        .facts_from_serialize(&B {
+            customer: Pairs(vec![("id", "K1"), ("id", "K2")]),
+        })
+        .unwrap_err();
+    assert_eq!(e.first().unwrap().code(), "duplicate_key");
+    assert_eq!(e.first().unwrap().path, "customer.id");
+}

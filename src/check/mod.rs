@@ -3,8 +3,11 @@
 //! typing of every expression of every item, with `has` guards, codes, regexes, decision
 //! dependencies and cycles.
 //!
+//! The whole load pipeline (parse, check, compile, analyse) is [`crate::load`]; this
+//! module never calls the stages after it.
+//!
 //! ```
-//! let (parsed, env, diags) = aftersales::check::check_sources([(
+//! let (parsed, env, diags) = aftersales::load::check_sources([(
 //!     "a.rules".to_string(),
 //!     "decision d { output x: int = 0  rule r when claim.odometr > 5 mi then x = 1 }".to_string(),
 //! )]);
@@ -46,68 +49,6 @@ pub fn with_prelude() -> Parsed {
     let mut parsed = Parsed::default();
     parsed.add_source(PRELUDE_NAME, PRELUDE);
     parsed
-}
-
-/// Load a rule set from a folder or file, prelude first, and check it.
-pub fn check_path(path: &std::path::Path) -> (Parsed, Env, Diagnostics) {
-    let mut parsed = with_prelude();
-    crate::dsl::load_path_into(&mut parsed, path);
-    let (env, diags) = check(&parsed);
-    (parsed, env, diags)
-}
-
-/// Parse rule files held in memory (sorted by name, prelude first) and check them.
-pub fn check_sources<I>(sources: I) -> (Parsed, Env, Diagnostics)
-where
-    I: IntoIterator<Item = (String, String)>,
-{
-    let mut parsed = with_prelude();
-    crate::dsl::parse_sources_into(&mut parsed, sources);
-    let (env, diags) = check(&parsed);
-    (parsed, env, diags)
-}
-
-/// Check a parsed rule set whose first file is the prelude. Returns the environment and
-/// every diagnostic (syntax ones included, and the analyses of [`check_compiled`]), sorted
-/// by place.
-pub fn check(parsed: &Parsed) -> (Env, Diagnostics) {
-    let (checked, _, diags) = check_compiled(parsed);
-    (checked.env, diags)
-}
-
-/// As [`check_full`]; then, if there are no errors, compile every decision (once: the
-/// program is returned for the caller to keep) and analyse the DAGs for unreachable
-/// rules, gaps and overlaps ([`crate::compile::analysis`], codes `E0301`–`E0303`). The
-/// program is `None` when checking found errors.
-///
-/// ```
-/// let (parsed, _, _) = aftersales::check::check_sources(Vec::<(String, String)>::new());
-/// let (checked, program, diags) = aftersales::check::check_compiled(&parsed);
-/// assert!(program.is_some() && diags.is_empty());
-/// # let _ = checked;
-/// ```
-pub fn check_compiled(parsed: &Parsed) -> (Checked, Option<crate::compile::Program>, Diagnostics) {
-    let (checked, diags) = check_full(parsed);
-    let (program, diags) = compile_checked(&checked, &parsed.map, diags);
-    (checked, program, diags)
-}
-
-/// The second half of [`check_compiled`], for a caller that drops the syntax trees once
-/// [`check_full`] is done with them: unless `diags` (from [`check_full`]) has errors,
-/// compile every decision and add the analyses' findings.
-pub(crate) fn compile_checked(
-    checked: &Checked,
-    map: &crate::diag::SourceMap,
-    mut diags: Diagnostics,
-) -> (Option<crate::compile::Program>, Diagnostics) {
-    if diags.has_errors() {
-        return (None, diags);
-    }
-    let program = crate::compile::Program::compile(checked, map);
-    let findings = crate::compile::analysis::analyse(checked, &program);
-    diags.extend(crate::compile::analysis::diagnostics(&findings));
-    diags.sort();
-    (Some(program), diags)
 }
 
 /// As [`check`], with the IR of every decision that checked.

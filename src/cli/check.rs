@@ -30,7 +30,7 @@ pub struct CheckArgs {
 /// Run `check`: print every diagnostic, then exit 0 (clean), 1 (errors, or warnings with
 /// `--deny-warnings`) or 2 (the rule set could not be read).
 pub fn run(args: &CheckArgs) -> u8 {
-    // as `check::check_path`, but the syntax trees are dropped once checked, before the
+    // as `crate::load::check_path`, but the syntax trees are dropped once checked, before the
     // decisions are compiled and analysed, so that a large rule set's trees and compiled
     // form are never in memory together
     let mut parsed = crate::check::with_prelude();
@@ -40,7 +40,8 @@ pub fn run(args: &CheckArgs) -> u8 {
     let files = parsed.files.len().saturating_sub(1);
     let map = parsed.map;
     drop(parsed.files);
-    let (_, diags) = crate::check::compile_checked(&checked, &map, diags);
+    let (_, diags) =
+        crate::load::compile_checked(&checked, &map, diags, &crate::load::Stages::default());
     drop(checked);
     let io_problem = diags.as_slice().iter().any(|d| d.code.is_unreadable());
     match args.format {

@@ -156,7 +156,7 @@ impl Serialize for FactError {
 ///
 /// ```
 /// use aftersales::facts::Facts;
-/// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+/// let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), String::new())]);
 /// let errs = Facts::from_json_str(&env, r#"{"claim": {"odometer": true}, "prodct": {}}"#).unwrap_err();
 /// let codes: Vec<&str> = errs.iter().map(|e| e.code()).collect();
 /// assert_eq!(codes, ["unknown_root", "missing_field", "missing_field", "missing_field", "wrong_type"]);

@@ -8,7 +8,7 @@
 //! ```
 //! use aftersales::{facts::Facts, value::Value};
 //! let rules = "units { currency USD distance mi }  codes fault \"Faults\" { P0301 \"Misfire\" {} }";
-//! let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), rules.to_string())]);
+//! let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), rules.to_string())]);
 //! let claim = env.schema_id("claim").unwrap();
 //! let odometer = env.schema(claim).field_index("odometer").unwrap();
 //!
@@ -33,6 +33,7 @@ pub(crate) use encode::value_styled;
 mod error;
 mod json;
 mod scalar;
+mod tree;
 pub(crate) mod yaml;
 
 pub use error::{FactError, FactErrorKind, FactErrors};
@@ -65,6 +66,89 @@ pub struct Facts {
     context: Option<ContextSlots>,
     /// [`Env::fingerprint`] of the schemas the facts were validated against.
     fingerprint: u64,
+}
+
+/// Facts built field by field from typed values ([`crate::RuleSet::facts`]), validated
+/// against the schemas when built, with the errors the JSON path gives (each with its
+/// path). A value is anything `Serialize`: `bool`, integers, `Decimal`, [`crate::Money`],
+/// [`crate::Distance`], `NaiveDate`, `DateTime`, text, lists, and whole records.
+///
+/// ```
+/// use aftersales::{Money, RuleSet};
+/// use chrono::NaiveDate;
+/// let rules = RuleSet::from_sources([("a.rules".to_string(),
+///     "codes fault \"Faults\" { P0301 \"Misfire\" {} }".to_string())]).unwrap();
+/// let facts = rules.facts()
+///     .set("id", "B1")
+///     .set("claim.id", "C1")
+///     .set("claim.fault", "P0301")
+///     .set("claim.repair_date", &NaiveDate::from_ymd_opt(2026, 2, 20).unwrap())
+///     .set("claim.parts", &"USD 86.40".parse::<Money>().unwrap())
+///     .set("context.today", &NaiveDate::from_ymd_opt(2026, 3, 1).unwrap())
+///     .build()
+///     .unwrap();
+/// assert_eq!(facts.id(), Some("B1"));
+/// let err = rules.facts().set("claim.id", "C1").set("claim.odometr", &41_000).build().unwrap_err();
+/// let found: Vec<(&str, &str)> = err.as_slice().iter().map(|e| (e.code(), e.path.as_str())).collect();
+/// assert!(found.contains(&("unknown_field", "claim.odometr")), "{err}");
+/// assert!(found.contains(&("missing_field", "claim.fault")), "{err}");
+/// ```
+#[derive(Debug, Clone)]
+pub struct FactsBuilder<'e> {
+    env: &'e Env,
+    tree: tree::Tree,
+    problems: Vec<FactError>,
+}
+
+impl<'e> FactsBuilder<'e> {
+    /// An empty bundle for the schemas of `env`.
+    pub fn new(env: &'e Env) -> FactsBuilder<'e> {
+        FactsBuilder {
+            env,
+            tree: tree::Tree::Object(Vec::new()),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Set the field at the dotted `path` (`claim.odometer`, `id`, `context.today`, or a
+    /// whole root such as `claim` from a struct) to `value`; a later `set` of the same path
+    /// replaces it.
+    pub fn set<T: Serialize + ?Sized>(mut self, path: &str, value: &T) -> FactsBuilder<'e> {
+        let parts: Vec<&str> = path.split('.').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            self.problems.push(FactError::new(
+                K::WrongType,
+                path,
+                format!("`{path}` is not a path such as `claim.odometer`"),
+            ));
+            return self;
+        }
+        match tree::to_tree(value) {
+            Ok(t) => {
+                if let Err(at) = self.tree.set(&parts, t) {
+                    self.problems.push(FactError::new(
+                        K::WrongType,
+                        path,
+                        format!("`{at}` was set to a value that is not a record, so `{path}` cannot be set"),
+                    ));
+                }
+            }
+            Err(e) => self.problems.push(FactError::new(
+                K::NotSerializable,
+                path,
+                format!("cannot be turned into facts: {e}"),
+            )),
+        }
+        self
+    }
+
+    /// Validate what was set against the schemas: the facts, or every problem.
+    pub fn build(self) -> Result<Facts, FactErrors> {
+        if !self.problems.is_empty() {
+            return Err(FactErrors::new(self.problems));
+        }
+        Facts::from_node(self.env, &self.tree)
+    }
 }
 
 /// One bundle of a batch: its facts (or what is wrong with it) and its `id`, if any.
@@ -107,7 +191,7 @@ impl Facts {
     /// An empty bundle for `env`: no roots, no id, no context.
     ///
     /// ```
-    /// # let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// # let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), String::new())]);
     /// let f = aftersales::facts::Facts::empty(&env);
     /// assert!(f.root(env.schema_id("claim").unwrap()).is_none());
     /// ```
@@ -136,7 +220,7 @@ impl Facts {
     /// ```
     /// use aftersales::facts::Facts;
     /// use serde_json::json;
-    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), String::new())]);
     /// let f = Facts::from_json(&env, &json!({"id": 17, "context": {"today": "2026-03-01"},
     ///     "customer": {"id": "K1", "since": "2020-05-01"}})).unwrap();
     /// assert_eq!(f.id(), Some("17"));
@@ -166,7 +250,7 @@ impl Facts {
     ///
     /// ```
     /// use aftersales::facts::Facts;
-    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), String::new())]);
     /// let e = Facts::from_json_str(&env, "{\"claim\": {\n  \"id\": \"C1\",,\n}}").unwrap_err();
     /// assert_eq!(e.first().unwrap().code(), "syntax");
     /// assert!(e.to_string().contains("line 2 column"), "{e}");
@@ -222,7 +306,7 @@ impl Facts {
     ///
     /// ```
     /// use aftersales::facts::Facts;
-    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(),
+    /// let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(),
     ///     "units { currency EUR }".to_string())]);
     /// let f = Facts::from_yaml(&env, "context: { today: 2026-03-01 }\ncustomer: { id: K1, lifetime_value: 1200.10 }\n").unwrap();
     /// let customer = env.schema_id("customer").unwrap();
@@ -241,10 +325,13 @@ impl Facts {
         }
     }
 
-    /// Validate any serializable value, by way of its JSON form (`serde_json::to_value`).
+    /// Validate any serializable value (a host's own structs), without JSON: the value is
+    /// serialized straight into the tree the validator walks, numbers as their exact text.
     /// `chrono` dates and date-times serialize as the strings facts expect, and
     /// `rust_decimal::Decimal` as a numeric string, which number, money and distance
-    /// fields accept; an `f64` arrives as its shortest round-trip text (`0.1` is 0.1).
+    /// fields accept; an `f64` arrives as its shortest round-trip text (`0.1` is 0.1);
+    /// [`crate::Money`] and [`crate::Distance`] as their text. A map whose keys repeat is
+    /// refused (`duplicate_key`), as in JSON.
     ///
     /// ```
     /// use aftersales::facts::Facts;
@@ -252,7 +339,7 @@ impl Facts {
     /// struct Customer { id: String, tier: Option<String> }
     /// #[derive(serde::Serialize)]
     /// struct Bundle { customer: Customer }
-    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), String::new())]);
     /// let f = Facts::from_serialize(&env, &Bundle { customer: Customer { id: "K1".into(), tier: None } }).unwrap();
     /// assert!(f.get(env.schema_id("customer").unwrap(), 0).is_some());
     /// ```
@@ -260,12 +347,12 @@ impl Facts {
         env: &Env,
         value: &T,
     ) -> Result<Facts, FactErrors> {
-        match serde_json::to_value(value) {
-            Ok(v) => Facts::from_json(env, &v),
+        match tree::to_tree(value) {
+            Ok(t) => Facts::from_node(env, &t),
             Err(e) => Err(FactErrors::one(FactError::new(
                 K::NotSerializable,
                 "",
-                format!("cannot be turned into JSON: {e}"),
+                format!("cannot be turned into facts: {e}"),
             ))),
         }
     }
@@ -316,7 +403,7 @@ impl Facts {
     /// Set (or override) `context.today`.
     ///
     /// ```
-    /// # let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// # let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), String::new())]);
     /// use chrono::NaiveDate;
     /// let f = aftersales::facts::Facts::from_json_str(&env, "{}").unwrap();
     /// let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
@@ -341,7 +428,7 @@ impl Facts {
     /// own context wins, then `--today`/`--now`, then the clock.
     ///
     /// ```
-    /// # let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(), String::new())]);
+    /// # let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(), String::new())]);
     /// use chrono::DateTime;
     /// let f = aftersales::facts::Facts::from_json_str(&env, r#"{"context": {"today": "2026-03-01"}}"#).unwrap();
     /// let f = f.with_context_defaults(DateTime::parse_from_rfc3339("2027-01-01T10:00:00+01:00").unwrap());
@@ -430,7 +517,7 @@ impl Facts {
     ///
     /// ```
     /// use aftersales::facts::Facts;
-    /// let (_, env, _) = aftersales::check::check_sources([("a.rules".to_string(),
+    /// let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(),
     ///     "units { distance mi }".to_string())]);
     /// let f = Facts::from_json_str(&env, r#"{"id": "B7", "customer": {"id": "K1", "lifetime_value": "EUR 0.10"}}"#).unwrap();
     /// let j = f.to_json(&env);

@@ -24,7 +24,7 @@
 //! ```
 //! use aftersales::compile::analysis::{analyse, FindingKind};
 //! use aftersales::compile::Program;
-//! let (parsed, _, _) = aftersales::check::check_sources([(
+//! let (parsed, _, _) = aftersales::load::check_sources([(
 //!     "a.rules".to_string(),
 //!     r#"decision band {
 //!          output level: int = 0
