@@ -331,15 +331,7 @@ impl RuleSet {
         decision: DecisionHandle,
         facts: &crate::facts::Facts,
     ) -> Result<crate::eval::Decision, crate::eval::EvalError> {
-        if decision.serial != self.serial {
-            return Err(crate::eval::EvalError::UnknownDecision {
-                name: format!("#{}", decision.index),
-                help: " (the handle is of another rule set; resolve it with this one's `handle`)"
-                    .to_string(),
-            });
-        }
-        self.own_facts(facts)?;
-        let facts = self.clocked(facts);
+        let facts = self.admit(decision, facts)?;
         crate::eval::reference::decide_index(
             &self.checked,
             Some(&self.program),
@@ -359,15 +351,7 @@ impl RuleSet {
         facts: &crate::facts::Facts,
         out: &mut Vec<u8>,
     ) -> Result<(), crate::eval::EvalError> {
-        if decision.serial != self.serial {
-            return Err(crate::eval::EvalError::UnknownDecision {
-                name: format!("#{}", decision.index),
-                help: " (the handle is of another rule set; resolve it with this one's `handle`)"
-                    .to_string(),
-            });
-        }
-        self.own_facts(facts)?;
-        let facts = self.clocked(facts);
+        let facts = self.admit(decision, facts)?;
         crate::eval::reference::decide_json(
             &self.checked,
             Some(&self.program),
@@ -497,6 +481,24 @@ impl RuleSet {
     /// ```
     pub fn location_of(&self, error: &crate::eval::EvalError) -> Option<String> {
         error.span().map(|s| self.sources.location(s))
+    }
+
+    /// Check a handle and facts before deciding: the handle must be this rule set's and
+    /// the facts validated against its schemas; then the facts with the clock's context.
+    fn admit<'f>(
+        &self,
+        decision: DecisionHandle,
+        facts: &'f crate::facts::Facts,
+    ) -> Result<std::borrow::Cow<'f, crate::facts::Facts>, crate::eval::EvalError> {
+        if decision.serial != self.serial {
+            return Err(crate::eval::EvalError::UnknownDecision {
+                name: format!("#{}", decision.index),
+                help: " (the handle is of another rule set; resolve it with this one's `handle`)"
+                    .to_string(),
+            });
+        }
+        self.own_facts(facts)?;
+        Ok(self.clocked(facts))
     }
 
     /// Refuse facts validated against schemas other than this rule set's.

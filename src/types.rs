@@ -398,6 +398,7 @@ impl Env {
 
     /// Add a schema (the caller has checked the name is new).
     pub fn add_schema(&mut self, schema: Schema) -> SchemaId {
+        self.fingerprint = std::sync::OnceLock::new();
         let id = SchemaId(self.schemas.len() as u32);
         self.schema_index.insert(schema.name.clone(), id);
         self.schemas.push(schema);
@@ -416,11 +417,13 @@ impl Env {
 
     /// A schema by id, to change it.
     pub fn schema_mut(&mut self, id: SchemaId) -> &mut Schema {
+        self.fingerprint = std::sync::OnceLock::new();
         &mut self.schemas[id.0 as usize]
     }
 
     /// Add an enum.
     pub fn add_enum(&mut self, def: EnumDef) -> EnumId {
+        self.fingerprint = std::sync::OnceLock::new();
         self.enums.push(def);
         EnumId(self.enums.len() as u32 - 1)
     }
@@ -432,6 +435,7 @@ impl Env {
 
     /// Add a code table (the caller has checked the name is new).
     pub fn add_table(&mut self, table: Table) -> TableId {
+        self.fingerprint = std::sync::OnceLock::new();
         let id = TableId(self.tables.len() as u32);
         self.table_index.insert(table.name.clone(), id);
         self.tables.push(table);
@@ -450,6 +454,7 @@ impl Env {
 
     /// A table by id, to change it.
     pub fn table_mut(&mut self, id: TableId) -> &mut Table {
+        self.fingerprint = std::sync::OnceLock::new();
         &mut self.tables[id.0 as usize]
     }
 
