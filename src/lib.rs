@@ -54,8 +54,9 @@
 //!
 //! // 4. Explain: every test made, with its place, value and the facts it read.
 //! let (_, why) = rules.explain("adjudicate", &facts)?;
-//! let text = rules.render_explanation("adjudicate", &why);
+//! let text = why.to_string(); // `serde_json::to_value(&why)` gives the JSON form
 //! assert!(text.contains("loyal  customer.lifetime_value > USD 10000  → true"), "{text}");
+//! assert_eq!(serde_json::to_value(&why).unwrap()[1]["rule"], "loyal");
 //!
 //! // 5. Hot reload: build the new rule set aside, swap the `Arc`; requests in flight
 //! //    finish on the rules they started with. Facts belong to the rule set that

@@ -415,8 +415,10 @@ impl RuleSet {
     ) -> Result<(crate::eval::Decision, crate::eval::Explanation), crate::eval::EvalError> {
         self.own_facts(facts)?;
         let facts = self.clocked(facts);
-        crate::eval::reference::decide_explained(&self.checked, name, &facts)
-            .map(|(d, why)| (d.with_types(&self.checked), why))
+        crate::eval::reference::decide_explained(&self.checked, name, &facts).map(|(d, why)| {
+            let why = why.with_context(name, &self.checked, &self.sources);
+            (d.with_types(&self.checked), why)
+        })
     }
 
     /// An explanation as text, one test a line: `file:line:col  rule  test  → value

@@ -51,7 +51,7 @@ pub fn with_prelude() -> Parsed {
     parsed
 }
 
-/// As [`check`], with the IR of every decision that checked.
+/// As [`crate::load::check`], with the IR of every decision that checked.
 pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
     let mut diags = parsed.diagnostics.clone();
     if diags.has_errors() {

@@ -1,6 +1,6 @@
 //! The compiler: every checked decision becomes a decision DAG (DESIGN.md, "compile").
 //!
-//! Rules are rows; the atomic tests of their conditions (see [`atoms`]) are columns. The
+//! Rules are rows; the atomic tests of their conditions (see `atoms`) are columns. The
 //! DAG is built column by column in the spirit of Maranget's "Compiling Pattern Matching
 //! to Good Decision Trees" (2008): at each node the column is one the first live row
 //! needs (for `first` decisions) or the one most live rows test, its values are split into

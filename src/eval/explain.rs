@@ -46,10 +46,61 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value as J};
 
 /// The tests a decision made for one bundle, in evaluation order.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// One from [`crate::RuleSet::explain`] knows its rule set, so `Display` gives the text
+/// of [`Explanation::render`] and `Serialize` the JSON of [`Explanation::to_json`].
+#[derive(Clone, Default)]
 pub struct Explanation {
     /// Every test made, in order (see the module documentation for what counts).
     pub steps: Vec<Step>,
+    /// The decision explained and the rule set's types and sources, when known.
+    context: Option<Context>,
+}
+
+/// What an explanation needs to write itself: the decision explained, and the rule set's
+/// types and sources.
+#[derive(Clone)]
+struct Context {
+    decision: String,
+    checked: std::sync::Arc<Checked>,
+    sources: std::sync::Arc<SourceMap>,
+}
+
+impl PartialEq for Explanation {
+    /// The same steps (what the explanation knows of its rule set takes no part).
+    fn eq(&self, other: &Explanation) -> bool {
+        self.steps == other.steps
+    }
+}
+
+impl std::fmt::Debug for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Explanation")
+            .field("steps", &self.steps)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for Explanation {
+    /// One line per step as [`Explanation::render`] writes them; the steps' debug form
+    /// when the explanation does not know its rule set.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.context {
+            Some(c) => f.write_str(&self.render(&c.decision, &c.checked, &c.sources)),
+            None => write!(f, "{:?}", self.steps),
+        }
+    }
+}
+
+impl serde::Serialize for Explanation {
+    /// The JSON array of [`Explanation::to_json`] (an empty array when the explanation
+    /// does not know its rule set).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.context {
+            Some(c) => self.to_json(&c.checked, &c.sources).serialize(s),
+            None => J::Array(Vec::new()).serialize(s),
+        }
+    }
 }
 
 /// One test made, with what it read and where it is written.
@@ -177,6 +228,29 @@ impl Step {
 }
 
 impl Explanation {
+    /// An explanation of these steps, not yet knowing its rule set.
+    pub(crate) fn of(steps: Vec<Step>) -> Explanation {
+        Explanation {
+            steps,
+            context: None,
+        }
+    }
+
+    /// The explanation of `decision`, knowing its rule set (for `Display` and `Serialize`).
+    pub(crate) fn with_context(
+        mut self,
+        decision: &str,
+        checked: &std::sync::Arc<Checked>,
+        sources: &std::sync::Arc<SourceMap>,
+    ) -> Explanation {
+        self.context = Some(Context {
+            decision: decision.to_string(),
+            checked: std::sync::Arc::clone(checked),
+            sources: std::sync::Arc::clone(sources),
+        });
+        self
+    }
+
     /// The steps that decided `decision`'s result: of each rule of `decision` whose tests
     /// all held (the rules in `winners`), every test; of every other rule, the last test it
     /// made (the one that ruled it out: `and` stops at the first false operand). Tests of
@@ -213,7 +287,10 @@ impl Explanation {
             })
             .map(|(_, s)| s.clone())
             .collect();
-        Explanation { steps }
+        Explanation {
+            steps,
+            context: self.context.clone(),
+        }
     }
 
     /// The JSON form of LANGUAGE.md §8: an array, one object per step, in order:

@@ -126,6 +126,24 @@ impl<'a> Output<'a> {
     }
 }
 
+impl std::fmt::Display for Output<'_> {
+    /// The output as LANGUAGE.md §8 writes it, without quotes around text: `review`,
+    /// `USD 25.50`, `2026-03-01`, `4h`, `[a, b]` (absent: `null`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.to_json() {
+            serde_json::Value::String(s) => f.write_str(&s),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl serde::Serialize for Output<'_> {
+    /// The output's §8 JSON ([`Output::to_json`]).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
 /// A Rust type an output can be read as with [`Decision::get`]: `bool`; `i64`, `i32`,
 /// `u32`, `u64`, `usize` (from `int`); `Decimal` (from `int`, `decimal`, `percent` as a
 /// fraction); [`Money`]; [`Distance`]; `NaiveDate`; `DateTime<FixedOffset>`; `&str` and
@@ -312,6 +330,9 @@ impl Decision {
     /// assert_eq!(d.get::<&str>("action").unwrap(), "review");
     /// assert_eq!(d.get::<Money>("credit").unwrap(), "USD 25.50".parse::<Money>().unwrap());
     /// assert_eq!(d.get::<Option<String>>("note").unwrap(), None);
+    /// // one output with its type: Display and Serialize give its §8 form
+    /// assert_eq!(d.output_typed("credit").unwrap().to_string(), "USD 25.50");
+    /// assert_eq!(serde_json::to_value(d.output_typed("action").unwrap()).unwrap(), "review");
     /// let err = d.get::<bool>("actoin").unwrap_err();
     /// assert!(err.to_string().contains("did you mean `action`?"), "{err}");
     /// assert!(d.get::<bool>("action").is_err()); // an enum is not a bool

@@ -25,7 +25,7 @@ pub(super) struct Trace {
 impl Trace {
     /// The explanation recorded.
     pub(super) fn finish(self) -> Explanation {
-        Explanation { steps: self.steps }
+        Explanation::of(self.steps)
     }
 }
 
