@@ -63,6 +63,9 @@ pub struct Stats {
     pub scan_nodes: usize,
     /// Whether the budget ran out.
     pub budget_hit: bool,
+    /// Live-row entries materialised while building the DAG: at most the budget's `work`
+    /// and one node's more, whatever the shape of the table.
+    pub work: usize,
     /// Bytes taken by the bit vectors of bit-vector leaves.
     pub bit_bytes: usize,
     /// Whether a bit-vector leaf orders its rows by one column's values.
@@ -397,6 +400,8 @@ pub(crate) struct CompiledDecision {
     pub nodes: Vec<Node>,
     pub guards: Vec<Guard>,
     pub budget_hit: bool,
+    /// Live-row entries materialised while building the DAG (the budget's `work`).
+    pub work: usize,
 }
 
 /// A live row: its index and the groups of tests it has still to pass.
@@ -418,6 +423,7 @@ impl CompiledDecision {
                 .filter(|n| matches!(n, Node::Scan(_) | Node::Bits(_)))
                 .count(),
             budget_hit: self.budget_hit,
+            work: self.work,
             bit_bytes: self
                 .nodes
                 .iter()
@@ -585,7 +591,7 @@ impl CompiledDecision {
         while next < b.work.len() {
             let (id, state) = std::mem::take(&mut b.work[next]);
             next += 1;
-            if b.over_budget() {
+            if b.budget_hit || b.over_budget() {
                 b.budget_hit = true;
                 break;
             }
@@ -594,7 +600,7 @@ impl CompiledDecision {
                 *slot = node;
             }
         }
-        let (mut nodes, budget_hit) = (b.nodes, b.budget_hit);
+        let (mut nodes, budget_hit, work) = (b.nodes, b.budget_hit, b.spent);
         if budget_hit {
             // a DAG cut short: one bit-vector leaf over every row serves better, if it fits
             let leaf = if budget.bit_leaves {
@@ -619,6 +625,7 @@ impl CompiledDecision {
             nodes,
             guards,
             budget_hit,
+            work,
         }
     }
 }
@@ -641,6 +648,13 @@ impl Builder<'_> {
     fn node_of(&mut self, state: Vec<Alive>) -> NodeId {
         if let Some(id) = self.memo.get(&state) {
             return *id;
+        }
+        // past the budget no node is made (the DAG is dropped for a leaf): a node whose
+        // split has thousands of regions over thousands of live rows stops here, instead of
+        // materialising them all before the budget is looked at again
+        if self.budget_hit || self.over_budget() {
+            self.budget_hit = true;
+            return 0;
         }
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node::NoMatch);
@@ -801,6 +815,9 @@ impl Builder<'_> {
                 active.insert(*b);
             }
             if changed {
+                if self.budget_hit {
+                    return Node::NoMatch;
+                }
                 let id = self.child_of_bound(state, &bound, &active);
                 last = Some(id);
             }
@@ -886,6 +903,9 @@ impl Builder<'_> {
         };
         let mut children = Vec::with_capacity(ids.len());
         for id in &ids {
+            if self.budget_hit {
+                return Node::NoMatch;
+            }
             children.push(self.child(col, state, |ts| ts.iter().all(|t| set_accepts(t, *id))));
         }
         // an id no row mentions: accepted exactly by negated tests
