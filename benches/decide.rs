@@ -94,5 +94,73 @@ fn adversarial(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decide, load, adversarial);
+/// Issue #13's neutral table (`common::neutral_rule_set`): decide and load at three sizes.
+/// Prints how deep the first hit is and how many bundles fall through, so that the shape
+/// can be checked against the issue's (median hit at 20–30% of the table, 10–15% through).
+fn neutral(c: &mut Criterion) {
+    let mut group = c.benchmark_group("neutral/decide");
+    for n in [100usize, 1_000, 10_000] {
+        let rules =
+            RuleSet::from_sources([("neutral.rules".to_string(), common::neutral_rule_set(n, 13))])
+                .unwrap_or_else(|e| panic!("{e}"));
+        let bundles: Vec<Facts> = (0..256)
+            .map(|s| {
+                Facts::from_json_str(rules.env(), &common::neutral_bundle(s))
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        let h = rules.handle("neutral").unwrap_or_else(|e| panic!("{e}"));
+        let mut depths = Vec::new();
+        for f in &bundles {
+            let compiled = rules.decide_with(h, f);
+            let reference = aftersales::eval::reference::decide(rules.checked(), "neutral", f);
+            assert_eq!(compiled, reference);
+            let rule = compiled
+                .ok()
+                .and_then(|d| d.get::<i64>("hit").ok())
+                .unwrap_or(-1);
+            depths.push(rule);
+        }
+        let through = depths.iter().filter(|d| **d < 0).count();
+        let mut hit: Vec<i64> = depths.into_iter().filter(|d| *d >= 0).collect();
+        hit.sort_unstable();
+        let median = hit.get(hit.len() / 2).copied().unwrap_or(-1);
+        let p90 = hit.get(hit.len() * 9 / 10).copied().unwrap_or(-1);
+        eprintln!(
+            "neutral/{n}: first hit median {:.0}%, p90 {:.0}% of the table, {:.0}% fall through; {:?}",
+            100.0 * median as f64 / n as f64,
+            100.0 * p90 as f64 / n as f64,
+            100.0 * through as f64 / bundles.len() as f64,
+            rules.dag_stats("neutral")
+        );
+        let mut i = 0usize;
+        group.bench_with_input(BenchmarkId::from_parameter(n), &bundles, |b, bundles| {
+            b.iter(|| {
+                i = (i + 1) % bundles.len();
+                rules.decide_with(black_box(h), black_box(&bundles[i]))
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("neutral/load");
+    group.sample_size(10);
+    for n in [1_000usize, 10_000] {
+        let text = common::neutral_rule_set(n, 13);
+        // `NEUTRAL_RULES_DIR=dir` writes the table, to measure `aftersales check` on it
+        // (peak memory with /usr/bin/time -v)
+        if let Ok(dir) = std::env::var("NEUTRAL_RULES_DIR") {
+            let _ = std::fs::create_dir_all(format!("{dir}/{n}"));
+            let _ = std::fs::write(format!("{dir}/{n}/neutral.rules"), &text);
+        }
+        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+            b.iter_with_large_drop(|| {
+                RuleSet::from_sources([("neutral.rules".to_string(), text.clone())])
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decide, load, adversarial, neutral);
 criterion_main!(benches);

@@ -162,3 +162,150 @@ pub fn claim_line(seed: u64) -> String {
         1000 + r.below(50),
     )
 }
+
+/// Issue #13's neutral first-hit table, generated independently of the engine's own shape:
+/// 8 fields — three integers over wide ranges (`age` 0..100, `mileage` 0..200,000,
+/// `days` 0..2,000), a two-decimal `amount` (0.00..5,000.00), three small enums (12, 5
+/// and 4 values) and a code over 200 fault codes. Each rule tests 3–5 distinct fields with
+/// `>=`, `>`, `<=`, `<`, inclusive ranges on a business grid (mileage in 500s, amounts in
+/// 10.00s, some ending .99 or .50), `==`, or membership in a list of 2 to 199 codes. Each
+/// test's bounds are drawn so that a rule matches with a probability log-uniform around
+/// 1.8/N (the per-field acceptance is that probability's k-th root), so rules overlap
+/// heavily and the first hit is deep; the decision has an `otherwise`. (The issue's table
+/// itself is not in this repository: this is a generator written to its description, and
+/// the benchmark prints the depth and fall-through it gives.)
+pub fn neutral_rule_set(n: usize, seed: u64) -> String {
+    let mut r = Lcg::new(seed);
+    let mut s = String::with_capacity(n * 160 + 4096);
+    s.push_str("codes nfault \"Neutral fault codes\" {\n  F000..F199 \"generated\"\n}\n");
+    s.push_str(
+        "schema case {\n  age: int\n  mileage: int\n  days: int\n  amount: decimal\n  \
+         region: enum { r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11 }\n  \
+         channel: enum { c0, c1, c2, c3, c4 }\n  tier: enum { t0, t1, t2, t3 }\n  \
+         fault: code nfault\n}\n",
+    );
+    s.push_str("decision neutral hit first {\n  output hit: int = 0\n");
+    let unit = |r: &mut Lcg| (r.below(1_000_000) as f64 + 0.5) / 1_000_000.0;
+    for i in 0..n {
+        // match probability log-uniform in [0.8/N, 5/N] (mean 2.3/N: about 10% of inputs
+        // match no rule), at most 0.5
+        let lo = (0.8 / n as f64).min(0.25).ln();
+        let hi = (5.0 / n as f64).min(0.5).ln();
+        let p = (lo + (hi - lo) * unit(&mut r)).exp();
+        let k = 3 + r.below(3) as usize; // 3..=5 fields
+        let mut fields: Vec<u64> = (0..8).collect();
+        for j in 0..k {
+            let pick = j + r.below((8 - j) as u64) as usize;
+            fields.swap(j, pick);
+        }
+        // the small domains first (they cannot accept less than one value), each field
+        // then given the share that keeps the rule's probability at `p`
+        fields[..k].sort_by_key(|f| std::cmp::Reverse(*f));
+        let mut tests = Vec::with_capacity(k);
+        let mut accepted = 1.0;
+        for (j, &f) in fields[..k].iter().enumerate() {
+            let per = (p / accepted).min(1.0).powf(1.0 / (k - j) as f64);
+            let (test, share) = neutral_test(f, per, &mut r);
+            accepted *= share;
+            tests.push(test);
+        }
+        s.push_str(&format!(
+            "  rule n{i} when {} then hit = {i}\n",
+            tests.join(" and ")
+        ));
+    }
+    s.push_str("  otherwise hit = -1\n}\n");
+    s
+}
+
+/// A test of field `f` accepting about `per` of its domain, and the share it accepts.
+fn neutral_test(f: u64, per: f64, r: &mut Lcg) -> (String, f64) {
+    // an ordered field over 0..max on a grid of `step`: `>=`, `>`, `<=`, `<` or a range
+    let ordered = |name: &str, max: u64, step: u64, r: &mut Lcg| {
+        let width = ((max as f64 * per) as u64 / step).max(1) * step;
+        let start = (r.below((max - width.min(max)) / step + 1)) * step;
+        let test = match r.below(5) {
+            0 => format!("case.{name} >= {}", max - width),
+            1 => format!("case.{name} > {}", max - width),
+            2 => format!("case.{name} <= {width}"),
+            3 => format!("case.{name} < {width}"),
+            _ => format!("case.{name} in {start}..{}", start + width),
+        };
+        (test, width as f64 / max as f64)
+    };
+    let listed = |name: &str, prefix: &str, digits: usize, size: u64, r: &mut Lcg| {
+        let count = ((size as f64 * per).round() as u64).clamp(1, size);
+        let first = r.below(size);
+        let items: std::collections::BTreeSet<String> = (0..count)
+            .map(|j| format!("{prefix}{:0digits$}", (first + j * 7) % size))
+            .collect();
+        let share = items.len() as f64 / size as f64;
+        let test = if items.len() == 1 {
+            format!(
+                "case.{name} == {}",
+                items.iter().next().cloned().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "case.{name} in [{}]",
+                items.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        };
+        (test, share)
+    };
+    match f {
+        0 => ordered("age", 100, 1, r),
+        1 => ordered("mileage", 200_000, 500, r),
+        2 => ordered("days", 2_000, 1, r),
+        3 => {
+            // amounts in 10.00s, some bounds ending .99 or .50
+            let max = 5_000.0;
+            let width = ((max * per / 10.0).round().max(1.0)) * 10.0;
+            let start = (r.below(((max - width).max(0.0) / 10.0) as u64 + 1) * 10) as f64;
+            let end = match r.below(4) {
+                0 => format!("{:.2}", start + width - 0.01),
+                1 => format!("{:.2}", start + width - 0.50),
+                _ => format!("{:.2}", start + width),
+            };
+            let test = match r.below(3) {
+                0 => format!("case.amount >= {:.2}", max - width),
+                1 => format!("case.amount <= {:.2}", width - 0.01),
+                _ => format!("case.amount in {start:.2}..{end}"),
+            };
+            (test, width / max)
+        }
+        4 => listed("region", "r", 0, 12, r),
+        5 => listed("channel", "c", 0, 5, r),
+        6 => listed("tier", "t", 0, 4, r),
+        // a code: `==` one of the 200 codes, or membership in up to 199 of them
+        _ => listed("fault", "F", 3, 200, r),
+    }
+}
+
+/// A bundle for [`neutral_rule_set`]: every field uniform over its domain, 10% of the
+/// numbers rounded onto the rules' grid (boundaries).
+pub fn neutral_bundle(seed: u64) -> String {
+    let mut r = Lcg::new(seed.wrapping_mul(7919).wrapping_add(17));
+    let grid = |r: &mut Lcg, v: u64, step: u64| if r.below(10) == 0 { v / step * step } else { v };
+    let age = r.below(100);
+    let raw_mileage = r.below(200_000);
+    let mileage = grid(&mut r, raw_mileage, 500);
+    let days = r.below(2_000);
+    let cents = r.below(500_000);
+    let amount = if r.below(10) == 0 {
+        cents / 1000 * 1000
+    } else {
+        cents
+    };
+    format!(
+        "{{\"case\": {{\"age\": {age}, \"mileage\": {mileage}, \"days\": {days}, \
+         \"amount\": {}.{:02}, \"region\": \"r{}\", \"channel\": \"c{}\", \"tier\": \"t{}\", \
+         \"fault\": \"F{:03}\"}}}}",
+        amount / 100,
+        amount % 100,
+        r.below(12),
+        r.below(5),
+        r.below(4),
+        r.below(200)
+    )
+}
