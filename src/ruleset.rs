@@ -332,7 +332,7 @@ impl RuleSet {
         facts: &crate::facts::Facts,
     ) -> Result<crate::eval::Decision, crate::eval::EvalError> {
         let facts = self.admit(decision, facts)?;
-        crate::eval::reference::decide_index(
+        crate::eval::engine::decide_index(
             &self.checked,
             Some(&self.program),
             decision.index as usize,
@@ -352,7 +352,7 @@ impl RuleSet {
         out: &mut Vec<u8>,
     ) -> Result<(), crate::eval::EvalError> {
         let facts = self.admit(decision, facts)?;
-        crate::eval::reference::decide_json(
+        crate::eval::engine::decide_json(
             &self.checked,
             Some(&self.program),
             decision.index as usize,
@@ -415,7 +415,7 @@ impl RuleSet {
     ) -> Result<(crate::eval::Decision, crate::eval::Explanation), crate::eval::EvalError> {
         self.own_facts(facts)?;
         let facts = self.clocked(facts);
-        crate::eval::reference::decide_explained(&self.checked, name, &facts).map(|(d, why)| {
+        crate::eval::engine::decide_explained(&self.checked, name, &facts).map(|(d, why)| {
             let why = why.with_context(name, &self.checked, &self.sources);
             (d.with_types(&self.checked), why)
         })

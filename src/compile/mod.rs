@@ -117,7 +117,7 @@ impl Program {
                     checked.names.iter().map(String::as_str),
                 )
             })?;
-        crate::eval::reference::decide_index(checked, Some(self), i, facts)
+        crate::eval::engine::decide_index(checked, Some(self), i, facts)
     }
 
     pub(crate) fn decision(&self, i: usize) -> Option<&CompiledDecision> {

@@ -4,7 +4,7 @@
 //! guards (an absent root, money of another currency, …), or a value the DAG cannot place,
 //! is handed to the reference interpreter, so the answers (errors included) are the same.
 
-use super::reference::{At, Interpreter};
+use super::engine::{At, Engine};
 use super::EvalError;
 use crate::check::ir::CheckedDecision;
 use crate::compile::atoms::{self, holds, Column, FieldPath, OrdVal, Prim, Probe, Test};
@@ -164,7 +164,7 @@ impl CompiledDecision {
     pub(crate) fn matched<'a>(
         &self,
         d: &'a CheckedDecision,
-        it: &mut Interpreter<'a>,
+        it: &mut Engine<'a>,
     ) -> Result<Vec<usize>, EvalError> {
         if !self.guards_hold(it.facts()) {
             return it.scan(d);
@@ -193,7 +193,7 @@ impl CompiledDecision {
 
     /// What column `col` reads; `None` when the DAG cannot place the value (the caller
     /// falls back to the reference interpreter).
-    fn see<'f>(&self, col: u32, facts: &'f Facts, it: &mut Interpreter<'_>) -> Option<Seen<'f>> {
+    fn see<'f>(&self, col: u32, facts: &'f Facts, it: &mut Engine<'_>) -> Option<Seen<'f>> {
         Some(match self.columns.get(col as usize)? {
             Column::Ord { path, .. } => match read(path, facts) {
                 None => Seen::Ord(None),
@@ -217,7 +217,7 @@ impl CompiledDecision {
         &self,
         row: u32,
         d: &'a CheckedDecision,
-        it: &mut Interpreter<'a>,
+        it: &mut Engine<'a>,
     ) -> Result<bool, EvalError> {
         let Some(r) = self.rows.get(row as usize) else {
             return Ok(false);
@@ -242,7 +242,7 @@ impl CompiledDecision {
     fn walk<'a>(
         &self,
         d: &'a CheckedDecision,
-        it: &mut Interpreter<'a>,
+        it: &mut Engine<'a>,
     ) -> Result<Option<Vec<usize>>, EvalError> {
         let facts = it.facts();
         let mut node = 0usize;
@@ -326,7 +326,7 @@ impl CompiledDecision {
         &self,
         leaf: &BitLeaf,
         d: &'a CheckedDecision,
-        it: &mut Interpreter<'a>,
+        it: &mut Engine<'a>,
     ) -> Result<Option<Vec<usize>>, EvalError> {
         // the chosen vectors come from a per-thread scratch buffer (a dependent decision
         // evaluated meanwhile finds it taken and uses a fresh one)
@@ -339,7 +339,7 @@ impl CompiledDecision {
 
     /// The vector of column `bc` that the bundle's value selects (its index), `None` if
     /// the value cannot be placed.
-    fn vector_of(&self, bc: &BitCol, facts: &Facts, it: &mut Interpreter<'_>) -> Option<usize> {
+    fn vector_of(&self, bc: &BitCol, facts: &Facts, it: &mut Engine<'_>) -> Option<usize> {
         Some(match (&bc.split, self.see(bc.col, facts, it)?) {
             (BitSplit::Ord(consts, scaled), Seen::Ord(p)) => match p {
                 None => 2 * consts.len() + 1,
@@ -376,7 +376,7 @@ impl CompiledDecision {
         &self,
         leaf: &BitLeaf,
         d: &'a CheckedDecision,
-        it: &mut Interpreter<'a>,
+        it: &mut Engine<'a>,
         scratch: &mut BitScratch,
     ) -> Result<Option<Vec<usize>>, EvalError> {
         let facts = it.facts();
@@ -470,7 +470,7 @@ impl CompiledDecision {
         c: usize,
         states: &mut [usize],
         facts: &Facts,
-        it: &mut Interpreter<'_>,
+        it: &mut Engine<'_>,
     ) -> Chunk {
         let words = leaf.words;
         let rows = leaf.rows.len();
@@ -529,7 +529,7 @@ impl CompiledDecision {
         &self,
         rows: &[(u32, u64)],
         d: &'a CheckedDecision,
-        it: &mut Interpreter<'a>,
+        it: &mut Engine<'a>,
     ) -> Result<Option<Vec<usize>>, EvalError> {
         let facts = it.facts();
         let mut out = Vec::new();

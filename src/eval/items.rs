@@ -141,23 +141,7 @@ fn truth(ev: &mut dyn ExprEval, ir: &Ir, rule: &str) -> Result<bool, EvalError> 
 
 /// An operation's error, naming the item (or rule) and the place.
 pub(crate) fn op_error(e: OpError, rule: &str, span: Span) -> EvalError {
-    let rule = rule.to_string();
-    match e {
-        OpError::DivisionByZero => EvalError::DivisionByZero { rule, span },
-        OpError::CurrencyMix(left, right) => EvalError::CurrencyMix {
-            left,
-            right,
-            rule,
-            span,
-        },
-        OpError::Overflow(what) => EvalError::Overflow { what, rule, span },
-        OpError::NeedsCalendar => EvalError::NeedsCalendar { rule, span },
-        OpError::Type => EvalError::Overflow {
-            what: "operands",
-            rule,
-            span,
-        },
-    }
+    EvalError::of_op(e, rule, span)
 }
 
 fn overflow(what: &'static str, rule: &str, span: Span) -> EvalError {

@@ -1,8 +1,14 @@
 //! Evaluation of checked decisions over fact bundles.
 //!
-//! [`reference`](mod@reference) is the reference interpreter: it evaluates the checked IR
-//! rule by rule, in order, as plainly as possible. It is the oracle that the compiled
-//! engine (the decision DAG of DESIGN.md, in `compiled`) is held to by property tests.
+//! Two implementations that share only the checked IR, the items' clauses (`items`) and
+//! the value arithmetic (`value_ops`):
+//! - `engine`, the production path: each decision through its compiled form (`compiled`:
+//!   the decision DAG of DESIGN.md, or its bit-vector leaf), hit policies, aggregation and
+//!   dependent decisions of its own, and explanations;
+//! - [`reference`](mod@reference), the reference interpreter: the checked IR rule by
+//!   rule, in order, as plainly as possible, with its own expression evaluation, hit
+//!   policies, aggregation and dependent decisions. It is the oracle that property tests
+//!   hold the engine to.
 //!
 //! The decisions lowered from items that need more than rules (`coverage`, `recovery`,
 //! `recalls`, `reports`, `opportunities`, and what completes a route) are evaluated by the
@@ -12,6 +18,7 @@
 
 mod business;
 mod compiled;
+pub(crate) mod engine;
 pub mod explain;
 pub(crate) mod items;
 pub mod output;
@@ -403,6 +410,29 @@ pub fn error_json(
 }
 
 impl EvalError {
+    /// The error of a failed operation (division by zero, currency mix, overflow) in rule
+    /// `rule` at `span`: the one vocabulary the engine, the reference interpreter and the
+    /// items share.
+    pub(crate) fn of_op(e: value_ops::OpError, rule: &str, span: Span) -> EvalError {
+        let rule = rule.to_string();
+        match e {
+            value_ops::OpError::DivisionByZero => EvalError::DivisionByZero { rule, span },
+            value_ops::OpError::CurrencyMix(left, right) => EvalError::CurrencyMix {
+                left,
+                right,
+                rule,
+                span,
+            },
+            value_ops::OpError::Overflow(what) => EvalError::Overflow { what, rule, span },
+            value_ops::OpError::NeedsCalendar => EvalError::NeedsCalendar { rule, span },
+            value_ops::OpError::Type => EvalError::Overflow {
+                what: "operands",
+                rule,
+                span,
+            },
+        }
+    }
+
     /// `unknown_decision` for `name`, suggesting the closest of `known`.
     pub(crate) fn unknown_decision<'k>(
         name: &str,

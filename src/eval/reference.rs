@@ -1,6 +1,10 @@
 //! The reference interpreter: each rule of a decision in order, each expression by plain
-//! recursion over the checked IR. Simple and obviously right, it is the oracle for the
-//! compiled engine.
+//! recursion over the checked IR, every value owned. It shares nothing with the production
+//! engine (`engine`, which runs the compiled program) but the checked IR, the items'
+//! clauses (`items`, written against the `ExprEval` trait this interpreter implements too)
+//! and the value arithmetic (`value_ops`): hit policies, aggregation, dependent decisions
+//! and expression evaluation are written again here, simply, so that the property tests
+//! that hold the engine to this interpreter compare two implementations.
 //!
 //! ```
 //! use aftersales::{RuleSet, facts::Facts, eval::reference};
@@ -13,71 +17,28 @@
 //!         then action = reject
 //!     }"#.to_string())]).unwrap();
 //! let facts = Facts::from_json_str(rules.env(), r#"{"claim": {"id": "C1", "fault": "P0301",
-//!     "repair_date": "2026-01-10", "submitted_date": "2026-03-01"}}"#);
-//! # let facts = facts.unwrap_or_else(|e| panic!("{e}"));
+//!     "repair_date": "2026-01-10", "submitted_date": "2026-03-01"}}"#).unwrap();
 //! let result = reference::decide(rules.checked(), "adjudicate", &facts).unwrap();
 //! assert_eq!(result.rules, ["late"]);
+//! assert_eq!(result, rules.decide("adjudicate", &facts).unwrap());
 //! ```
 
-mod trace;
-
-use super::explain::Explanation;
-use super::items::Outcome;
+use super::items::{ExprEval, Outcome};
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
 use crate::check::Checked;
-use crate::compile::Program;
 use crate::diag::Span;
-use crate::dsl::ast::{Aggregate, HitPolicy};
+use crate::dsl::ast::{Aggregate, CmpOp, HitPolicy};
 use crate::facts::Facts;
+use crate::types::Type;
 use crate::value::{Money, Value};
 use rust_decimal::Decimal;
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Evaluate decision `name` for one bundle.
 pub fn decide(checked: &Checked, name: &str, facts: &Facts) -> Result<Decision, EvalError> {
-    run(checked, name, facts, None).map(|(d, _)| d)
-}
-
-/// Evaluate decision `name` for one bundle and explain the result: every test made along
-/// the way, in order (see [`super::explain`]). The decision is exactly what [`decide`]
-/// gives. On an evaluation error the error alone comes back, as [`decide`] gives it; the
-/// tests made before it are not returned (the error names the rule and span).
-///
-/// ```
-/// use aftersales::{RuleSet, facts::Facts, eval::reference};
-/// let rules = RuleSet::from_sources([("a.rules".to_string(), r#"
-///     codes fault "Fault codes" { P0301 "Cylinder 1 misfire" {} }
-///     decision adjudicate {
-///       output action: enum { accept, reject } = accept
-///       rule late when has claim.submitted_date then action = reject
-///     }"#.to_string())]).unwrap();
-/// let facts = Facts::from_json_str(rules.env(), r#"{"claim": {"id": "C1", "fault": "P0301",
-///     "repair_date": "2026-01-10"}}"#).unwrap();
-/// let (d, why) = reference::decide_explained(rules.checked(), "adjudicate", &facts).unwrap();
-/// assert!(d.rules.is_empty());
-/// assert_eq!(why.steps.len(), 1);
-/// assert!(!why.steps[0].value);
-/// assert_eq!(why.steps[0].text(rules.sources()), "has claim.submitted_date");
-/// ```
-pub fn decide_explained(
-    checked: &Checked,
-    name: &str,
-    facts: &Facts,
-) -> Result<(Decision, Explanation), EvalError> {
-    let (d, trace) = run(checked, name, facts, Some(trace::Trace::default()))?;
-    Ok((d, trace.map(trace::Trace::finish).unwrap_or_default()))
-}
-
-fn run(
-    checked: &Checked,
-    name: &str,
-    facts: &Facts,
-    trace: Option<trace::Trace>,
-) -> Result<(Decision, Option<trace::Trace>), EvalError> {
     let i = checked
         .names
         .iter()
@@ -85,121 +46,40 @@ fn run(
         .ok_or_else(|| {
             EvalError::unknown_decision(name, checked.names.iter().map(String::as_str))
         })?;
-    run_index(checked, None, i, facts, trace)
-}
-
-/// Evaluate decision number `i`, through the compiled `engine` where given (dependent
-/// decisions too), else rule by rule.
-pub(crate) fn decide_index(
-    checked: &Checked,
-    engine: Option<&Program>,
-    i: usize,
-    facts: &Facts,
-) -> Result<Decision, EvalError> {
-    run_index(checked, engine, i, facts, None).map(|(d, _)| d)
-}
-
-fn run_index(
-    checked: &Checked,
-    engine: Option<&Program>,
-    i: usize,
-    facts: &Facts,
-    trace: Option<trace::Trace>,
-) -> Result<(Decision, Option<trace::Trace>), EvalError> {
-    let mut it = Interpreter {
+    let mut r = Reference {
         checked,
         facts,
-        engine,
-        memo: Vec::new(),
-        memo_at: Vec::new(),
-        trace,
-        item: None,
+        done: vec![None; checked.names.len()],
     };
-    let mut d = it.decision(i)?;
+    let outcome = r.outcome(i)?;
+    let names = output_names(checked, i);
+    let mut d = outcome.named(name, names.iter().map(String::as_str));
     d.id = facts.id().map(String::from);
-    Ok((d, it.trace))
+    Ok(d)
 }
 
-/// Decision `i`'s outcome named: the decision's name, its outputs'.
-fn named(checked: &Checked, i: usize, outcome: Outcome) -> Decision {
-    let name = checked.names.get(i).map_or("", String::as_str);
-    outcome.named(name, output_names(checked, i))
+/// The names of decision `i`'s outputs as results list them.
+fn output_names(checked: &Checked, i: usize) -> Vec<String> {
+    if let Some(item) = checked.items.get(i).and_then(Option::as_ref) {
+        return item.outputs.iter().map(|o| o.name.clone()).collect();
+    }
+    match checked.decisions.get(i).and_then(Option::as_ref) {
+        Some(d) if d.hit == HitPolicy::Collect(Some(Aggregate::Count)) => vec!["count".into()],
+        Some(d) => d.outputs.iter().map(|o| o.name.clone()).collect(),
+        None => Vec::new(),
+    }
 }
 
-/// The names of decision `i`'s outputs as results list them: the declared outputs (of a
-/// plain decision, or those of the items it is lowered from), `count` alone for a
-/// `collect count` decision.
-fn output_names(checked: &Checked, i: usize) -> impl Iterator<Item = &str> {
-    let name = move |k: usize| match checked.items.get(i).and_then(Option::as_ref) {
-        Some(item) => item.outputs.get(k).map(|o| o.name.as_str()),
-        None => match checked.decisions.get(i).and_then(Option::as_ref) {
-            Some(d) if d.hit == HitPolicy::Collect(Some(Aggregate::Count)) => {
-                (k == 0).then_some("count")
-            }
-            Some(d) => d.outputs.get(k).map(|o| o.name.as_str()),
-            None => None,
-        },
-    };
-    (0..).map_while(name)
-}
-
-/// Evaluate decision number `i` through the compiled `engine` (as [`decide_index`]) and
-/// write its result line into `out` as [`Decision::write_json`] writes it, without
-/// building the [`Decision`]. On an error nothing is written.
-pub(crate) fn decide_json(
-    checked: &Checked,
-    engine: Option<&Program>,
-    i: usize,
-    facts: &Facts,
-    out: &mut Vec<u8>,
-) -> Result<(), EvalError> {
-    let mut it = Interpreter {
-        checked,
-        facts,
-        engine,
-        memo: Vec::new(),
-        memo_at: Vec::new(),
-        trace: None,
-        item: None,
-    };
-    let outcome = it.outcome(i)?;
-    super::write_result(
-        checked,
-        super::ResultParts {
-            id: facts.id(),
-            decision: checked.names.get(i).map_or("", String::as_str),
-            outputs: output_names(checked, i).zip(outcome.values.iter().map(Option::as_ref)),
-            rules: outcome.rules.iter().map(String::as_str),
-            no_match: outcome.no_match,
-        },
-        out,
-    );
-    Ok(())
-}
-
-/// The evaluator of one bundle: expressions by recursion over the IR, decisions rule by
-/// rule or through the compiled engine, dependent decisions memoised.
-pub(crate) struct Interpreter<'a> {
+/// The interpreter of one bundle: the outcome of each decision evaluated so far.
+struct Reference<'a> {
     checked: &'a Checked,
     facts: &'a Facts,
-    /// The compiled decisions, when evaluating through them.
-    engine: Option<&'a Program>,
-    /// Decisions already evaluated for this bundle, by index (dependent decisions run
-    /// once); empty until a decision reads another. A decision reads a few others: a
-    /// short list, searched.
-    memo: Vec<(usize, Result<Outcome, EvalError>)>,
-    /// Past [`MEMO_SCAN`] entries, where each decision's entry is in `memo` (`u32::MAX`:
-    /// none), so that long chains of decisions stay linear.
-    memo_at: Vec<u32>,
-    /// The explanation being recorded, when asked for one.
-    trace: Option<trace::Trace>,
-    /// The decision lowered from items being evaluated, if any.
-    item: Option<usize>,
+    done: Vec<Option<Result<Outcome, EvalError>>>,
 }
 
-impl super::items::ExprEval for Interpreter<'_> {
+impl ExprEval for Reference<'_> {
     fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError> {
-        Interpreter::eval(self, ir, &At { rule })
+        self.value(ir, rule)
     }
     fn today(&self) -> Option<chrono::NaiveDate> {
         self.facts.today()
@@ -208,113 +88,59 @@ impl super::items::ExprEval for Interpreter<'_> {
         self.facts.now()
     }
     fn rules(&mut self, index: usize) -> Result<Outcome, EvalError> {
-        Interpreter::rules(self, index)
+        self.rules_of(index)
     }
     fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
-        self.item_test(ir, rule)
+        self.holds(ir, rule)
     }
     fn explaining(&self) -> bool {
-        self.trace.is_some()
+        false
     }
-    fn note(&mut self, rule: &str, step: super::items::Note) {
-        self.note_step(rule, step.span, step.test, step.value, step.seen);
-    }
+    fn note(&mut self, _rule: &str, _step: super::items::Note) {}
 }
 
-/// Dependent decisions memoised before the memo is indexed by decision (a few are
-/// searched faster than indexed).
-const MEMO_SCAN: usize = 16;
-
-/// Stack left below which evaluating a dependent decision moves to a new segment: enough
-/// for one decision's expressions at their deepest (128 levels) in an unoptimised build.
-const STACK_RED_ZONE: usize = 512 * 1024;
-/// The size of each new stack segment.
-const STACK_GROWTH: usize = 4 * 1024 * 1024;
-
-/// Where an expression is evaluated, for errors.
-pub(crate) struct At<'r> {
-    pub(crate) rule: &'r str,
+/// An operation's error, naming the rule and the place.
+fn op_error(e: OpError, rule: &str, span: Span) -> EvalError {
+    EvalError::of_op(e, rule, span)
 }
 
-impl<'a> Interpreter<'a> {
-    fn output_of(&mut self, decision: usize, output: usize) -> Result<Option<Value>, EvalError> {
-        let value = |d: &Outcome| d.values.get(output).cloned().flatten();
-        let found = if self.memo_at.is_empty() {
-            self.memo.iter().position(|(i, _)| *i == decision)
-        } else {
-            self.memo_at
-                .get(decision)
-                .filter(|&&at| at != u32::MAX)
-                .map(|&at| at as usize)
-        };
-        if let Some((_, done)) = found.and_then(|at| self.memo.get(at)) {
-            return done.as_ref().map(value).map_err(Clone::clone);
-        }
-        // a decision read by a decision read by …: chains as long as the rules make them
-        // (each link a few frames) run on a stack grown on the heap as needed, never
-        // overflowing the thread's
-        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.outcome(decision));
-        let out = r.as_ref().map(value).map_err(Clone::clone);
-        let n = self.checked.names.len();
-        if decision < n {
-            if self.memo.len() == MEMO_SCAN && self.memo_at.is_empty() {
-                self.memo_at = vec![u32::MAX; n];
-                for (at, (i, _)) in self.memo.iter().enumerate() {
-                    self.memo_at[*i] = at as u32;
-                }
-            }
-            if let Some(slot) = self.memo_at.get_mut(decision) {
-                *slot = u32::try_from(self.memo.len()).unwrap_or(u32::MAX);
-            }
-            self.memo.push((decision, r));
-        }
-        out
-    }
-
-    /// Decision `i`, named.
-    fn decision(&mut self, i: usize) -> Result<Decision, EvalError> {
-        Ok(named(self.checked, i, self.outcome(i)?))
-    }
-
-    /// What decision `i` gives.
+impl Reference<'_> {
+    /// What decision `i` gives: its items', or its rules'.
     fn outcome(&mut self, i: usize) -> Result<Outcome, EvalError> {
-        // a decision lowered from items that need more than rules (a route: its rules,
-        // completed)
-        match self.checked.items.get(i).and_then(Option::as_ref) {
-            Some(item) => {
-                // the item being evaluated, for the steps of its clauses
-                let outer = self.item.replace(i);
-                let r = super::items::eval_item(self.checked, i, item, self);
-                self.item = outer;
-                r
-            }
-            None => self.rules(i),
+        let checked = self.checked;
+        match checked.items.get(i).and_then(Option::as_ref) {
+            Some(item) => super::items::eval_item(checked, i, item, self),
+            None => self.rules_of(i),
         }
     }
 
-    /// Decision `i` as a plain decision: its rules.
-    fn rules(&mut self, i: usize) -> Result<Outcome, EvalError> {
-        let checked: &'a Checked = self.checked;
+    /// Output `output` of decision `i`, evaluating the decision the first time it is read
+    /// (on a stack grown on the heap when the thread's runs low: chains of decisions are
+    /// as long as the rules make them).
+    fn output(&mut self, i: usize, output: usize) -> Result<Option<Value>, EvalError> {
+        if self.done.get(i).is_some_and(Option::is_none) {
+            let r = stacker::maybe_grow(512 * 1024, 4 * 1024 * 1024, || self.outcome(i));
+            self.done[i] = Some(r);
+        }
+        match self.done.get(i) {
+            Some(Some(Ok(o))) => Ok(o.values.get(output).cloned().flatten()),
+            Some(Some(Err(e))) => Err(e.clone()),
+            _ => self
+                .outcome(i)
+                .map(|o| o.values.get(output).cloned().flatten()),
+        }
+    }
+
+    /// Decision `i` as a plain decision: every rule in order (the first match only, for
+    /// `first`), then its hit policy.
+    fn rules_of(&mut self, i: usize) -> Result<Outcome, EvalError> {
+        let checked = self.checked;
         let name = checked.names.get(i).map_or("", String::as_str);
-        let d: &'a CheckedDecision = checked
+        let d: &CheckedDecision = checked
             .decisions
             .get(i)
             .and_then(Option::as_ref)
             .ok_or_else(|| EvalError::NotEvaluable(name.to_string()))?;
-        let matched = match self.engine.and_then(|e| e.decision(i)) {
-            Some(compiled) => compiled.matched(d, self)?,
-            None => self.scan(d)?,
-        };
-        self.conclude(name, d, &matched)
-    }
-
-    /// The facts being evaluated.
-    pub(crate) fn facts(&self) -> &'a Facts {
-        self.facts
-    }
-
-    /// The rules of `d` that match, in order, tried one by one (the first only for `first`).
-    pub(crate) fn scan(&mut self, d: &'a CheckedDecision) -> Result<Vec<usize>, EvalError> {
         let mut matched = Vec::new();
         for (ri, rule) in d.rules.iter().enumerate() {
             if let Some((from, to)) = rule.effective {
@@ -323,182 +149,28 @@ impl<'a> Interpreter<'a> {
                     span: rule.span,
                 })?;
                 if today < from || today > to {
-                    self.note_effective(&d.name, rule, today);
                     continue;
                 }
             }
-            if self.when(&d.name, rule)? {
+            if self.holds(&rule.when, &rule.id)? {
                 matched.push(ri);
-                if matches!(d.hit, HitPolicy::First) {
+                if d.hit == HitPolicy::First {
                     break;
                 }
             }
         }
-        Ok(matched)
+        self.conclude(name, d, &matched)
     }
 
-    /// The result of `d` given the rules that matched, in order.
-    fn conclude(
-        &mut self,
-        name: &str,
-        d: &'a CheckedDecision,
-        matched: &[usize],
-    ) -> Result<Outcome, EvalError> {
-        let defaults: Vec<Option<Value>> = d.outputs.iter().map(|o| o.default.clone()).collect();
-        let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Outcome {
-            values,
-            rules,
-            no_match,
-        };
-        match d.hit {
-            HitPolicy::First | HitPolicy::Unique | HitPolicy::Priority => {
-                let winner = match d.hit {
-                    HitPolicy::Unique if matched.len() > 1 => {
-                        return Err(EvalError::NotUnique {
-                            decision: name.to_string(),
-                            rules: matched.iter().map(|r| d.rules[*r].id.clone()).collect(),
-                        })
-                    }
-                    // highest priority, ties by order
-                    HitPolicy::Priority => matched.iter().copied().max_by(|a, b| {
-                        d.rules[*a]
-                            .priority
-                            .cmp(&d.rules[*b].priority)
-                            .then(b.cmp(a))
-                    }),
-                    _ => matched.first().copied(),
-                };
-                match winner {
-                    Some(ri) => {
-                        let rule = &d.rules[ri];
-                        let values = self.assign(defaults, &rule.then, &At { rule: &rule.id })?;
-                        Ok(finish(values, vec![rule.id.clone()], false))
-                    }
-                    None => match &d.otherwise {
-                        Some(then) => {
-                            let values = self.assign(defaults, then, &At { rule: "otherwise" })?;
-                            Ok(finish(values, Vec::new(), false))
-                        }
-                        None => Ok(finish(defaults, Vec::new(), true)),
-                    },
-                }
-            }
-            HitPolicy::Collect(agg) => {
-                // each output: the list of the values each matching rule gives it
-                let mut lists: Vec<Vec<Value>> = vec![Vec::new(); d.outputs.len()];
-                let mut rules = Vec::new();
-                for ri in matched {
-                    let rule = &d.rules[*ri];
-                    let values =
-                        self.assign(defaults.clone(), &rule.then, &At { rule: &rule.id })?;
-                    for (list, v) in lists.iter_mut().zip(values) {
-                        if let Some(v) = v {
-                            list.push(v);
-                        }
-                    }
-                    rules.push(rule.id.clone());
-                }
-                if matched.is_empty() {
-                    if let Some(then) = &d.otherwise {
-                        let values =
-                            self.assign(defaults.clone(), then, &At { rule: "otherwise" })?;
-                        for (list, v) in lists.iter_mut().zip(values) {
-                            list.extend(v);
-                        }
-                    }
-                }
-                let no_match = matched.is_empty() && d.otherwise.is_none();
-                match agg {
-                    None => {
-                        let values = lists
-                            .into_iter()
-                            .map(|l| Some(Value::Set(l.into())))
-                            .collect();
-                        Ok(finish(values, rules, no_match))
-                    }
-                    Some(Aggregate::Count) => Ok(finish(
-                        vec![Some(Value::Int(rules.len() as i64))],
-                        rules,
-                        no_match,
-                    )),
-                    Some(agg) => {
-                        let list = lists.into_iter().next().unwrap_or_default();
-                        let at = At { rule: "collect" };
-                        let span = d.span;
-                        let ty = d.outputs.first().map(|o| o.ty.clone());
-                        let v = self.aggregate(agg, list, ty.as_ref(), &at, span)?;
-                        // nothing to aggregate (no match, and no `otherwise`): the declared
-                        // default where there is one (LANGUAGE.md §8's no_match rule), else
-                        // 0 for `sum` and null for `min` and `max`
-                        let v = match (v, agg) {
-                            (None, _) if defaults.first().is_some_and(Option::is_some) => {
-                                defaults.into_iter().next().flatten()
-                            }
-                            (None, Aggregate::Sum) => Some(Value::Int(0)),
-                            (v, _) => v,
-                        };
-                        Ok(finish(vec![v], rules, no_match))
-                    }
-                }
-            }
-        }
-    }
-
-    fn aggregate(
-        &self,
-        agg: Aggregate,
-        list: Vec<Value>,
-        ty: Option<&crate::types::Type>,
-        at: &At<'_>,
-        span: Span,
-    ) -> Result<Option<Value>, EvalError> {
-        // codes order by their text, in the table of the aggregated output
-        let code_text = |c: u32| match ty {
-            Some(crate::types::Type::Code(t)) => self
-                .checked
-                .env
-                .table(*t)
-                .codes
-                .get(c as usize)
-                .map(|d| d.code.clone()),
-            _ => None,
-        };
-        let mut acc: Option<Value> = None;
-        for v in list {
-            acc = Some(match acc {
-                None => v,
-                Some(a) => match agg {
-                    Aggregate::Sum => value_ops::arith(crate::dsl::ast::BinOp::Add, &a, &v)
-                        .map_err(|e| self.op_error(e, at, span))?,
-                    _ => {
-                        let ord = value_ops::compare(&a, &v, &code_text)
-                            .map_err(|e| self.op_error(e, at, span))?;
-                        let keep_a = if agg == Aggregate::Min {
-                            ord != Ordering::Greater
-                        } else {
-                            ord != Ordering::Less
-                        };
-                        if keep_a {
-                            a
-                        } else {
-                            v
-                        }
-                    }
-                },
-            });
-        }
-        Ok(acc)
-    }
-
+    /// The outputs `then` sets, over `defaults`.
     fn assign(
         &mut self,
-        defaults: Vec<Option<Value>>,
+        mut values: Vec<Option<Value>>,
         then: &[(u16, Ir)],
-        at: &At<'_>,
+        rule: &str,
     ) -> Result<Vec<Option<Value>>, EvalError> {
-        let mut values = defaults;
         for (o, ir) in then {
-            let v = self.eval(ir, at)?;
+            let v = self.value(ir, rule)?;
             if let Some(slot) = values.get_mut(*o as usize) {
                 *slot = v;
             }
@@ -506,55 +178,207 @@ impl<'a> Interpreter<'a> {
         Ok(values)
     }
 
-    fn op_error(&self, e: OpError, at: &At<'_>, span: Span) -> EvalError {
-        super::items::op_error(e, at.rule, span)
+    /// The result of `d` given the rules that matched, in order.
+    fn conclude(
+        &mut self,
+        name: &str,
+        d: &CheckedDecision,
+        matched: &[usize],
+    ) -> Result<Outcome, EvalError> {
+        let defaults: Vec<Option<Value>> = d.outputs.iter().map(|o| o.default.clone()).collect();
+        let single = |values, rules, no_match| Outcome {
+            values,
+            rules,
+            no_match,
+        };
+        let agg = match d.hit {
+            HitPolicy::Collect(agg) => agg,
+            HitPolicy::Unique if matched.len() > 1 => {
+                return Err(EvalError::NotUnique {
+                    decision: name.to_string(),
+                    rules: matched.iter().map(|r| d.rules[*r].id.clone()).collect(),
+                })
+            }
+            hit => {
+                // the winner: the first, or the highest priority (the first of equals)
+                let mut winner: Option<usize> = None;
+                for &r in matched {
+                    let better = match winner {
+                        None => true,
+                        Some(w) => {
+                            hit == HitPolicy::Priority && d.rules[r].priority > d.rules[w].priority
+                        }
+                    };
+                    if better {
+                        winner = Some(r);
+                    }
+                }
+                return match (winner, &d.otherwise) {
+                    (Some(w), _) => {
+                        let rule = &d.rules[w];
+                        let values = self.assign(defaults, &rule.then, &rule.id)?;
+                        Ok(single(values, vec![rule.id.clone()], false))
+                    }
+                    (None, Some(then)) => {
+                        let values = self.assign(defaults, then, "otherwise")?;
+                        Ok(single(values, Vec::new(), false))
+                    }
+                    (None, None) => Ok(single(defaults, Vec::new(), true)),
+                };
+            }
+        };
+        // collect: each output the list of the values the matching rules give it
+        let mut lists: Vec<Vec<Value>> = vec![Vec::new(); d.outputs.len()];
+        let mut rules = Vec::new();
+        let gather = |values: Vec<Option<Value>>, lists: &mut Vec<Vec<Value>>| {
+            for (list, v) in lists.iter_mut().zip(values) {
+                list.extend(v);
+            }
+        };
+        for &r in matched {
+            let rule = &d.rules[r];
+            let values = self.assign(defaults.clone(), &rule.then, &rule.id)?;
+            gather(values, &mut lists);
+            rules.push(rule.id.clone());
+        }
+        if matched.is_empty() {
+            if let Some(then) = &d.otherwise {
+                let values = self.assign(defaults.clone(), then, "otherwise")?;
+                gather(values, &mut lists);
+            }
+        }
+        let no_match = matched.is_empty() && d.otherwise.is_none();
+        let Some(agg) = agg else {
+            let values = lists
+                .into_iter()
+                .map(|l| Some(Value::Set(l.into())))
+                .collect();
+            return Ok(single(values, rules, no_match));
+        };
+        if agg == Aggregate::Count {
+            return Ok(single(
+                vec![Some(Value::Int(rules.len() as i64))],
+                rules,
+                no_match,
+            ));
+        }
+        let list = lists.into_iter().next().unwrap_or_default();
+        let ty = d.outputs.first().map(|o| &o.ty);
+        let mut acc: Option<Value> = None;
+        for v in list {
+            acc = Some(match acc {
+                None => v,
+                Some(a) if agg == Aggregate::Sum => {
+                    value_ops::arith(crate::dsl::ast::BinOp::Add, &a, &v)
+                        .map_err(|e| op_error(e, "collect", d.span))?
+                }
+                Some(a) => {
+                    let ord = self
+                        .compare(&a, &v, ty)
+                        .map_err(|e| op_error(e, "collect", d.span))?;
+                    let keep_a = match agg {
+                        Aggregate::Min => ord != Ordering::Greater,
+                        _ => ord != Ordering::Less,
+                    };
+                    if keep_a {
+                        a
+                    } else {
+                        v
+                    }
+                }
+            });
+        }
+        // nothing to aggregate: the declared default, else 0 for `sum` (null otherwise)
+        let value = match acc {
+            Some(v) => Some(v),
+            None => match defaults.into_iter().next().flatten() {
+                Some(default) => Some(default),
+                None if agg == Aggregate::Sum => Some(Value::Int(0)),
+                None => None,
+            },
+        };
+        Ok(single(vec![value], rules, no_match))
     }
 
-    /// Whether `ir` holds (is `true`). The boolean forms (`and`, `or`, `not`, `has`,
-    /// comparisons, `in`, `matches`, `contains`) are tested directly, without building a
-    /// value; anything else is evaluated.
-    pub(crate) fn truth(&mut self, ir: &Ir, at: &At<'_>) -> Result<bool, EvalError> {
+    /// Two values in order; codes by their text in the table of `ty`.
+    fn compare(&self, a: &Value, b: &Value, ty: Option<&Type>) -> Result<Ordering, OpError> {
+        let codes = match ty {
+            Some(Type::Code(t)) => Some(&self.checked.env.table(*t).codes),
+            _ => None,
+        };
+        let text = |c: u32| {
+            codes
+                .and_then(|cs| cs.get(c as usize))
+                .map(|d| d.code.as_str())
+        };
+        value_ops::compare_by(a, b, &|x, y| text(x).cmp(&text(y)))
+    }
+
+    /// Two values of expression `of` in order, errors naming `rule`.
+    fn order(
+        &self,
+        a: &Value,
+        b: &Value,
+        of: &Ir,
+        rule: &str,
+        span: Span,
+    ) -> Result<Ordering, EvalError> {
+        self.compare(a, b, Some(&of.ty))
+            .map_err(|e| op_error(e, rule, span))
+    }
+
+    /// Whether boolean expression `ir` of rule `rule` holds.
+    fn holds(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
         let span = ir.span;
         match &ir.kind {
-            IrKind::Has(p) => Ok(self.val(p, at)?.is_some()),
-            IrKind::Not(x) => Ok(!self.truth(x, at)?),
+            IrKind::Has(p) => Ok(self.value(p, rule)?.is_some()),
+            IrKind::Not(x) => Ok(!self.holds(x, rule)?),
             IrKind::And(items) => {
-                for i in items.iter() {
-                    if !self.truth(i, at)? {
+                for x in items.iter() {
+                    if !self.holds(x, rule)? {
                         return Ok(false);
                     }
                 }
                 Ok(true)
             }
             IrKind::Or(items) => {
-                for i in items.iter() {
-                    if self.truth(i, at)? {
+                for x in items.iter() {
+                    if self.holds(x, rule)? {
                         return Ok(true);
                     }
                 }
                 Ok(false)
             }
             IrKind::Cmp { op, lhs, rhs } => {
-                let (Some(a), Some(b)) = (self.val(lhs, at)?, self.val(rhs, at)?) else {
+                let a = self.value(lhs, rule)?;
+                let b = self.value(rhs, rule)?;
+                let (Some(a), Some(b)) = (a, b) else {
                     return Ok(false);
                 };
-                let ord = self.order(&a, &b, lhs, at, span)?;
-                Ok(crate::compile::atoms::holds(*op, ord))
+                let ord = self.order(&a, &b, lhs, rule, span)?;
+                Ok(match op {
+                    CmpOp::Eq => ord == Ordering::Equal,
+                    CmpOp::Ne => ord != Ordering::Equal,
+                    CmpOp::Lt => ord == Ordering::Less,
+                    CmpOp::Le => ord != Ordering::Greater,
+                    CmpOp::Gt => ord == Ordering::Greater,
+                    CmpOp::Ge => ord != Ordering::Less,
+                })
             }
             IrKind::In {
                 negated,
                 value,
                 set,
             } => {
-                let Some(v) = self.val(value, at)? else {
+                let Some(v) = self.value(value, rule)? else {
                     return Ok(*negated);
                 };
                 let found = match set {
                     InSet::List(items) => {
                         let mut found = false;
-                        for i in items.iter() {
-                            if let Some(x) = self.val(i, at)? {
-                                if self.order(&v, &x, value, at, span)? == Ordering::Equal {
+                        for x in items.iter() {
+                            if let Some(x) = self.value(x, rule)? {
+                                if self.order(&v, &x, value, rule, span)? == Ordering::Equal {
                                     found = true;
                                     break;
                                 }
@@ -563,21 +387,20 @@ impl<'a> Interpreter<'a> {
                         found
                     }
                     InSet::Range(lo, hi) => {
-                        let (Some(l), Some(h)) = (self.val(lo, at)?, self.val(hi, at)?) else {
+                        let lo = self.value(lo, rule)?;
+                        let hi = self.value(hi, rule)?;
+                        let (Some(lo), Some(hi)) = (lo, hi) else {
                             return Ok(*negated);
                         };
-                        self.order(&v, &l, value, at, span)? != Ordering::Less
-                            && self.order(&v, &h, value, at, span)? != Ordering::Greater
+                        self.order(&v, &lo, value, rule, span)? != Ordering::Less
+                            && self.order(&v, &hi, value, rule, span)? != Ordering::Greater
                     }
-                    InSet::Codes(ids) => match *v {
-                        Value::Code(c) => ids.binary_search(&c).is_ok(),
-                        _ => false,
-                    },
-                    InSet::Set(s) => match self.val(s, at)?.as_deref() {
+                    InSet::Codes(ids) => matches!(v, Value::Code(c) if ids.contains(&c)),
+                    InSet::Set(s) => match self.value(s, rule)? {
                         Some(Value::Set(items)) => {
                             let mut found = false;
                             for x in items.iter() {
-                                if self.order(&v, x, value, at, span)? == Ordering::Equal {
+                                if self.order(&v, x, value, rule, span)? == Ordering::Equal {
                                     found = true;
                                     break;
                                 }
@@ -589,150 +412,103 @@ impl<'a> Interpreter<'a> {
                 };
                 Ok(found != *negated)
             }
-            IrKind::Matches { value, regex } => Ok(match self.val(value, at)?.as_deref() {
-                Some(Value::Text(t)) => regex.is_match(t),
+            IrKind::Matches { value, regex } => Ok(match self.value(value, rule)? {
+                Some(Value::Text(t)) => regex.is_match(&t),
                 Some(Value::Code(c)) => {
-                    regex.is_match(&self.code_text(value, *c).unwrap_or_default())
+                    let code = match &value.ty {
+                        Type::Code(t) => self.checked.env.table(*t).codes.get(c as usize),
+                        _ => None,
+                    };
+                    regex.is_match(code.map_or("", |d| d.code.as_str()))
                 }
                 _ => false,
             }),
             IrKind::Contains { container, item } => {
-                let (Some(c), Some(i)) = (self.val(container, at)?, self.val(item, at)?) else {
+                let c = self.value(container, rule)?;
+                let i = self.value(item, rule)?;
+                let (Some(c), Some(i)) = (c, i) else {
                     return Ok(false);
                 };
-                Ok(match (&*c, &*i) {
-                    (Value::Text(t), Value::Text(s)) => t.contains(s.as_ref()),
+                match (&c, &i) {
+                    (Value::Text(t), Value::Text(s)) => Ok(t.contains(s.as_ref())),
                     (Value::Set(items), x) => {
-                        let mut found = false;
                         for e in items.iter() {
-                            if self.order(e, x, item, at, span)? == Ordering::Equal {
-                                found = true;
-                                break;
+                            if self.order(e, x, item, rule, span)? == Ordering::Equal {
+                                return Ok(true);
                             }
                         }
-                        found
+                        Ok(false)
                     }
-                    _ => false,
-                })
-            }
-            _ => Ok(matches!(
-                self.val(ir, at)?.as_deref(),
-                Some(Value::Bool(true))
-            )),
-        }
-    }
-
-    /// The value of `ir`; `None` for an absent optional value. With the trace on, the
-    /// paths a test reads are recorded.
-    fn eval(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
-        Ok(self.val(ir, at)?.map(Cow::into_owned))
-    }
-
-    /// The value of `ir` as [`Interpreter::eval`] gives it, borrowed where it is read
-    /// (a constant of the IR, a field of the facts, an attribute of a code): reading a
-    /// value clones nothing.
-    fn val<'i>(&mut self, ir: &'i Ir, at: &At<'_>) -> Result<Option<Cow<'i, Value>>, EvalError>
-    where
-        'a: 'i,
-    {
-        if self.trace.is_some()
-            && matches!(
-                ir.kind,
-                IrKind::Field { .. }
-                    | IrKind::Get { .. }
-                    | IrKind::Attr { .. }
-                    | IrKind::Output { .. }
-            )
-        {
-            return Ok(self.eval_seen(ir, at)?.map(Cow::Owned));
-        }
-        self.val_inner(ir, at)
-    }
-
-    /// [`Interpreter::val`] without the trace, owned.
-    fn eval_inner(&mut self, ir: &Ir, at: &At<'_>) -> Result<Option<Value>, EvalError> {
-        Ok(self.val_inner(ir, at)?.map(Cow::into_owned))
-    }
-
-    fn val_inner<'i>(
-        &mut self,
-        ir: &'i Ir,
-        at: &At<'_>,
-    ) -> Result<Option<Cow<'i, Value>>, EvalError>
-    where
-        'a: 'i,
-    {
-        let checked: &'a Checked = self.checked;
-        let facts: &'a Facts = self.facts;
-        let env = &checked.env;
-        let span = ir.span;
-        let owned = |v: Value| Ok(Some(Cow::Owned(v)));
-        match &ir.kind {
-            IrKind::Const(v) => Ok(Some(Cow::Borrowed(v))),
-            IrKind::Field { root, fields } => {
-                let Some(record) = facts.root(*root) else {
-                    let schema = env.schema(*root);
-                    if schema.name == "context" {
-                        let field = match fields
-                            .first()
-                            .map(|f| schema.fields[*f as usize].name.as_str())
-                        {
-                            Some("now") => "now",
-                            _ => "today",
-                        };
-                        return Err(EvalError::MissingContext { field, span });
-                    }
-                    return Err(EvalError::MissingRoot {
-                        root: schema.name.clone(),
-                        rule: at.rule.to_string(),
-                        span,
-                    });
-                };
-                let mut it = fields.iter();
-                let Some(first) = it.next() else {
-                    return Ok(None);
-                };
-                let mut v: Option<&'a Value> = record.get(*first as usize).and_then(Option::as_ref);
-                for f in it {
-                    v = match v {
-                        Some(Value::Record(r)) => r.get(*f as usize).and_then(Option::as_ref),
-                        _ => None,
-                    };
+                    _ => Ok(false),
                 }
-                if v.is_none() && env.schema(*root).name == "context" {
+            }
+            _ => Ok(matches!(self.value(ir, rule)?, Some(Value::Bool(true)))),
+        }
+    }
+
+    /// The value of `ir` in rule `rule`; `None` for an absent optional value.
+    fn value(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError> {
+        let env = &self.checked.env;
+        let span = ir.span;
+        match &ir.kind {
+            IrKind::Const(v) => Ok(Some(v.clone())),
+            IrKind::Field { root, fields } => {
+                let schema = env.schema(*root);
+                let context = schema.name == "context";
+                let missing_context = || {
                     let name = fields
                         .first()
-                        .map(|f| env.schema(*root).fields[*f as usize].name.as_str());
-                    return Err(EvalError::MissingContext {
+                        .and_then(|f| schema.fields.get(*f as usize))
+                        .map(|f| f.name.as_str());
+                    EvalError::MissingContext {
                         field: if name == Some("now") { "now" } else { "today" },
                         span,
+                    }
+                };
+                let Some(record) = self.facts.root(*root) else {
+                    return Err(if context {
+                        missing_context()
+                    } else {
+                        EvalError::MissingRoot {
+                            root: schema.name.clone(),
+                            rule: rule.to_string(),
+                            span,
+                        }
                     });
+                };
+                let mut value: Option<&Value> = None;
+                for (k, f) in fields.iter().enumerate() {
+                    value = if k == 0 {
+                        record.get(*f as usize).and_then(Option::as_ref)
+                    } else {
+                        match value {
+                            Some(Value::Record(r)) => r.get(*f as usize).and_then(Option::as_ref),
+                            _ => None,
+                        }
+                    };
                 }
-                Ok(v.map(Cow::Borrowed))
+                if value.is_none() && context && !fields.is_empty() {
+                    return Err(missing_context());
+                }
+                Ok(value.cloned())
             }
-            IrKind::Get { base, field } => Ok(match self.val(base, at)? {
-                Some(Cow::Borrowed(Value::Record(r))) => r
-                    .get(*field as usize)
-                    .and_then(Option::as_ref)
-                    .map(Cow::Borrowed),
-                Some(Cow::Owned(Value::Record(r))) => {
-                    r.get(*field as usize).cloned().flatten().map(Cow::Owned)
-                }
+            IrKind::Get { base, field } => Ok(match self.value(base, rule)? {
+                Some(Value::Record(r)) => r.get(*field as usize).cloned().flatten(),
                 _ => None,
             }),
-            IrKind::Attr { code, table, attr } => Ok(match self.val(code, at)?.as_deref() {
+            IrKind::Attr { code, table, attr } => Ok(match self.value(code, rule)? {
                 Some(Value::Code(c)) => env
                     .table(*table)
                     .codes
-                    .get(*c as usize)
+                    .get(c as usize)
                     .and_then(|d| d.attrs.get(*attr as usize))
-                    .and_then(Option::as_ref)
-                    .map(Cow::Borrowed),
+                    .cloned()
+                    .flatten(),
                 _ => None,
             }),
-            IrKind::Output { decision, output } => Ok(self
-                .output_of(*decision as usize, *output as usize)?
-                .map(Cow::Owned)),
+            IrKind::Output { decision, output } => {
+                self.output(*decision as usize, *output as usize)
+            }
             IrKind::Has(_)
             | IrKind::Not(_)
             | IrKind::And(_)
@@ -740,141 +516,103 @@ impl<'a> Interpreter<'a> {
             | IrKind::Cmp { .. }
             | IrKind::In { .. }
             | IrKind::Matches { .. }
-            | IrKind::Contains { .. } => owned(Value::Bool(self.truth(ir, at)?)),
-            IrKind::Neg(x) => match self.val(x, at)? {
+            | IrKind::Contains { .. } => Ok(Some(Value::Bool(self.holds(ir, rule)?))),
+            IrKind::Neg(x) => match self.value(x, rule)? {
                 Some(v) => value_ops::negate(&v)
-                    .map(|v| Some(Cow::Owned(v)))
-                    .map_err(|e| self.op_error(e, at, span)),
+                    .map(Some)
+                    .map_err(|e| op_error(e, rule, span)),
                 None => Ok(None),
             },
             IrKind::Arith { op, lhs, rhs } => {
-                let (Some(a), Some(b)) = (self.val(lhs, at)?, self.val(rhs, at)?) else {
-                    return Ok(None);
-                };
-                value_ops::arith(*op, &a, &b)
-                    .map(|v| Some(Cow::Owned(v)))
-                    .map_err(|e| self.op_error(e, at, span))
+                let a = self.value(lhs, rule)?;
+                let b = self.value(rhs, rule)?;
+                match (a, b) {
+                    (Some(a), Some(b)) => value_ops::arith(*op, &a, &b)
+                        .map(Some)
+                        .map_err(|e| op_error(e, rule, span)),
+                    _ => Ok(None),
+                }
             }
             IrKind::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for i in items.iter() {
-                    out.extend(self.eval(i, at)?);
+                let mut out = Vec::new();
+                for x in items.iter() {
+                    out.extend(self.value(x, rule)?);
                 }
-                owned(Value::Set(out.into()))
+                Ok(Some(Value::Set(out.into())))
             }
-            IrKind::Call { func, args } => Ok(self.call(*func, args, at, span)?.map(Cow::Owned)),
+            IrKind::Call { func, args } => self.call(*func, args, rule, span),
         }
     }
 
-    /// The text of a code, for the table of the expression that yields it.
-    fn code_text(&self, of: &Ir, code: u32) -> Option<String> {
-        match of.ty {
-            crate::types::Type::Code(t) => self
-                .checked
-                .env
-                .table(t)
-                .codes
-                .get(code as usize)
-                .map(|c| c.code.clone()),
-            _ => None,
-        }
-    }
-
-    fn order(
-        &self,
-        a: &Value,
-        b: &Value,
-        of: &Ir,
-        at: &At<'_>,
-        span: Span,
-    ) -> Result<Ordering, EvalError> {
-        let texts = match of.ty {
-            crate::types::Type::Code(t) => Some(&self.checked.env.table(t).codes),
-            _ => None,
-        };
-        let text = |c: u32| {
-            texts
-                .and_then(|codes| codes.get(c as usize))
-                .map(|d| d.code.as_str())
-        };
-        value_ops::compare_by(a, b, &|x, y| text(x).cmp(&text(y)))
-            .map_err(|e| self.op_error(e, at, span))
-    }
-
+    /// A built-in function; `None` when an argument is absent.
     fn call(
         &mut self,
         func: Builtin,
         args: &[Ir],
-        at: &At<'_>,
+        rule: &str,
         span: Span,
     ) -> Result<Option<Value>, EvalError> {
-        let mut vals = Vec::with_capacity(args.len());
+        let mut vals = Vec::new();
         for a in args {
-            match self.eval(a, at)? {
+            match self.value(a, rule)? {
                 Some(v) => vals.push(v),
                 None => return Ok(None),
             }
         }
         let text = |v: &Value| match v {
-            Value::Text(t) => Some(t.clone()),
+            Value::Text(t) => Some(t.to_string()),
             _ => None,
         };
         let date = |v: &Value| match v {
             Value::Date(d) => Some(*d),
             _ => None,
         };
-        let overflow = || EvalError::Overflow {
-            what: "date",
-            rule: at.rule.to_string(),
-            span,
-        };
         Ok(match (func, vals.as_slice()) {
             (Builtin::Lower, [v]) => text(v).map(|t| Value::Text(Arc::from(t.to_lowercase()))),
             (Builtin::Upper, [v]) => text(v).map(|t| Value::Text(Arc::from(t.to_uppercase()))),
             (Builtin::Len, [Value::Text(t)]) => Some(Value::Int(t.chars().count() as i64)),
             (Builtin::Len, [Value::Set(s)]) => Some(Value::Int(s.len() as i64)),
-            (Builtin::StartsWith, [a, b]) => match (text(a), text(b)) {
-                (Some(a), Some(b)) => Some(Value::Bool(a.starts_with(b.as_ref()))),
-                _ => None,
-            },
-            (Builtin::EndsWith, [a, b]) => match (text(a), text(b)) {
-                (Some(a), Some(b)) => Some(Value::Bool(a.ends_with(b.as_ref()))),
-                _ => None,
-            },
-            (Builtin::DaysBetween, [a, b]) => match (date(a), date(b)) {
-                (Some(a), Some(b)) => Some(Value::Int((b - a).num_days())),
-                _ => None,
-            },
-            (Builtin::MonthsBetween, [a, b]) => match (date(a), date(b)) {
-                (Some(a), Some(b)) => Some(Value::Int(
-                    value_ops::months_between(a, b).ok_or_else(overflow)?,
-                )),
-                _ => None,
+            (Builtin::StartsWith, [a, b]) => text(a)
+                .zip(text(b))
+                .map(|(a, b)| Value::Bool(a.starts_with(&b))),
+            (Builtin::EndsWith, [a, b]) => text(a)
+                .zip(text(b))
+                .map(|(a, b)| Value::Bool(a.ends_with(&b))),
+            (Builtin::DaysBetween, [a, b]) => date(a)
+                .zip(date(b))
+                .map(|(a, b)| Value::Int((b - a).num_days())),
+            (Builtin::MonthsBetween, [a, b]) => match date(a).zip(date(b)) {
+                Some((a, b)) => Some(Value::Int(value_ops::months_between(a, b).ok_or(
+                    EvalError::Overflow {
+                        what: "date",
+                        rule: rule.to_string(),
+                        span,
+                    },
+                )?)),
+                None => None,
             },
             (Builtin::Min | Builtin::Max, [a, b]) => {
-                let ord = self.order(a, b, &args[0], at, span)?;
-                let first = if func == Builtin::Min {
-                    ord != Ordering::Greater
-                } else {
-                    ord != Ordering::Less
+                let ord = self.order(a, b, &args[0], rule, span)?;
+                let a_first = match func {
+                    Builtin::Min => ord != Ordering::Greater,
+                    _ => ord != Ordering::Less,
                 };
-                Some(if first { a.clone() } else { b.clone() })
+                Some(if a_first { a.clone() } else { b.clone() })
             }
             (Builtin::Round, [x, Value::Int(places)]) => {
                 let p = u32::try_from(*places).unwrap_or(0);
-                let r = |d: Decimal| {
+                let round = |d: Decimal| {
                     d.round_dp_with_strategy(p, rust_decimal::RoundingStrategy::MidpointNearestEven)
                 };
                 Some(match x {
-                    Value::Int(i) => Value::Int(*i),
-                    Value::Decimal(d) => Value::Decimal(r(*d)),
+                    Value::Decimal(d) => Value::Decimal(round(*d)),
                     // a percent rounds as written: round(70.55%, 1) is 70.6%
                     Value::Percent(d) => {
-                        Value::Percent(r(*d * Decimal::ONE_HUNDRED) / Decimal::ONE_HUNDRED)
+                        Value::Percent(round(*d * Decimal::ONE_HUNDRED) / Decimal::ONE_HUNDRED)
                     }
                     Value::Money(m) => Value::Money(Money {
                         currency: m.currency,
-                        amount: r(m.amount),
+                        amount: round(m.amount),
                     }),
                     other => other.clone(),
                 })

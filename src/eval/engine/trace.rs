@@ -1,8 +1,8 @@
 //! The optional trace of the reference interpreter: each atomic test of a rule's `when`
 //! recorded as an explanation [`Step`], with the paths it read. When the trace is off,
-//! the only cost is a branch on `Interpreter::trace` per path read and per rule tried.
+//! the only cost is a branch on `Engine::trace` per path read and per rule tried.
 
-use super::{At, Interpreter};
+use super::{At, Engine};
 use crate::check::ir::{CheckedRule, Ir, IrKind};
 use crate::eval::explain::{Explanation, Seen, Step, Test};
 use crate::eval::EvalError;
@@ -29,7 +29,7 @@ impl Trace {
     }
 }
 
-impl Interpreter<'_> {
+impl Engine<'_> {
     /// Whether `rule`'s condition holds; with the trace on, each atomic test is recorded.
     pub(super) fn when(&mut self, decision: &str, rule: &CheckedRule) -> Result<bool, EvalError> {
         let at = At { rule: &rule.id };
