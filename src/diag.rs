@@ -383,6 +383,8 @@ diagnostic_codes! {
     /// Two rules of a `hit unique` decision that can both match (an error when proven,
     /// a warning when it can be neither proven nor refuted).
     Overlap = "E0303", "overlapping rules in a unique decision";
+    /// The analyses of a decision stopped at their budget before settling some rules.
+    AnalysisIncomplete = "E0304", "analysis incomplete";
 }
 
 impl fmt::Display for Code {

@@ -761,3 +761,30 @@ fn a_table_of_thresholds_is_compiled_within_its_budget() {
         assert_eq!(compiled, reference, "v = {v}");
     }
 }
+
+/// Issue #13: "if an analysis cannot fit the budget, ... `check` says so". A first-hit table
+/// past its DAG budget whose rules all but the first are unreachable went without a word.
+#[test]
+fn an_analysis_cut_short_by_its_budget_says_so() {
+    for n in [2_000usize, 20_000] {
+        let mut text = String::from("extend customer { v: int }\ndecision d { output x: int = 0\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "  rule r{i} when customer.v >= {i} then x = {i}\n"
+            ));
+        }
+        text.push_str("  otherwise x = -1 }\n");
+        let rules = RuleSet::from_sources([("t.rules".to_string(), text)]).unwrap();
+        let w = rules.warnings().to_string();
+        assert!(w.contains("warning[E0304]"), "{n}: {w}");
+        assert!(w.contains("were not checked for reachability"), "{n}: {w}");
+    }
+    // a decision the analyses settle has no such warning
+    let small = RuleSet::from_sources([(
+        "s.rules".to_string(),
+        "extend customer { v: int }\ndecision d { output x: int = 0\n  rule a when customer.v >= 0 then x = 1\n  rule b when customer.v >= 5 then x = 2\n  otherwise x = 0 }\n".to_string(),
+    )])
+    .unwrap();
+    let w = small.warnings().to_string();
+    assert!(w.contains("E0301") && !w.contains("E0304"), "{w}");
+}

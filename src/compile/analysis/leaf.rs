@@ -252,26 +252,33 @@ impl<'a> Analysis<'a> {
         s.work.set(LEAF_WORK / 2);
         // the rows without residual seen so far, in rule order
         let mut before = vec![0u64; words];
+        // rules whose reachability the search could not settle within its budget
+        let mut unsettled: Vec<u32> = Vec::new();
         for i in 0..s.order.len() {
             let Some(&b) = s.order.get(i) else { break };
             let Some(&row) = leaf.rows.get(b) else { break };
             let shadow = if !bit(&s.live, b) {
-                Some(Vec::new())
+                Shadow::By(Vec::new())
             } else if self.c.first && any(&before) {
                 self.leaf_shadows(s, b, &before)
             } else {
-                None
+                Shadow::Reached
             };
-            if let Some(by) = shadow {
-                out.push(self.unreachable_finding(row, &by, false));
+            match shadow {
+                Shadow::By(by) => out.push(self.unreachable_finding(row, &by, false)),
+                Shadow::Reached => {}
+                Shadow::Unsettled => unsettled.push(row),
             }
             set_bit(&mut before, b, !self.has_residual(row));
+        }
+        if !unsettled.is_empty() {
+            out.push(self.incomplete_finding(&unsettled, leaf.rows.len()));
         }
     }
 
     /// The rows that take every input of leaf bit `b` (each the first of `before` at some
-    /// point of `b`'s box), or `None` if some input reaches `b` or the search ran out.
-    fn leaf_shadows(&self, s: &LeafSearch, b: usize, before: &[u64]) -> Option<Vec<u32>> {
+    /// point of `b`'s box); or that some input reaches `b`; or that the search ran out.
+    fn leaf_shadows(&self, s: &LeafSearch, b: usize, before: &[u64]) -> Shadow {
         let leaf = s.leaf;
         let mut by: Vec<u32> = Vec::new();
         let mut reached = false;
@@ -289,12 +296,15 @@ impl<'a> Analysis<'a> {
                 Some(_) => Walk::Descend,
             }
         });
-        if !done || reached {
-            return None;
+        if reached {
+            return Shadow::Reached;
+        }
+        if !done {
+            return Shadow::Unsettled;
         }
         by.sort_unstable();
         by.dedup();
-        Some(by)
+        Shadow::By(by)
     }
 
     /// Search the leaf for a gap (a point no row takes outright) and, under `unique`, for
@@ -583,4 +593,14 @@ fn first_kept(s: &LeafSearch, kept: &[u64]) -> Option<usize> {
     }
     s.work.set(s.work.get().saturating_sub(looked));
     best.map(|(_, b)| b)
+}
+
+/// What the search says of a rule's reachability.
+enum Shadow {
+    /// Earlier rules (these) take every input of it.
+    By(Vec<u32>),
+    /// Some input reaches it.
+    Reached,
+    /// The search ran out of its budget before it could tell.
+    Unsettled,
 }

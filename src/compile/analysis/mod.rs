@@ -97,6 +97,10 @@ pub enum FindingKind {
     Gap,
     /// Two rules of a `hit unique` decision that both match an input (`E0303`).
     Overlap,
+    /// Rules whose reachability the analysis could not settle within its budget (`E0304`):
+    /// `rules` lists them. The decision is decided correctly; the static check is what is
+    /// incomplete.
+    Incomplete,
 }
 
 /// One result of [`analyse`].
@@ -146,6 +150,35 @@ impl Finding {
         };
         let rule = self.rules.first().cloned().unwrap_or_default();
         match self.kind {
+            FindingKind::Incomplete => {
+                let n = self.rules.len();
+                let shown: Vec<String> = self
+                    .rules
+                    .iter()
+                    .take(5)
+                    .map(|r| format!("`{r}`"))
+                    .collect();
+                let more = if n > 5 {
+                    format!(" and {} more", n - 5)
+                } else {
+                    String::new()
+                };
+                Diagnostic::warning(
+                    Code::AnalysisIncomplete,
+                    format!(
+                        "the analysis of decision `{}` stopped at its budget: {n} rule(s) ({}{more}) were not checked for reachability",
+                        self.decision,
+                        shown.join(", ")
+                    ),
+                )
+                .at(self.span)
+                .with_label("not fully analysed")
+                .with_help(
+                    "the decision is decided correctly; only this static check is incomplete. \
+                     A decision of many overlapping rules may hide unreachable ones: split it, \
+                     or order the rules from the narrowest",
+                )
+            }
             FindingKind::Unreachable => {
                 let (msg, help) = if self.truncated {
                     (
@@ -279,6 +312,12 @@ pub fn analyse(checked: &Checked, program: &Program) -> Vec<Finding> {
         let leaf = a.bit_leaf().map(|l| a.leaf_search(l));
         match &leaf {
             Some(s) => a.leaf_unreachable(s, &mut out),
+            // past its budget with no bit-vector leaf (one larger than its memory bound):
+            // a scanned list of rows, which no walk can analyse; say so
+            None if c.budget_hit && !d.rules.is_empty() => {
+                let rows: Vec<u32> = (0..d.rules.len() as u32).collect();
+                out.push(a.incomplete_finding(&rows, d.rules.len()));
+            }
             None => a.unreachable(&mut out),
         }
         let before = out.len();
@@ -892,6 +931,21 @@ impl<'a> Analysis<'a> {
 
     /// The finding that `row` is unreachable, shadowed by the rows `by` (none: its own
     /// conditions contradict), `truncated` if the rows naming stopped at its bound.
+    /// The finding that the reachability of `rows` (of `total`) was not settled.
+    fn incomplete_finding(&self, rows: &[u32], total: usize) -> Finding {
+        Finding {
+            kind: FindingKind::Incomplete,
+            decision: self.d.name.clone(),
+            rules: rows.iter().map(|r| self.rule_name(*r)).collect(),
+            shadowed_by: Vec::new(),
+            example: None,
+            proven: false,
+            truncated: rows.len() < total,
+            span: self.d.span,
+            related: None,
+        }
+    }
+
     fn unreachable_finding(&self, row: u32, by: &[u32], truncated: bool) -> Finding {
         Finding {
             kind: FindingKind::Unreachable,
