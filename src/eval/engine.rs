@@ -62,15 +62,7 @@ fn run_index(
     facts: &Facts,
     trace: Option<trace::Trace>,
 ) -> Result<(Decision, Option<trace::Trace>), EvalError> {
-    let mut it = Engine {
-        checked,
-        facts,
-        engine,
-        memo: Vec::new(),
-        memo_at: Vec::new(),
-        trace,
-        item: None,
-    };
+    let mut it = Engine::new(checked, facts, engine, trace);
     let mut d = it.decision(i)?;
     d.id = facts.id().map(String::from);
     Ok((d, it.trace))
@@ -109,15 +101,7 @@ pub(crate) fn decide_json(
     facts: &Facts,
     out: &mut Vec<u8>,
 ) -> Result<(), EvalError> {
-    let mut it = Engine {
-        checked,
-        facts,
-        engine,
-        memo: Vec::new(),
-        memo_at: Vec::new(),
-        trace: None,
-        item: None,
-    };
+    let mut it = Engine::new(checked, facts, engine, None);
     let outcome = it.outcome(i)?;
     super::write_result(
         checked,
@@ -193,6 +177,24 @@ pub(crate) struct At<'r> {
 }
 
 impl<'a> Engine<'a> {
+    /// The engine of one bundle, nothing evaluated yet.
+    fn new(
+        checked: &'a Checked,
+        facts: &'a Facts,
+        engine: Option<&'a Program>,
+        trace: Option<trace::Trace>,
+    ) -> Engine<'a> {
+        Engine {
+            checked,
+            facts,
+            engine,
+            memo: Vec::new(),
+            memo_at: Vec::new(),
+            trace,
+            item: None,
+        }
+    }
+
     fn output_of(&mut self, decision: usize, output: usize) -> Result<Option<Value>, EvalError> {
         let value = |d: &Outcome| d.values.get(output).cloned().flatten();
         let found = if self.memo_at.is_empty() {
@@ -463,7 +465,7 @@ impl<'a> Engine<'a> {
     }
 
     fn op_error(&self, e: OpError, at: &At<'_>, span: Span) -> EvalError {
-        super::items::op_error(e, at.rule, span)
+        EvalError::of_op(e, at.rule, span)
     }
 
     /// Whether `ir` holds (is `true`). The boolean forms (`and`, `or`, `not`, `has`,
