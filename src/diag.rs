@@ -500,51 +500,52 @@ impl Diagnostic {
     /// (plus `help` and `related` where present). Positions are 1-based; a diagnostic with
     /// no place in a file has `null` positions.
     pub fn to_json(&self, map: &SourceMap) -> serde_json::Value {
-        let mut obj = serde_json::Map::new();
-        obj.insert("code".into(), self.code.as_str().into());
-        obj.insert("severity".into(), self.severity.to_string().into());
-        obj.insert("message".into(), self.message.clone().into());
+        self.json(map).to_serde()
+    }
+
+    /// The JSON of [`Diagnostic::to_json`], in that order.
+    pub(crate) fn json(&self, map: &SourceMap) -> crate::json::Json {
+        use crate::json::{obj, Json};
+        let mut out = obj! {
+            "code": self.code.as_str(),
+            "severity": self.severity.to_string(),
+            "message": &self.message,
+        };
         match self.span.and_then(|s| map.file(s.file).map(|f| (s, f))) {
             Some((span, file)) => {
                 let (l, c) = file.line_col(span.start);
                 let (el, ec) = file.line_col(span.end);
-                obj.insert("file".into(), file.name.clone().into());
-                obj.insert("line".into(), l.into());
-                obj.insert("column".into(), c.into());
-                obj.insert("end_line".into(), el.into());
-                obj.insert("end_column".into(), ec.into());
+                out.insert("file", Json::from(&file.name));
+                out.insert("line", Json::from(l));
+                out.insert("column", Json::from(c));
+                out.insert("end_line", Json::from(el));
+                out.insert("end_column", Json::from(ec));
             }
             None => {
-                obj.insert(
-                    "file".into(),
-                    self.path
-                        .clone()
-                        .map(serde_json::Value::from)
-                        .unwrap_or(serde_json::Value::Null),
-                );
+                out.insert("file", Json::from(self.path.clone()));
                 for k in ["line", "column", "end_line", "end_column"] {
-                    obj.insert(k.into(), serde_json::Value::Null);
+                    out.insert(k, Json::Null);
                 }
             }
         }
         if let Some(h) = &self.help {
-            obj.insert("help".into(), h.clone().into());
+            out.insert("help", Json::from(h));
         }
         if !self.related.is_empty() {
-            let rel: Vec<serde_json::Value> = self
+            let rel: Vec<Json> = self
                 .related
                 .iter()
                 .map(|r| {
                     let (l, c) = map.line_col(r.span.file, r.span.start);
-                    serde_json::json!({
+                    obj! {
                         "file": map.file(r.span.file).map(|f| f.name.clone()),
-                        "line": l, "column": c, "message": r.message,
-                    })
+                        "line": l, "column": c, "message": &r.message,
+                    }
                 })
                 .collect();
-            obj.insert("related".into(), rel.into());
+            out.insert("related", Json::Array(rel));
         }
-        serde_json::Value::Object(obj)
+        out
     }
 
     /// Render for people: `error[E0001]: message`, the place, the source line with the span

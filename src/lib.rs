@@ -101,6 +101,8 @@ pub mod facts;
 pub mod fixtures;
 pub mod host;
 #[doc(hidden)]
+pub mod json;
+#[doc(hidden)]
 pub mod load;
 mod read;
 mod ruleset;

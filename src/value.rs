@@ -10,6 +10,7 @@
 //! assert_eq!(d.km(), Some(Decimal::new(65_983_104, 3))); // 41000 × 1.609344 exactly
 //! ```
 
+use crate::json::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 use std::fmt;
@@ -435,6 +436,84 @@ pub enum Value {
     Set(Arc<[Value]>),
     /// A nested record: its fields in schema order (`None` for an absent optional field).
     Record(Arc<[Option<Value>]>),
+}
+
+impl Value {
+    /// The JSON of a value that says what it is by itself (LANGUAGE.md §8: numbers,
+    /// `"70%"`, `"USD 12.50"` — in minor units when `minor_units`, else as given — dates,
+    /// `"24h"`, `"12 km"`); `None` for enum variants, codes, sets and records, whose JSON
+    /// needs their type.
+    pub(crate) fn scalar_json(&self, minor_units: bool) -> Option<Json> {
+        Some(match self {
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(i) => Json::from(*i),
+            Value::Decimal(d) => Json::from(*d),
+            Value::Percent(p) => match p.checked_mul(Decimal::ONE_HUNDRED) {
+                Some(x) => Json::String(format!("{}%", x.normalize())),
+                None => Json::from(*p),
+            },
+            Value::Money(m) if minor_units => Json::String(m.to_string()),
+            Value::Money(m) => Json::String(format!("{} {}", m.currency, m.amount)),
+            Value::Text(t) | Value::Label(t) => Json::String(t.to_string()),
+            Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+            Value::DateTime(t) => Json::String(t.to_rfc3339()),
+            Value::Duration(d) => Json::String(d.to_string()),
+            Value::Distance(d) => {
+                let unit = match d.unit {
+                    DistanceUnit::Km => "km",
+                    DistanceUnit::Mi => "mi",
+                };
+                Json::String(format!("{} {unit}", d.value))
+            }
+            Value::Enum(_) | Value::Code(_) | Value::Set(_) | Value::Record(_) => return None,
+        })
+    }
+
+    /// The §8 JSON of the value on its own. An enum variant or a code is an index into
+    /// its rule set's registry, which a bare value does not know: it is written `"#3"`
+    /// (the typed [`Output`](crate::Output) and [`Decision`](crate::Decision) name
+    /// them); a record is the array of its fields in schema order.
+    fn json(&self) -> Json {
+        if let Some(j) = self.scalar_json(true) {
+            return j;
+        }
+        match self {
+            Value::Enum(i) | Value::Code(i) => Json::String(format!("#{i}")),
+            Value::Set(items) => Json::Array(items.iter().map(Value::json).collect()),
+            Value::Record(fields) => Json::Array(
+                fields
+                    .iter()
+                    .map(|f| f.as_ref().map_or(Json::Null, Value::json))
+                    .collect(),
+            ),
+            _ => Json::Null,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// The value as §8 writes it, text without quotes: `true`, `12.50`, `70%`,
+    /// `USD 12.50`, `2026-03-01`, `24h`, `12 km`, `[a, b]`; an enum variant or a code,
+    /// which a bare value knows only by its index, `#3`.
+    ///
+    /// ```
+    /// use aftersales::{Money, Value};
+    /// assert_eq!(Value::Money("EUR 5.5".parse::<Money>().unwrap()).to_string(), "EUR 5.50");
+    /// assert_eq!(serde_json::to_string(&Value::Int(3)).unwrap(), "3");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.json() {
+            Json::String(s) => f.write_str(&s),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl serde::Serialize for Value {
+    /// The value's §8 JSON (see [`Value`]'s `Display` for enum variants and codes).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.json().serialize(s)
+    }
 }
 
 #[cfg(test)]

@@ -49,10 +49,10 @@ fn of(f: &[Finding], kind: FindingKind) -> Vec<&Finding> {
 /// Feed a finding's example back: a gap gives `no_match`, an overlap `not_unique` naming
 /// both rules.
 fn reproduces(checked: &check::Checked, f: &Finding) -> Result<(), String> {
-    let Some(example) = &f.example else {
+    let Some(example) = f.example.as_ref().map(|e| e.to_serde()) else {
         return Ok(());
     };
-    let facts = Facts::from_json(&checked.env, example).map_err(|e| format!("{example}: {e}"))?;
+    let facts = Facts::from_json(&checked.env, &example).map_err(|e| format!("{example}: {e}"))?;
     let got = reference::decide(checked, &f.decision, &facts);
     match (f.kind, &got) {
         (FindingKind::Gap, Ok(d)) if d.no_match => Ok(()),
@@ -148,7 +148,7 @@ fn a_gap_in_an_int_range_has_an_example_in_the_hole() {
     let g = of(&f, FindingKind::Gap);
     assert_eq!(g.len(), 1, "one gap per decision: {f:?}");
     assert!(g[0].proven);
-    let visits = g[0].example.as_ref().unwrap()["claim"]["visits"]
+    let visits = g[0].example.as_ref().unwrap().to_serde()["claim"]["visits"]
         .as_i64()
         .unwrap();
     assert!((3..=5).contains(&visits), "{visits}");
@@ -172,7 +172,7 @@ fn a_gap_past_an_effective_window_and_a_date_test_is_found() {
     let g = of(&f, FindingKind::Gap);
     assert_eq!(g.len(), 1, "{f:?}");
     assert!(g[0].proven);
-    let today = g[0].example.as_ref().unwrap()["context"]["today"]
+    let today = g[0].example.as_ref().unwrap().to_serde()["context"]["today"]
         .as_str()
         .unwrap()
         .to_string();
@@ -194,7 +194,7 @@ fn a_gap_through_the_second_side_of_an_or_is_found() {
     let g = of(&f, FindingKind::Gap);
     assert_eq!(g.len(), 1, "{f:?}");
     assert!(g[0].proven);
-    let e = g[0].example.as_ref().unwrap();
+    let e = g[0].example.as_ref().unwrap().to_serde();
     assert_eq!(e["claim"]["fault"], "P0301");
     assert_ne!(e["product"]["owner"], "original");
     reproduces(&checked, g[0]).unwrap();
@@ -226,7 +226,7 @@ fn a_gap_on_an_enum_variant_names_the_variant() {
     let g = of(&f, FindingKind::Gap);
     assert_eq!(g.len(), 1, "{f:?}");
     assert_eq!(
-        g[0].example.as_ref().unwrap()["product"]["owner"],
+        g[0].example.as_ref().unwrap().to_serde()["product"]["owner"],
         "subsequent"
     );
     reproduces(&checked, g[0]).unwrap();
@@ -273,7 +273,7 @@ fn overlapping_ranges_of_a_unique_decision_are_an_error_that_stops_the_load() {
     assert_eq!(o.len(), 1, "{f:?}");
     assert!(o[0].proven);
     assert_eq!(o[0].rules, ["a", "b"]);
-    let day = o[0].example.as_ref().unwrap()["claim"]["repair_date"]
+    let day = o[0].example.as_ref().unwrap().to_serde()["claim"]["repair_date"]
         .as_str()
         .unwrap()
         .to_string();

@@ -8,6 +8,10 @@ use aftersales::RuleSet;
 use serde_json::{json, Value as J};
 use std::process::{Command, Stdio};
 
+#[path = "support/keys.rs"]
+mod keys;
+use keys::keys_in_order;
+
 const SRC: &str = r#"units { currency USD distance mi }
 codes fault "f" {
   attributes { system: enum { engine, body } }
@@ -455,6 +459,16 @@ fn an_evaluation_error_comes_back_alone_as_decide_gives_it() {
 
 /// Run `aftersales eval` on the test rules with `--explain`; stdout lines and stderr.
 fn cli(decision: &str, input: &str) -> (i32, Vec<J>, String) {
+    let (code, lines, err) = cli_text(decision, input);
+    let lines = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (code, lines, err)
+}
+
+/// `aftersales eval --explain` on `input`: exit code, stdout lines, stderr.
+fn cli_text(decision: &str, input: &str) -> (i32, Vec<String>, String) {
     let dir = std::env::temp_dir().join(format!("aftersales-explain-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let rules_path = dir.join(format!("t-{decision}.rules"));
@@ -481,7 +495,7 @@ fn cli(decision: &str, input: &str) -> (i32, Vec<J>, String) {
     let _ = std::fs::remove_dir_all(&dir);
     let lines = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .map(String::from)
         .collect();
     (
         out.status.code().unwrap_or(-1),
@@ -506,13 +520,9 @@ fn eval_explain_adds_the_explanation_after_rules_and_no_match() {
     let (code, lines, err) = cli("gapped", &input);
     assert_eq!(code, 1, "{err}");
     assert_eq!(lines.len(), 3, "{lines:?}");
-    let keys = |l: &J| -> Vec<String> {
-        l.as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default()
-    };
+    let (_, text, _) = cli_text("gapped", &input);
     assert_eq!(
-        keys(&lines[1]),
+        keys_in_order(&text[1]),
         [
             "id",
             "decision",
@@ -534,12 +544,13 @@ fn eval_explain_adds_the_explanation_after_rules_and_no_match() {
         "{step}"
     );
     // the record that cannot be evaluated: an error line, unchanged, no explanation
-    assert_eq!(keys(&lines[2]), ["id", "decision", "error"]);
+    assert_eq!(keys_in_order(&text[2]), ["id", "decision", "error"]);
 
     let (code, lines, err) = cli("adjudicate", &input);
     assert_eq!(code, 1, "{err}");
+    let (_, text, _) = cli_text("adjudicate", &input);
     assert_eq!(
-        keys(&lines[0]),
+        keys_in_order(&text[0]),
         ["id", "decision", "outputs", "rules", "explanation"]
     );
     assert_eq!(lines[0]["rules"], json!(["engine"]));

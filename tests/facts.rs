@@ -2,6 +2,7 @@
 //! the rule set's schemas, every problem at once with its code, path and message.
 
 use aftersales::facts::{FactErrorKind, FactErrors, Facts};
+use aftersales::json::Json;
 use aftersales::types::{Env, SchemaId};
 use aftersales::value::{Currency, Distance, DistanceUnit, Duration, Money, TimeUnit, Value};
 use chrono::{DateTime, NaiveDate};
@@ -286,12 +287,6 @@ fn each_kind_of_problem() {
             "out of range for an integer",
         ),
         (
-            claim(json!({"labor_hours": serde_json::Number::from_str("1e400").unwrap()})),
-            "out_of_range",
-            "claim.labor_hours",
-            "out of range for a decimal",
-        ),
-        (
             claim(json!({"parts": "USD 123456789012345678901234567890"})),
             "out_of_range",
             "claim.parts",
@@ -417,6 +412,22 @@ fn each_kind_of_problem() {
         assert_eq!((c.as_str(), p.as_str()), (code, path), "{v}: {m}");
         assert!(m.contains(msg), "{v}: {m:?} does not contain {msg:?}");
     }
+    // a number beyond any f64, which only the text path can carry
+    let e = Facts::from_json_str(
+        env,
+        r#"{"claim": {"id": "C1", "fault": "P0301", "repair_date": "2026-02-20", "labor_hours": 1e400}}"#,
+    )
+    .unwrap_err();
+    let e = &e.as_slice()[0];
+    assert_eq!(
+        (e.code(), e.path.as_str()),
+        ("out_of_range", "claim.labor_hours")
+    );
+    assert!(
+        e.message.contains("out of range for a decimal"),
+        "{}",
+        e.message
+    );
     // without `units currency`, a bare amount is an error
     let (c, p, m) = one_error(
         bare_env(),
@@ -687,11 +698,8 @@ fn open_schemas_ignore_unknown_fields() {
 fn context_and_id() {
     let env = env();
     // today and now may be left to the host
-    let f = Facts::from_json(
-        env,
-        &json!({"id": 1234567890123456789012u128, "context": {}}),
-    )
-    .unwrap();
+    // (a number no `f64` holds exactly: from text, which keeps every digit)
+    let f = Facts::from_json_str(env, r#"{"id": 1234567890123456789012, "context": {}}"#).unwrap();
     assert_eq!(
         f.id(),
         Some("1234567890123456789012"),
@@ -1064,33 +1072,30 @@ const STRINGS: &[&str] = &[
     "red",
 ];
 
-fn number_text() -> impl Strategy<Value = serde_json::Number> {
+/// The exact text of a JSON number (beyond what an `f64` holds, too).
+fn number_text() -> impl Strategy<Value = String> {
     prop_oneof![
-        any::<i64>().prop_map(serde_json::Number::from),
-        any::<u64>().prop_map(serde_json::Number::from),
-        (any::<i64>(), 0u32..30).prop_map(|(m, s)| {
-            serde_json::Number::from_str(&Decimal::new(m, s.min(28)).to_string()).unwrap()
-        }),
-        (1u32..99, -400i32..400)
-            .prop_map(|(m, e)| { serde_json::Number::from_str(&format!("{m}e{e}")).unwrap() }),
-        "[1-9][0-9]{0,60}(\\.[0-9]{1,40})?".prop_map(|s| serde_json::Number::from_str(&s).unwrap()),
+        any::<i64>().prop_map(|i| i.to_string()),
+        any::<u64>().prop_map(|u| u.to_string()),
+        (any::<i64>(), 0u32..30).prop_map(|(m, s)| Decimal::new(m, s.min(28)).to_string()),
+        (1u32..99, -400i32..400).prop_map(|(m, e)| format!("{m}e{e}")),
+        "[1-9][0-9]{0,60}(\\.[0-9]{1,40})?",
     ]
 }
 
-fn json_value() -> impl Strategy<Value = serde_json::Value> {
+/// Any JSON document, numbers exact, a key possibly repeated.
+fn json_value() -> impl Strategy<Value = Json> {
     let leaf = prop_oneof![
-        Just(serde_json::Value::Null),
-        any::<bool>().prop_map(serde_json::Value::Bool),
-        number_text().prop_map(serde_json::Value::Number),
-        prop::sample::select(STRINGS).prop_map(|s| serde_json::Value::String(s.to_string())),
-        ".{0,12}".prop_map(serde_json::Value::String),
+        Just(Json::Null),
+        any::<bool>().prop_map(Json::Bool),
+        number_text().prop_map(Json::Number),
+        prop::sample::select(STRINGS).prop_map(|s| Json::String(s.to_string())),
+        ".{0,12}".prop_map(Json::String),
     ];
     leaf.prop_recursive(6, 64, 8, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(|kv| {
-                serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-            }),
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(Json::object),
         ]
     })
 }
@@ -1109,23 +1114,70 @@ fn path_is_rooted(env: &Env, path: &str) -> bool {
 /// A valid `sample` record as JSON, with the values it must give.
 #[derive(Debug, Clone)]
 struct Sample {
-    json: serde_json::Value,
+    json: Json,
     expect: Vec<(&'static str, Option<Value>)>,
 }
 
 fn sample() -> impl Strategy<Value = Sample> {
     let currencies = prop::sample::select(vec!["USD", "EUR", "JPY", "KWD"]);
     (
-        (any::<bool>(), any::<i64>(), any::<i64>(), 0u32..=28, any::<i32>(), 0u32..=6),
-        (currencies, any::<i64>(), 0u32..=4, any::<bool>(), any::<bool>()),
-        (".{0,16}", 0i32..=3_000_000, 0i64..=86_399, -86_399i32..=86_399),
-        (0u64..1_000_000, prop::sample::select(vec![("min", 60i64), ("h", 3600), ("days", 86_400), ("week", 604_800), ("s", 1)])),
-        (0u64..10_000_000_000, 0u32..=6, prop::option::of(any::<bool>())),
-        (0u32..3, 0u32..3, prop::collection::btree_set("[a-z]{1,4}", 0..5)),
-        (prop::option::of(".{1,8}"), prop::option::of(any::<i64>()), any::<bool>()),
+        (
+            any::<bool>(),
+            any::<i64>(),
+            any::<i64>(),
+            0u32..=28,
+            any::<i32>(),
+            0u32..=6,
+        ),
+        (
+            currencies,
+            any::<i64>(),
+            0u32..=4,
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        (
+            ".{0,16}",
+            0i32..=3_000_000,
+            0i64..=86_399,
+            -86_399i32..=86_399,
+        ),
+        (
+            0u64..1_000_000,
+            prop::sample::select(vec![
+                ("min", 60i64),
+                ("h", 3600),
+                ("days", 86_400),
+                ("week", 604_800),
+                ("s", 1),
+            ]),
+        ),
+        (
+            0u64..10_000_000_000,
+            0u32..=6,
+            prop::option::of(any::<bool>()),
+        ),
+        (
+            0u32..3,
+            0u32..3,
+            prop::collection::btree_set("[a-z]{1,4}", 0..5),
+        ),
+        (
+            prop::option::of(".{1,8}"),
+            prop::option::of(any::<i64>()),
+            any::<bool>(),
+        ),
     )
         .prop_map(
-            |((b, i, dm, ds, pm, ps), (cur, mm, ms, bare, pct), (t, days, secs, off), (dun, (uname, usecs)), (dim, dis, diu), (e, c, tags), (author, opt, opt_null))| {
+            |(
+                (b, i, dm, ds, pm, ps),
+                (cur, mm, ms, bare, pct),
+                (t, days, secs, off),
+                (dun, (uname, usecs)),
+                (dim, dis, diu),
+                (e, c, tags),
+                (author, opt, opt_null),
+            )| {
                 let d = Decimal::new(dm, ds);
                 let p = Decimal::new(i64::from(pm), ps);
                 let amount = Decimal::new(mm, ms);
@@ -1140,38 +1192,58 @@ fn sample() -> impl Strategy<Value = Sample> {
                 .unwrap();
                 let di = Decimal::new(dim as i64, dis);
                 let (m_json, m_val) = if bare {
-                    (serde_json::Value::Number(serde_json::Number::from_str(&amount.to_string()).unwrap()), Money { currency: Currency::new("USD").unwrap(), amount })
+                    (
+                        Json::from(amount),
+                        Money {
+                            currency: Currency::new("USD").unwrap(),
+                            amount,
+                        },
+                    )
                 } else {
-                    (json!(format!("{cur} {amount}")), Money { currency: Currency::new(cur).unwrap(), amount })
+                    (
+                        Json::from(format!("{cur} {amount}")),
+                        Money {
+                            currency: Currency::new(cur).unwrap(),
+                            amount,
+                        },
+                    )
                 };
                 let p_json = if pct {
                     let hundred = p * Decimal::ONE_HUNDRED;
-                    json!(format!("{hundred}%"))
+                    Json::from(format!("{hundred}%"))
                 } else {
-                    serde_json::Value::Number(serde_json::Number::from_str(&p.to_string()).unwrap())
+                    Json::from(p)
                 };
                 let (di_json, di_unit) = match diu {
-                    None => (serde_json::Value::Number(serde_json::Number::from_str(&di.to_string()).unwrap()), DistanceUnit::Mi),
-                    Some(true) => (json!(format!("{di} km")), DistanceUnit::Km),
-                    Some(false) => (json!(format!("{di}mi")), DistanceUnit::Mi),
+                    None => (Json::from(di), DistanceUnit::Mi),
+                    Some(true) => (Json::from(format!("{di} km")), DistanceUnit::Km),
+                    Some(false) => (Json::from(format!("{di}mi")), DistanceUnit::Mi),
                 };
-                let mut obj = json!({
-                    "b": b, "i": i,
-                    "d": serde_json::Value::Number(serde_json::Number::from_str(&d.to_string()).unwrap()),
-                    "p": p_json, "m": m_json, "t": t.clone(),
-                    "day": day.format("%Y-%m-%d").to_string(), "at": at.to_rfc3339(),
-                    "du": format!("{dun} {uname}"), "di": di_json,
-                    "e": (["red", "green", "blue"][e as usize]),
-                    "c": (["P0300", "P0301", "P0302"][c as usize]),
-                    "tags": tags.iter().collect::<Vec<_>>(),
-                });
+                let mut obj = Json::object([
+                    ("b", Json::from(b)),
+                    ("i", Json::from(i)),
+                    ("d", Json::from(d)),
+                    ("p", p_json),
+                    ("m", m_json),
+                    ("t", Json::from(t.clone())),
+                    ("day", Json::from(day.format("%Y-%m-%d").to_string())),
+                    ("at", Json::from(at.to_rfc3339())),
+                    ("du", Json::from(format!("{dun} {uname}"))),
+                    ("di", di_json),
+                    ("e", Json::from(["red", "green", "blue"][e as usize])),
+                    ("c", Json::from(["P0300", "P0301", "P0302"][c as usize])),
+                    ("tags", Json::from(tags.iter().collect::<Vec<_>>())),
+                ]);
                 let sub = author.as_ref().map(|a| {
-                    obj["sub"] = json!({"author": a});
-                    Value::Record(Arc::from(vec![Some(Value::Text(Arc::from(a.as_str()))), None]))
+                    obj.insert("sub", Json::object([("author", Json::from(a))]));
+                    Value::Record(Arc::from(vec![
+                        Some(Value::Text(Arc::from(a.as_str()))),
+                        None,
+                    ]))
                 });
                 match opt {
-                    Some(o) => obj["opt"] = json!(o),
-                    None if opt_null => obj["opt"] = serde_json::Value::Null,
+                    Some(o) => obj.insert("opt", Json::from(o)),
+                    None if opt_null => obj.insert("opt", Json::Null),
                     None => {}
                 }
                 let expect = vec![
@@ -1183,24 +1255,46 @@ fn sample() -> impl Strategy<Value = Sample> {
                     ("t", Some(Value::Text(Arc::from(t.as_str())))),
                     ("day", Some(Value::Date(day))),
                     ("at", Some(Value::DateTime(at))),
-                    ("du", Some(Value::Duration(Duration::Exact(Decimal::from(dun) * Decimal::from(usecs), TimeUnit::Auto)))),
-                    ("di", Some(Value::Distance(Distance { value: di, unit: di_unit }))),
+                    (
+                        "du",
+                        Some(Value::Duration(Duration::Exact(
+                            Decimal::from(dun) * Decimal::from(usecs),
+                            TimeUnit::Auto,
+                        ))),
+                    ),
+                    (
+                        "di",
+                        Some(Value::Distance(Distance {
+                            value: di,
+                            unit: di_unit,
+                        })),
+                    ),
                     ("e", Some(Value::Enum(e))),
                     ("c", Some(Value::Code(c))),
-                    ("tags", Some(Value::Set(tags.iter().map(|s| Value::Text(Arc::from(s.as_str()))).collect()))),
+                    (
+                        "tags",
+                        Some(Value::Set(
+                            tags.iter()
+                                .map(|s| Value::Text(Arc::from(s.as_str())))
+                                .collect(),
+                        )),
+                    ),
                     ("sub", sub),
                     ("opt", opt.map(Value::Int)),
                 ];
-                Sample { json: json!({ "sample": obj }), expect }
+                Sample {
+                    json: Json::object([("sample", obj)]),
+                    expect,
+                }
             },
         )
 }
 
 /// JSON text as YAML (a flow mapping), with what is not printable ASCII escaped the way
 /// YAML's double-quoted scalars escape it.
-fn yaml_text(v: &serde_json::Value) -> String {
+fn yaml_text(v: &Json) -> String {
     let mut out = String::new();
-    for ch in serde_json::to_string(v).unwrap().chars() {
+    for ch in v.to_string().chars() {
         match ch as u32 {
             0x20..=0x7e => out.push(ch),
             c if c <= 0xffff => out.push_str(&format!("\\u{c:04x}")),
@@ -1219,16 +1313,16 @@ proptest! {
         // as a whole bundle, and as each root
         let mut bundles = vec![v.clone()];
         for root in ["claim", "product", "sample", "node", "context", "telemetry"] {
-            bundles.push(json!({ root: v.clone() }));
+            bundles.push(Json::object([(root, v.clone())]));
         }
         for b in &bundles {
-            // the text path (its own parser) and the value path agree exactly
+            // the text path (its own parser) and the serialize path agree exactly
             let from_text = Facts::from_json_str(env, &b.to_string());
-            prop_assert_eq!(&from_text, &Facts::from_json(env, b));
-            match Facts::from_json(env, b) {
+            prop_assert_eq!(&from_text, &Facts::from_serialize(env, b));
+            match from_text {
                 Ok(f) => {
                     // what was accepted encodes and reads back the same
-                    let again = Facts::from_json(env, &f.to_json(env));
+                    let again = Facts::from_json_str(env, &f.to_json_string(env));
                     prop_assert_eq!(again.as_ref(), Ok(&f));
                 }
                 Err(errs) => {
@@ -1245,14 +1339,16 @@ proptest! {
     #[test]
     fn valid_bundles_round_trip(s in sample()) {
         let env = env();
-        let f = Facts::from_json(env, &s.json);
+        let f = Facts::from_json_str(env, &s.json.to_string());
         prop_assert!(f.is_ok(), "{}: {}", s.json, f.unwrap_err());
         let f = f.unwrap();
         for (name, want) in &s.expect {
             prop_assert_eq!(field(env, &f, "sample", name), want.as_ref(), "field {}", name);
         }
-        let again = Facts::from_json(env, &f.to_json(env)).unwrap();
+        let again = Facts::from_json_str(env, &f.to_json_string(env)).unwrap();
         prop_assert_eq!(&again, &f);
+        // and from a host's own value, through `Serialize`
+        prop_assert_eq!(&Facts::from_serialize(env, &s.json).unwrap(), &f);
         // and the same through YAML text: JSON's flow style with plain numbers (so that
         // YAML floats are read), everything outside printable ASCII escaped
         let yaml = yaml_text(&s.json);

@@ -471,16 +471,31 @@ fn a_repeated_key_in_a_bundle_is_refused_with_its_path() {
     let e = Facts::from_json_str(rules.env(), twice).unwrap_err();
     assert_eq!(e.first().unwrap().code(), "duplicate_key");
     assert_eq!(e.first().unwrap().path, "customer");
-    // YAML forbids repeated keys: the document is refused, naming the key and its place
-    let yaml = dir.write(
-        "dup.yaml",
-        "- id: D1\n  claim: { id: C1, labor_hours: 0.8, labor_hours: 50 }\n",
+    // YAML forbids repeated keys too: in a batch, that record is an error line naming
+    // the path, and the rest goes on
+    let yaml = dir.write("dup.yaml", &format!("- {bundle}\n- {good}\n"));
+    let (code, out, err) = run_here(&["eval", "--decision", "adjudicate", "--input", &yaml], "");
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["id"], "D1");
+    assert_eq!(lines[0]["error"]["code"], "duplicate_key", "{out}");
+    assert_eq!(lines[0]["error"]["path"], "claim.labor_hours");
+    assert!(lines[1]["outputs"].is_object(), "the rest goes on: {out}");
+    // and a fixture file, one document, is refused naming the key and its line
+    let fixture = dir.write(
+        "dup.test.yaml",
+        "decision: adjudicate\ncases:\n  - name: a\n    name: b\n    facts: {}\n",
     );
-    let (code, _, err) = run_here(&["eval", "--decision", "adjudicate", "--input", &yaml], "");
-    assert_eq!(code, 2, "{err}");
+    let rules = format!("{}/rules", env!("CARGO_MANIFEST_DIR"));
+    let (code, out, err) = run_here(&["test", &rules, &fixture], "");
+    assert_ne!(code, 0, "{out}{err}");
     assert!(
-        err.contains("duplicate key `labor_hours`") && err.contains("line 2"),
-        "{err}"
+        format!("{out}{err}").contains("duplicate key `name`"),
+        "{out}{err}"
     );
 }
 
@@ -786,4 +801,55 @@ fn an_analysis_cut_short_by_its_budget_says_so() {
     .unwrap();
     let w = small.warnings().to_string();
     assert!(w.contains("E0301") && !w.contains("E0304"), "{w}");
+}
+
+/// Linking the crate leaves `serde_json` as the host has it: numbers are `f64`/`i64` and
+/// maps sorted, unless the host itself turns on `arbitrary_precision` or
+/// `preserve_order` (cargo unifies features, so a library that turned them on would
+/// change every `serde_json::Value` in the host's binary). The crate's own JSON stays
+/// exact and ordered all the same.
+#[test]
+fn serde_json_is_left_as_the_host_has_it_and_results_stay_exact() {
+    let host: serde_json::Value = serde_json::from_str(r#"{"b": 0.10, "a": 1}"#).unwrap();
+    assert_eq!(
+        host.to_string(),
+        r#"{"a":1,"b":0.1}"#,
+        "serde_json's arbitrary_precision or preserve_order is on in this build"
+    );
+    let rules = RuleSet::from_sources([("d.rules".to_string(), rules_source_of_exact())]).unwrap();
+    let facts = rules
+        .facts_from_json(r#"{"id": "B1", "customer": {"id": "K1"}}"#)
+        .unwrap();
+    let d = rules.decide("d", &facts).unwrap();
+    let want = r#"{"id":"B1","decision":"d","outputs":{"exact":123456789012345678.125,"hours":1.50,"fee":"USD 12.50"},"rules":["r"]}"#;
+    assert_eq!(d.to_string(), want);
+    assert_eq!(serde_json::to_string(&d).unwrap(), want);
+    let mut out = Vec::new();
+    d.write_json(rules.checked(), &mut out);
+    assert_eq!(String::from_utf8(out).unwrap(), want);
+    // the CLI writes the same line
+    let dir = TempDir::new("exact");
+    let file = dir.write("d.rules", &rules_source_of_exact());
+    let (code, out, err) = run(
+        &["eval", &file, "--decision", "d"],
+        r#"{"id": "B1", "customer": {"id": "K1"}}"#,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim_end(), want);
+    // a decimal output read into a host struct keeps what f64 can hold
+    #[derive(serde::Deserialize)]
+    struct Out {
+        hours: f64,
+    }
+    assert_eq!(d.deserialize::<Out>().unwrap().hours, 1.5);
+}
+
+fn rules_source_of_exact() -> String {
+    r#"decision d {
+         output exact: decimal = 0
+         output hours: decimal = 0
+         output fee: money = USD 0
+         rule r when customer.id == "K1"
+           then exact = 123456789012345678.125, hours = 1.50, fee = USD 12.5 }"#
+        .to_string()
 }

@@ -49,7 +49,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             for d in diags.as_slice() {
-                let _ = writeln!(out, "{}", d.to_json(&map));
+                let _ = writeln!(out, "{}", d.json(&map));
             }
         }
         Format::Human => {

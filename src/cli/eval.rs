@@ -10,7 +10,9 @@
 //! standard error is not a terminal.
 
 use crate::eval::error_json;
+use crate::facts::parse_json;
 use crate::facts::Facts;
+use crate::json::Json;
 use crate::RuleSet;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use clap::Args;
@@ -224,10 +226,9 @@ fn read_batch(
 const CHUNK: usize = 256;
 
 /// The `id` of a raw record, as text.
-fn id_of(v: &serde_json::Value) -> Option<String> {
+fn id_of(v: &Json) -> Option<String> {
     match v.get("id")? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
+        Json::String(s) | Json::Number(s) => Some(s.clone()),
         _ => None,
     }
 }
@@ -341,7 +342,7 @@ impl Ctx<'_> {
         let kind = kind.or(first_bad.map(|_| Kind::Jsonl));
         let kind = kind.unwrap_or_else(|| {
             let t = first.trim();
-            if t.starts_with('{') && serde_json::from_str::<serde_json::Value>(t).is_ok() {
+            if t.starts_with('{') && parse_json(t).is_ok() {
                 Kind::Jsonl
             } else if t.starts_with('{') || t.starts_with('[') {
                 Kind::Json
@@ -386,7 +387,7 @@ impl Ctx<'_> {
                                                     Facts::from_json_str(this.rules.env(), raw);
                                                 this.record(
                                                     facts,
-                                                    || id_of(&serde_json::from_str(raw).ok()?),
+                                                    || id_of(&parse_json(raw).ok()?),
                                                     &mut chunk.text,
                                                 )
                                             }
@@ -402,7 +403,7 @@ impl Ctx<'_> {
                                                     &msg,
                                                     Some(""),
                                                 );
-                                                let _ = serde_json::to_writer(&mut chunk.text, &line);
+                                                line.write(&mut chunk.text);
                                                 true
                                             }
                                         };
@@ -448,14 +449,14 @@ impl Ctx<'_> {
                         .map_err(|e| format!("the input is not valid JSON: {e}"))?
                 } else {
                     let values = match crate::facts::yaml::parse(&text) {
-                        Ok(serde_json::Value::Array(items)) => items,
-                        Ok(serde_json::Value::Null) => Vec::new(),
+                        Ok(Json::Array(items)) => items,
+                        Ok(Json::Null) => Vec::new(),
                         Ok(v) => vec![v],
                         Err(e) => return Err(format!("the input is not valid YAML: {e}")),
                     };
                     values
                         .par_iter()
-                        .map(|r| (Facts::from_json(self.rules.env(), r), id_of(r)))
+                        .map(|r| (Facts::from_tree(self.rules.env(), r), id_of(r)))
                         .collect()
                 };
                 let results: Vec<(Vec<u8>, bool)> = records
@@ -519,8 +520,7 @@ impl Ctx<'_> {
                     &errs.to_string(),
                     path,
                 );
-                // writing into a Vec cannot fail
-                let _ = serde_json::to_writer(&mut *out, &line);
+                line.write(out);
                 true
             }
             Ok(mut f) => {
@@ -532,14 +532,12 @@ impl Ctx<'_> {
                 let f = f.with_context_defaults(self.now);
                 let result = if self.explain {
                     self.rules.explain(self.decision, &f).map(|(d, why)| {
-                        let mut line = d.to_json(self.rules.checked());
-                        if let serde_json::Value::Object(obj) = &mut line {
-                            obj.insert(
-                                "explanation".into(),
-                                why.to_json(self.rules.checked(), self.rules.sources()),
-                            );
-                        }
-                        let _ = serde_json::to_writer(&mut *out, &line);
+                        let mut line = d.json(self.rules.checked());
+                        line.insert(
+                            "explanation",
+                            why.json(self.rules.checked(), self.rules.sources()),
+                        );
+                        line.write(out);
                     })
                 } else {
                     self.handle
@@ -556,7 +554,7 @@ impl Ctx<'_> {
                             &e.to_string(),
                             e.path().as_deref(),
                         );
-                        let _ = serde_json::to_writer(&mut *out, &line);
+                        line.write(out);
                         true
                     }
                 }

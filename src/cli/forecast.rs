@@ -5,6 +5,7 @@
 //! as CSV (`timestamp,forecast,lower,upper`) on stdout and a summary for
 //! people on stderr.
 
+use crate::json::{obj, Json};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -145,7 +146,7 @@ fn run_inner(args: &ForecastArgs) -> Result<(), String> {
     }
     if args.json {
         let doc = json_document(&history, &report);
-        let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+        let mut text = doc.pretty();
         text.push('\n');
         write_stdout(&text)
     } else {
@@ -164,40 +165,40 @@ fn run_inner(args: &ForecastArgs) -> Result<(), String> {
     }
 }
 
-fn json_document(history: &History, r: &ForecastReport) -> serde_json::Value {
-    let points: Vec<serde_json::Value> = r
+fn json_document(history: &History, r: &ForecastReport) -> Json {
+    let points: Vec<Json> = r
         .points
         .iter()
         .map(|p| {
-            serde_json::json!({
+            obj! {
                 "step": p.step,
                 "timestamp": history.axis.label(p.index),
                 "forecast": p.value,
                 "lower": p.lower,
                 "upper": p.upper,
-            })
+            }
         })
         .collect();
-    serde_json::json!({
-        "model": {
+    obj! {
+        "model": obj! {
             "kind": r.model.kind,
             "season": r.model.season,
             "alpha": r.model.smoothing.alpha,
             "beta": r.model.smoothing.beta,
             "gamma": r.model.smoothing.gamma,
         },
-        "history": {
+        "history": obj! {
             "points": r.history_len,
             "first": history.axis.label(0),
             "last": history.axis.label(r.history_len.saturating_sub(1)),
             "step_seconds": history.axis.step_seconds(),
             "filled_missing": history.filled,
         },
-        "selection": {
+        "selection": obj! {
             "holdout_points": r.holdout_points,
             "candidates": r.candidates,
         },
-        "accuracy": {
+        "accuracy": obj! {
             "method": "rolling-origin backtest with the fitted parameters",
             "origins": r.backtest.origins,
             "horizon": r.backtest.horizon,
@@ -213,7 +214,7 @@ fn json_document(history: &History, r: &ForecastReport) -> serde_json::Value {
         "interval": r.interval,
         "forecast": points,
         "notes": r.notes,
-    })
+    }
 }
 
 fn opt_pct(v: Option<f64>) -> String {

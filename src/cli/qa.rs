@@ -8,10 +8,10 @@ use crate::host::workforce::quality::{
     calibration, read_evaluations, trends, Calibration, EvaluationFormat, Period, Scorecard,
     ScoredEvaluation, TrendPoint,
 };
+use crate::json::{obj, Json};
 use clap::{Args, ValueEnum};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Trend period on the command line.
@@ -55,20 +55,17 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 /// A decimal as a JSON number rounded to 10 places.
-fn number(d: Decimal) -> Value {
-    d.round_dp(10)
-        .to_f64()
-        .and_then(serde_json::Number::from_f64)
-        .map_or(Value::Null, Value::Number)
+fn number(d: Decimal) -> Json {
+    d.round_dp(10).to_f64().map_or(Json::Null, Json::float)
 }
 
-fn evaluation_json(s: &ScoredEvaluation) -> Value {
-    let sections: serde_json::Map<String, Value> = s
-        .sections
-        .iter()
-        .map(|(id, p)| (id.clone(), p.map_or(Value::Null, number)))
-        .collect();
-    json!({
+fn evaluation_json(s: &ScoredEvaluation) -> Json {
+    let sections = Json::object(
+        s.sections
+            .iter()
+            .map(|(id, p)| (id.clone(), p.map_or(Json::Null, number))),
+    );
+    obj! {
         "id": s.id,
         "interaction": s.interaction,
         "agent": s.agent,
@@ -79,7 +76,7 @@ fn evaluation_json(s: &ScoredEvaluation) -> Value {
         "passed": s.passed,
         "auto_failed": s.auto_failed,
         "sections": sections,
-    })
+    }
 }
 
 /// Run `qa`; returns the exit code.
@@ -134,20 +131,20 @@ fn report(args: &QaArgs) -> Result<u8, String> {
     let trend = trends(&scored, period);
     let calibrated = calibration(&scored, args.tolerance);
     if args.json {
-        let evaluations: Vec<Value> = results
+        let evaluations: Vec<Json> = results
             .iter()
             .map(|(id, r)| match r {
                 Ok(s) => evaluation_json(s),
-                Err(problems) => json!({"id": id, "errors": problems}),
+                Err(problems) => obj! {"id": id, "errors": problems},
             })
             .collect();
-        let value = json!({
+        let value = obj! {
             "scorecard": card.name(),
             "pass_mark": number(card.pass_mark()),
             "evaluations": evaluations,
             "trends": trend,
             "calibration": calibrated,
-        });
+        };
         super::write_stdout(&format!("{value}\n"))?;
     } else {
         super::write_stdout(&human(&card, &results, &trend, &calibrated, args.tolerance))?;

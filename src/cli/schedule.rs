@@ -6,6 +6,7 @@
 //! and a summary on stderr, or with `--json` one JSON document on stdout.
 //! Exit code 1 when some interval needing agents is covered by no shift.
 
+use crate::json::{obj, Json};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -107,8 +108,7 @@ fn run_inner(args: &ScheduleArgs) -> Result<(), Failure> {
     };
     if args.json {
         let doc = json_document(&req, &problem, &schedule);
-        let mut text =
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::Usage(e.to_string()))?;
+        let mut text = doc.pretty();
         text.push('\n');
         write_stdout(&text).map_err(Failure::Usage)
     } else {
@@ -128,36 +128,36 @@ fn run_inner(args: &ScheduleArgs) -> Result<(), Failure> {
     }
 }
 
-fn json_document(req: &Requirements, p: &CoverProblem, s: &Schedule) -> serde_json::Value {
-    let shifts: Vec<serde_json::Value> = p
+fn json_document(req: &Requirements, p: &CoverProblem, s: &Schedule) -> Json {
+    let shifts: Vec<Json> = p
         .shifts
         .iter()
         .zip(&s.agents)
         .filter(|(_, &a)| a > 0)
         .map(|(sh, &a)| {
-            serde_json::json!({
+            obj! {
                 "shift": sh.name,
                 "agents": a,
                 "paid_hours_each": sh.paid_hours,
                 "cost_each": sh.cost,
-            })
+            }
         })
         .collect();
-    let intervals: Vec<serde_json::Value> = req
+    let intervals: Vec<Json> = req
         .labels
         .iter()
         .zip(&p.required)
         .zip(&s.coverage)
         .map(|((l, &r), &c)| {
-            serde_json::json!({
+            obj! {
                 "interval": l,
                 "required": r,
                 "scheduled": c,
                 "over": c.saturating_sub(r),
-            })
+            }
         })
         .collect();
-    serde_json::json!({
+    obj! {
         "method": s.method,
         "method_text": s.method.to_string(),
         "cost": s.cost,
@@ -169,7 +169,7 @@ fn json_document(req: &Requirements, p: &CoverProblem, s: &Schedule) -> serde_js
         "shifts": shifts,
         "intervals": intervals,
         "notes": s.notes,
-    })
+    }
 }
 
 fn print_human(name: &str, req: &Requirements, p: &CoverProblem, s: &Schedule) {

@@ -14,8 +14,8 @@ use crate::host::workforce::staffing::{
     evaluate, plan_intervals_csv, required_agents, PlannedInterval, ServiceTarget, Staffing,
     StaffingPolicy,
 };
+use crate::json::Json;
 use clap::Args;
-use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -199,22 +199,23 @@ fn rounded(x: f64) -> f64 {
     format!("{x:.10}").parse().unwrap_or(x)
 }
 
-fn number(x: f64) -> Value {
-    serde_json::Number::from_f64(rounded(x)).map_or(Value::Null, Value::Number)
+fn number(x: f64) -> Json {
+    Json::float(rounded(x))
 }
 
 /// The JSON object of one staffing, keys in the documented order.
-fn staffing_json(s: &Staffing) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("traffic_erlangs".into(), number(s.traffic_erlangs));
-    m.insert("agents".into(), s.agents.into());
-    m.insert("scheduled_agents".into(), s.scheduled_agents.into());
-    m.insert("p_wait".into(), number(s.p_wait));
-    m.insert("service_level".into(), number(s.service_level));
-    m.insert("asa_seconds".into(), number(s.asa_seconds));
-    m.insert("occupancy".into(), number(s.occupancy));
+fn staffing_json(s: &Staffing) -> Vec<(String, Json)> {
+    let mut m = vec![
+        ("traffic_erlangs".to_string(), number(s.traffic_erlangs)),
+        ("agents".to_string(), s.agents.into()),
+        ("scheduled_agents".to_string(), s.scheduled_agents.into()),
+        ("p_wait".to_string(), number(s.p_wait)),
+        ("service_level".to_string(), number(s.service_level)),
+        ("asa_seconds".to_string(), number(s.asa_seconds)),
+        ("occupancy".to_string(), number(s.occupancy)),
+    ];
     if let Some(p) = s.p_abandon {
-        m.insert("p_abandon".into(), number(p));
+        m.push(("p_abandon".to_string(), number(p)));
     }
     m
 }
@@ -327,16 +328,15 @@ fn interval_csv_line(row: &PlannedInterval, with_abandon: bool) -> String {
 }
 
 fn interval_json_line(row: &PlannedInterval) -> String {
-    let mut m = Map::new();
-    m.insert("line".into(), row.row.line.into());
-    m.insert("start".into(), row.row.start.clone().into());
+    let mut m = vec![
+        ("line".to_string(), Json::from(row.row.line)),
+        ("start".to_string(), Json::from(&row.row.start)),
+    ];
     match &row.outcome {
         Ok(s) => m.extend(staffing_json(s)),
-        Err(e) => {
-            m.insert("error".into(), e.to_string().into());
-        }
+        Err(e) => m.push(("error".to_string(), Json::from(e.to_string()))),
     }
-    Value::Object(m).to_string()
+    Json::Object(m).to_string()
 }
 
 // ---------------------------------------------------------------------------
@@ -377,7 +377,7 @@ fn run_single(args: &StaffArgs, policy: &StaffingPolicy) -> u8 {
     match result {
         Ok(s) => {
             let text = if args.json {
-                format!("{}\n", Value::Object(staffing_json(&s)))
+                format!("{}\n", Json::Object(staffing_json(&s)))
             } else {
                 staffing_table(args, &s, args.agents.is_some())
             };

@@ -4,9 +4,9 @@
 //! Printing and arguments only; the work is in [`crate::fixtures`].
 
 use crate::fixtures::{self, CaseReport, Coverage, FileReport, Outcome, Summary};
+use crate::json::{obj, Json};
 use crate::RuleSet;
 use clap::{Args, ValueEnum};
-use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -231,10 +231,10 @@ fn print_json(
     args: &TestArgs,
 ) -> std::io::Result<()> {
     if let Some(e) = &r.error {
-        let line = json!({
-            "file": r.file, "line": e.line(), "case": null, "decision": r.decision,
-            "status": "error", "diff": [e.to_string()],
-        });
+        let line = obj! {
+            "file": &r.file, "line": e.line(), "case": Json::Null, "decision": r.decision.clone(),
+            "status": "error", "diff": vec![e.to_string()],
+        };
         writeln!(out, "{line}")?;
     }
     for c in &r.cases {
@@ -245,12 +245,12 @@ fn print_json(
             .failure_text_with(args.explain == Explain::Full)
             .map(|t| t.lines().map(String::from).collect())
             .unwrap_or_default();
-        let mut line = json!({
-            "file": r.file, "line": c.line, "case": c.name, "decision": r.decision,
+        let mut line = obj! {
+            "file": &r.file, "line": c.line, "case": &c.name, "decision": r.decision.clone(),
             "status": status(c), "diff": diff,
-        });
-        if let (Some(d), Some(obj)) = (&c.result, line.as_object_mut()) {
-            obj.insert("result".into(), d.to_json(rules.checked()));
+        };
+        if let Some(d) = &c.result {
+            line.insert("result", d.json(rules.checked()));
         }
         writeln!(out, "{line}")?;
     }
@@ -264,16 +264,16 @@ fn print_json_end(
 ) -> std::io::Result<()> {
     if let Some(cov) = cov {
         for u in &cov.uncovered {
-            let line = json!({"uncovered": {
-                "decision": u.decision, "rule": u.rule, "location": u.location}});
+            let line = obj! {"uncovered": obj! {
+            "decision": &u.decision, "rule": &u.rule, "location": &u.location}};
             writeln!(out, "{line}")?;
         }
     }
-    let line = json!({"summary": {
+    let line = obj! {"summary": obj! {
         "passed": summary.passed,
         "failed": summary.failed,
         "file_errors": summary.file_errors,
         "uncovered": cov.map(|c| c.uncovered.len()),
-    }});
+    }};
     writeln!(out, "{line}")
 }

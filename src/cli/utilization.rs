@@ -8,8 +8,8 @@ use crate::host::workforce::utilization::{
     analyze, read_quality_csv, read_schedule, read_state_log, AgentUtilization, LogError,
     LogFormat, UtilizationOptions,
 };
+use crate::json::obj;
 use clap::Args;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -112,10 +112,9 @@ fn report(args: &UtilizationArgs) -> Result<u8, String> {
     if args.json {
         let problems: Vec<_> = problems
             .iter()
-            .map(|(path, p)| json!({"file": path.display().to_string(), "line": p.line(), "message": p.to_string()}))
+            .map(|(path, p)| obj! {"file": path.display().to_string(), "line": p.line(), "message": p.to_string()})
             .collect();
-        let value =
-            json!({"agents": report.agents, "overall": report.overall, "problems": problems});
+        let value = obj! {"agents": report.agents, "overall": report.overall, "problems": problems};
         super::write_stdout(&format!("{value}\n"))?;
     } else {
         let mut text = format!(

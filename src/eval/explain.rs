@@ -40,10 +40,10 @@
 
 use crate::check::Checked;
 use crate::diag::{SourceMap, Span};
+use crate::json::Json as J;
 use crate::types::Type;
 use crate::value::Value;
 use chrono::NaiveDate;
-use serde_json::{Map, Value as J};
 
 /// The tests a decision made for one bundle, in evaluation order.
 ///
@@ -97,7 +97,7 @@ impl serde::Serialize for Explanation {
     /// does not know its rule set).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match &self.context {
-            Some(c) => self.to_json(&c.checked, &c.sources).serialize(s),
+            Some(c) => self.json(&c.checked, &c.sources).serialize(s),
             None => J::Array(Vec::new()).serialize(s),
         }
     }
@@ -298,24 +298,25 @@ impl Explanation {
     /// source text, `value` a bool, `seen` an object from each path read to its value
     /// (encoded as outputs are; `null` when absent), `at` the rule's `file:line:col` and
     /// `test_at` the test's.
-    pub fn to_json(&self, checked: &Checked, sources: &SourceMap) -> J {
+    pub fn to_json(&self, checked: &Checked, sources: &SourceMap) -> serde_json::Value {
+        self.json(checked, sources).to_serde()
+    }
+
+    /// The JSON of [`Explanation::to_json`], exact and in order.
+    pub(crate) fn json(&self, checked: &Checked, sources: &SourceMap) -> J {
         J::Array(
             self.steps
                 .iter()
                 .map(|s| {
-                    let mut seen = Map::new();
-                    for (p, v) in s.seen_json(checked, sources) {
-                        seen.insert(p, v);
-                    }
-                    let mut o = Map::new();
-                    o.insert("decision".into(), s.decision.clone().into());
-                    o.insert("rule".into(), s.rule.clone().into());
-                    o.insert("test".into(), s.text(sources).into());
-                    o.insert("value".into(), s.value.into());
-                    o.insert("seen".into(), J::Object(seen));
-                    o.insert("at".into(), s.at(sources).into());
-                    o.insert("test_at".into(), s.test_at(sources).into());
-                    J::Object(o)
+                    J::object([
+                        ("decision", J::from(&s.decision)),
+                        ("rule", J::from(&s.rule)),
+                        ("test", J::from(s.text(sources))),
+                        ("value", J::from(s.value)),
+                        ("seen", J::Object(s.seen_json(checked, sources))),
+                        ("at", J::from(s.at(sources))),
+                        ("test_at", J::from(s.test_at(sources))),
+                    ])
                 })
                 .collect(),
         )

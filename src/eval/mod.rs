@@ -90,36 +90,42 @@ impl Decision {
     /// `"no_match": true` when nothing matched. Money is written in its currency's minor
     /// units, percents as `"70%"`, codes and variants by name, durations and distances as
     /// their literal text.
+    /// Keys are in that order where the host's `serde_json` keeps order; the text of
+    /// [`Decision::write_json`] and of `Display` always is, with every digit.
     pub fn to_json(&self, checked: &crate::check::Checked) -> serde_json::Value {
+        self.json(checked).to_serde()
+    }
+
+    /// The §8 JSON as the crate's own exact, ordered [`Json`](crate::json::Json).
+    pub(crate) fn json(&self, checked: &crate::check::Checked) -> crate::json::Json {
+        use crate::json::Json;
         let types = checked
             .index(&self.decision)
             .and_then(|i| checked.output_types(i));
-        let mut outputs = serde_json::Map::new();
+        let mut outputs = Vec::with_capacity(self.outputs.len());
         for (k, (name, v)) in self.outputs.iter().enumerate() {
             let ty = types.as_ref().and_then(|t| t.get(k)).map(|(_, t)| t);
             let j = match (v, ty) {
                 (Some(v), Some(ty)) => crate::facts::value_styled(ty, v, &checked.env, true),
-                _ => serde_json::Value::Null,
+                _ => Json::Null,
             };
-            outputs.insert(name.clone(), j);
+            outputs.push((name.clone(), j));
         }
-        let mut obj = serde_json::Map::new();
-        obj.insert(
-            "id".into(),
-            self.id.clone().map_or(serde_json::Value::Null, Into::into),
-        );
-        obj.insert("decision".into(), self.decision.clone().into());
-        obj.insert("outputs".into(), serde_json::Value::Object(outputs));
-        obj.insert("rules".into(), self.rules.clone().into());
+        let mut obj = vec![
+            ("id".to_string(), Json::from(self.id.clone())),
+            ("decision".to_string(), Json::from(self.decision.clone())),
+            ("outputs".to_string(), Json::Object(outputs)),
+            ("rules".to_string(), Json::from(self.rules.clone())),
+        ];
         if self.no_match {
-            obj.insert("no_match".into(), true.into());
+            obj.push(("no_match".to_string(), Json::Bool(true)));
         }
-        serde_json::Value::Object(obj)
+        Json::Object(obj)
     }
 
     /// The JSON of [`Decision::to_json`], written compactly into `out` without building a
-    /// `serde_json::Value` first (the CLI's hot path): the same text as `to_json`'s
-    /// `to_string()`.
+    /// value first (the CLI's hot path): the same text as `Display` writes, exact and in
+    /// order.
     ///
     /// ```
     /// use aftersales::{RuleSet, facts::Facts};
@@ -130,7 +136,7 @@ impl Decision {
     /// let d = rules.decide("d", &f).unwrap();
     /// let mut out = Vec::new();
     /// d.write_json(rules.checked(), &mut out);
-    /// assert_eq!(String::from_utf8(out).unwrap(), d.to_json(rules.checked()).to_string());
+    /// assert_eq!(String::from_utf8(out).unwrap(), d.to_string());
     /// ```
     pub fn write_json(&self, checked: &crate::check::Checked, out: &mut Vec<u8>) {
         write_result(
@@ -285,8 +291,7 @@ fn write_value(out: &mut Vec<u8>, ty: &crate::types::Type, v: &Value, env: &crat
     match name {
         Some(s) => out.extend_from_slice(s.as_bytes()),
         None => {
-            let j = crate::facts::value_styled(ty, v, env, true);
-            let _ = serde_json::to_writer(&mut *out, &j);
+            crate::facts::value_styled(ty, v, env, true).write(out);
         }
     }
 }
@@ -401,12 +406,20 @@ pub fn error_json(
     code: &str,
     message: &str,
     path: Option<&str>,
-) -> serde_json::Value {
-    serde_json::json!({
-        "id": id,
-        "decision": decision,
-        "error": { "code": code, "message": message, "path": path },
-    })
+) -> crate::json::Json {
+    use crate::json::Json;
+    Json::object([
+        ("id", Json::from(id)),
+        ("decision", Json::from(decision)),
+        (
+            "error",
+            Json::object([
+                ("code", Json::from(code)),
+                ("message", Json::from(message)),
+                ("path", Json::from(path)),
+            ]),
+        ),
+    ])
 }
 
 impl EvalError {

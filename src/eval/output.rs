@@ -77,9 +77,14 @@ impl<'a> Output<'a> {
     /// The output's JSON, as LANGUAGE.md §8 writes it (variants and codes by name, money
     /// in minor units), `null` when absent.
     pub fn to_json(&self) -> serde_json::Value {
+        self.json().to_serde()
+    }
+
+    /// The output's exact §8 JSON.
+    fn json(&self) -> crate::json::Json {
         match self.value {
             Some(v) => crate::facts::value_styled(&self.ty, v, self.env, true),
-            None => serde_json::Value::Null,
+            None => crate::json::Json::Null,
         }
     }
 
@@ -130,8 +135,8 @@ impl std::fmt::Display for Output<'_> {
     /// The output as LANGUAGE.md §8 writes it, without quotes around text: `review`,
     /// `USD 25.50`, `2026-03-01`, `4h`, `[a, b]` (absent: `null`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.to_json() {
-            serde_json::Value::String(s) => f.write_str(&s),
+        match self.json() {
+            crate::json::Json::String(s) => f.write_str(&s),
             other => write!(f, "{other}"),
         }
     }
@@ -140,7 +145,7 @@ impl std::fmt::Display for Output<'_> {
 impl serde::Serialize for Output<'_> {
     /// The output's §8 JSON ([`Output::to_json`]).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_json().serialize(s)
+        self.json().serialize(s)
     }
 }
 
@@ -255,11 +260,10 @@ impl<'a> FromOutput<'a> for String {
         if let Some(s) = <&str>::from_output(out.clone()) {
             return Some(s.to_string());
         }
-        match out.to_json() {
-            serde_json::Value::String(s) => Some(s),
-            serde_json::Value::Null
-            | serde_json::Value::Array(_)
-            | serde_json::Value::Object(_) => None,
+        use crate::json::Json;
+        match out.json() {
+            Json::String(s) => Some(s),
+            Json::Null | Json::Array(_) | Json::Object(_) => None,
             other => Some(other.to_string()),
         }
     }
@@ -372,9 +376,9 @@ impl Decision {
     /// ```
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, OutputError> {
         let checked = self.types()?;
-        let json = self.to_json(checked);
-        let outputs = json.get("outputs").cloned().unwrap_or_default();
-        serde_json::from_value(outputs).map_err(|e| OutputError::Deserialize {
+        // from the exact text, so that a host's own number types see every digit
+        let outputs = self.json(checked)["outputs"].to_string();
+        serde_json::from_str(&outputs).map_err(|e| OutputError::Deserialize {
             decision: self.decision.clone(),
             message: e.to_string(),
         })
@@ -387,8 +391,8 @@ impl serde::Serialize for Decision {
     /// enum variants and codes as their indices.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.types.as_deref() {
-            Some(checked) => self.to_json(checked).serialize(s),
-            None => self.to_json(&Checked::default()).serialize(s),
+            Some(checked) => self.json(checked).serialize(s),
+            None => self.json(&Checked::default()).serialize(s),
         }
     }
 }
@@ -396,9 +400,10 @@ impl serde::Serialize for Decision {
 impl std::fmt::Display for Decision {
     /// The compact JSON of [`serde::Serialize`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match serde_json::to_string(self) {
-            Ok(s) => f.write_str(&s),
-            Err(_) => Err(std::fmt::Error),
-        }
+        let json = match self.types.as_deref() {
+            Some(checked) => self.json(checked),
+            None => self.json(&Checked::default()),
+        };
+        write!(f, "{json}")
     }
 }

@@ -535,7 +535,7 @@ impl<'e> Builder<'e> {
         let Some(def) = self.env.enums.get(e.0 as usize) else {
             return self.wrong(
                 &Type::Enum(e),
-                &serde_json::Value::String(s.to_string()),
+                &crate::json::Json::String(s.to_string()),
                 path,
             );
         };
@@ -555,7 +555,7 @@ impl<'e> Builder<'e> {
         let Some(table) = self.env.tables.get(t.0 as usize) else {
             return self.wrong(
                 &Type::Code(t),
-                &serde_json::Value::String(s.to_string()),
+                &crate::json::Json::String(s.to_string()),
                 path,
             );
         };

@@ -30,6 +30,8 @@
 mod build;
 mod encode;
 pub(crate) use encode::value_styled;
+#[cfg(feature = "cli")]
+pub(crate) use json::parse_json;
 mod error;
 mod json;
 mod scalar;
@@ -38,6 +40,7 @@ pub(crate) mod yaml;
 
 pub use error::{FactError, FactErrorKind, FactErrors};
 
+use crate::json::Json;
 use crate::types::{Env, SchemaId};
 use crate::value::Value;
 use build::{Builder, Path};
@@ -96,7 +99,7 @@ pub struct Facts {
 #[derive(Debug, Clone)]
 pub struct FactsBuilder<'e> {
     env: &'e Env,
-    tree: tree::Tree,
+    tree: crate::json::Json,
     problems: Vec<FactError>,
 }
 
@@ -105,7 +108,7 @@ impl<'e> FactsBuilder<'e> {
     pub fn new(env: &'e Env) -> FactsBuilder<'e> {
         FactsBuilder {
             env,
-            tree: tree::Tree::Object(Vec::new()),
+            tree: crate::json::Json::Object(Vec::new()),
             problems: Vec::new(),
         }
     }
@@ -232,6 +235,11 @@ impl Facts {
     /// assert!(e.message.contains("did you mean `since`?"));
     /// ```
     pub fn from_json(env: &Env, v: &serde_json::Value) -> Result<Facts, FactErrors> {
+        Facts::from_node(env, &Json::from_serde(v))
+    }
+
+    /// Validate a parsed [`Json`] document (numbers as their exact text).
+    pub(crate) fn from_tree(env: &Env, v: &Json) -> Result<Facts, FactErrors> {
         Facts::from_node(env, v)
     }
 
@@ -316,7 +324,7 @@ impl Facts {
     /// ```
     pub fn from_yaml(env: &Env, text: &str) -> Result<Facts, FactErrors> {
         match yaml::parse(text) {
-            Ok(v) => Facts::from_json(env, &v),
+            Ok(v) => Facts::from_node(env, &v),
             Err(e) => Err(FactErrors::one(FactError::new(
                 K::Syntax,
                 "",
@@ -512,20 +520,28 @@ impl Facts {
         }
     }
 
-    /// The bundle in the JSON encodings it is read from (exact: money and numbers keep
-    /// every digit), so that `Facts::from_json(env, &f.to_json(env))` gives `f` back.
+    /// The bundle in the JSON encodings it is read from, so that
+    /// `Facts::from_json(env, &f.to_json(env))` gives `f` back. Money, dates and the like
+    /// are strings and keep every digit; a `decimal` fact is a JSON number, as exact as the
+    /// build's `serde_json` keeps numbers ([`Facts::to_json_string`] is always exact).
     ///
     /// ```
     /// use aftersales::facts::Facts;
     /// let (_, env, _) = aftersales::load::check_sources([("a.rules".to_string(),
     ///     "units { distance mi }".to_string())]);
     /// let f = Facts::from_json_str(&env, r#"{"id": "B7", "customer": {"id": "K1", "lifetime_value": "EUR 0.10"}}"#).unwrap();
+    /// assert_eq!(f.to_json_string(&env), r#"{"id":"B7","customer":{"id":"K1","lifetime_value":"EUR 0.10"}}"#);
     /// let j = f.to_json(&env);
-    /// assert_eq!(j.to_string(), r#"{"id":"B7","customer":{"id":"K1","lifetime_value":"EUR 0.10"}}"#);
     /// assert_eq!(Facts::from_json(&env, &j).unwrap(), f);
     /// ```
     pub fn to_json(&self, env: &Env) -> serde_json::Value {
-        encode::bundle(self, env)
+        encode::bundle(self, env).to_serde()
+    }
+
+    /// The bundle as [`Facts::to_json`] writes it, as exact JSON text (every digit of
+    /// every number, roots in schema order).
+    pub fn to_json_string(&self, env: &Env) -> String {
+        encode::bundle(self, env).to_string()
     }
 }
 
@@ -535,7 +551,7 @@ impl Facts {
 pub(crate) fn decode_value(
     env: &Env,
     ty: &crate::types::Type,
-    v: &serde_json::Value,
+    v: &Json,
     path: &str,
 ) -> Result<Value, FactErrors> {
     let mut b = Builder::new(env);

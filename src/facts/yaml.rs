@@ -1,4 +1,4 @@
-//! YAML text to a `serde_json::Value` with numbers kept exact.
+//! YAML text to a [`Json`] with numbers kept exact.
 //!
 //! `yaml_serde` hands every YAML float to the visitor as an `f64`, so `0.10` would come
 //! through as `0.1` and `123456789012345678901234567.5` would lose digits. When the first
@@ -6,22 +6,28 @@
 //! text is read a second time, walking the same tree, and each of those scalars is read
 //! as its exact text with `deserialize_str`, which `yaml_serde` allows for any scalar.
 
+use crate::json::{is_number, Json as J};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::{Map, Number, Value as J};
 use std::fmt;
-use std::str::FromStr;
 
-/// Parse YAML text; the error is `yaml_serde`'s message, with line and column.
+/// Parse YAML text; the error is `yaml_serde`'s message, with line and column. A key
+/// repeated within one mapping is kept as an entry of its own, as the JSON reader keeps
+/// it, so that the facts validator refuses that one record (`duplicate_key`, with its
+/// path) and a batch goes on with the others.
 pub(crate) fn parse(text: &str) -> Result<J, String> {
-    parse_located(text).map_err(|e| e.to_string())
+    read(text, false).map_err(|e| e.to_string())
 }
 
-/// Parse YAML text; the error is `yaml_serde`'s, whose `location()` gives line and column.
+/// Parse YAML text, refusing a key repeated in one mapping (YAML 1.2 §3.2.1.1: keys are
+/// unique); the error is `yaml_serde`'s, whose `location()` gives line and column.
 pub(crate) fn parse_located(text: &str) -> Result<J, yaml_serde::Error> {
-    // YAML keys are unique (YAML 1.2 §3.2.1.1): a repeated key is an error naming its
-    // path, never a silent choice of one of the two values
-    let first: J = Strict.deserialize(yaml_serde::Deserializer::from_str(text))?;
+    read(text, true)
+}
+
+fn read(text: &str, refuse_repeats: bool) -> Result<J, yaml_serde::Error> {
+    let first: J =
+        Strict { refuse_repeats }.deserialize(yaml_serde::Deserializer::from_str(text))?;
     if !needs_exact_pass(&first) {
         return Ok(first);
     }
@@ -34,9 +40,9 @@ pub(crate) fn parse_located(text: &str) -> Result<J, yaml_serde::Error> {
 fn needs_exact_pass(v: &J) -> bool {
     match v {
         J::Null => true,
-        J::Number(n) => n.as_str().contains(['.', 'e', 'E']),
+        J::Number(n) => n.contains(['.', 'e', 'E']),
         J::Array(a) => a.iter().any(needs_exact_pass),
-        J::Object(m) => m.values().any(needs_exact_pass),
+        J::Object(m) => m.iter().any(|(_, v)| needs_exact_pass(v)),
         J::Bool(_) | J::String(_) => false,
     }
 }
@@ -90,8 +96,8 @@ fn exact_scalar(s: &str, first: &J) -> J {
     if first.is_null() {
         return J::Null;
     }
-    if let Ok(n) = Number::from_str(t) {
-        return J::Number(n);
+    if is_number(t) {
+        return J::Number(t.to_string());
     }
     // YAML floats JSON does not write: `+1.5`, `.5`, `-.5`, `5.`
     let (sign, body) = match t.strip_prefix('-') {
@@ -107,9 +113,10 @@ fn exact_scalar(s: &str, first: &J) -> J {
     if body.ends_with('.') {
         fixed.push('0');
     }
-    match Number::from_str(&fixed) {
-        Ok(n) => J::Number(n),
-        Err(_) => first.clone(),
+    if is_number(&fixed) {
+        J::Number(fixed)
+    } else {
+        first.clone()
     }
 }
 
@@ -137,7 +144,7 @@ impl<'de> Visitor<'de> for Seq<'_> {
     }
 }
 
-struct Obj<'a>(&'a Map<String, J>);
+struct Obj<'a>(&'a [(String, J)]);
 
 impl<'de> Visitor<'de> for Obj<'_> {
     type Value = J;
@@ -147,21 +154,26 @@ impl<'de> Visitor<'de> for Obj<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
-        let mut out = Map::with_capacity(self.0.len());
+        // the entries come in the order of the first read (a repeated key included)
+        let mut out = Vec::with_capacity(self.0.len());
+        let mut first = self.0.iter();
         while let Some(k) = map.next_key::<String>()? {
-            let Some(node) = self.0.get(&k) else {
+            let Some((_, node)) = first.next().filter(|(seen, _)| *seen == k) else {
                 return Err(de::Error::custom("key not seen at first read"));
             };
             let v = map.next_value_seed(Exact(node))?;
-            out.insert(k, v);
+            out.push((k, v));
         }
         Ok(J::Object(out))
     }
 }
 
-/// The first read: a `serde_json::Value`, refusing a key repeated in one mapping
-/// (`yaml_serde` puts the path and the place in front of the message).
-struct Strict;
+/// The first read: a [`Json`], refusing a key repeated in one mapping if
+/// `refuse_repeats` (`yaml_serde` puts the path and the place in front of the message).
+#[derive(Clone, Copy)]
+struct Strict {
+    refuse_repeats: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for Strict {
     type Value = J;
@@ -183,24 +195,24 @@ impl<'de> Visitor<'de> for Strict {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<J, E> {
-        Ok(J::Number(v.into()))
+        Ok(v.into())
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<J, E> {
-        Ok(J::Number(v.into()))
+        Ok(v.into())
     }
 
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<J, E> {
-        Ok(Number::from_str(&v.to_string()).map_or(J::Null, J::Number))
+        Ok(v.into())
     }
 
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<J, E> {
-        Ok(Number::from_str(&v.to_string()).map_or(J::Null, J::Number))
+        Ok(v.into())
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<J, E> {
-        // not finite: null, as serde_json gives, read again as its text by the exact pass
-        Ok(Number::from_f64(v).map_or(J::Null, J::Number))
+        // not finite: null, read again as its text by the exact pass
+        Ok(J::float(v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<J, E> {
@@ -225,23 +237,24 @@ impl<'de> Visitor<'de> for Strict {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(Strict)? {
+        while let Some(v) = seq.next_element_seed(self)? {
             out.push(v);
         }
         Ok(J::Array(out))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
-        let mut out = Map::new();
+        let mut out: Vec<(String, J)> = Vec::new();
+        let mut keys = std::collections::HashSet::new();
         while let Some(k) = map.next_key::<String>()? {
-            if out.contains_key(&k) {
+            if self.refuse_repeats && !keys.insert(k.clone()) {
                 return Err(de::Error::custom(format!(
                     "duplicate key `{k}`: a document whose meaning depends on which of the \
                      two a reader keeps is refused"
                 )));
             }
-            let v = map.next_value_seed(Strict)?;
-            out.insert(k, v);
+            let v = map.next_value_seed(self)?;
+            out.push((k, v));
         }
         Ok(J::Object(out))
     }

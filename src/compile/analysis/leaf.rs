@@ -26,7 +26,7 @@
 
 use super::{Analysis, Finding, PathCons, Step};
 use crate::compile::{BitLeaf, BitSplit};
-use serde_json::Value as J;
+use crate::json::Json as J;
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -42,7 +42,7 @@
 //! // the example is a bundle no rule matches
 //! let example = gap.example.as_ref().unwrap();
 //! assert!(example["product"].get("model_year").is_none()
-//!     || [2020, 2022].contains(&example["product"]["model_year"].as_i64().unwrap()));
+//!     || ["2020", "2022"].contains(&example["product"]["model_year"].to_string().as_str()));
 //! ```
 
 use super::atoms::{Column, Domain, FieldPath, OrdVal, Test};
@@ -53,10 +53,10 @@ use crate::check::Checked;
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::dsl::ast::HitPolicy;
 use crate::eval::EvalError;
+use crate::json::Json as J;
 use crate::types::{Env, SchemaId, Type};
 use crate::value::{Currency, Distance, DistanceUnit, Money, Value};
 use rust_decimal::Decimal;
-use serde_json::{Map, Value as J};
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -1619,8 +1619,7 @@ impl<'a> Analysis<'a> {
 
     /// An example bundle meeting the constraints of `path`, if one can be written.
     fn example(&self, path: &PathCons) -> Option<J> {
-        let mut obj = Map::new();
-        obj.insert("id".into(), "example".into());
+        let mut obj = J::object([("id", J::from("example"))]);
         let mut roots = self.roots.clone();
         roots.extend(path.fields.iter().map(|(p, _, _)| p.root));
         if let Some(c) = self.context {
@@ -1630,10 +1629,10 @@ impl<'a> Analysis<'a> {
             let schema = self.env.schemas.get(root.0 as usize)?;
             let mut rec = self.placeholder_record(root, 0)?;
             if Some(root) == self.context {
-                rec.insert("today".into(), TODAY.into());
-                rec.insert("now".into(), NOW.into());
+                rec.insert("today", TODAY.into());
+                rec.insert("now", NOW.into());
             }
-            obj.insert(schema.name.clone(), J::Object(rec));
+            obj.insert(schema.name.clone(), rec);
         }
         for (fp, ty, con) in &path.fields {
             let value = match con.present {
@@ -1642,21 +1641,19 @@ impl<'a> Analysis<'a> {
             };
             self.set(&mut obj, fp, value)?;
         }
-        Some(J::Object(obj))
+        Some(obj)
     }
 
     /// Write `value` (or remove the field, for `None`) at `fp` in the bundle.
-    fn set(&self, obj: &mut Map<String, J>, fp: &FieldPath, value: Option<J>) -> Option<()> {
+    fn set(&self, obj: &mut J, fp: &FieldPath, value: Option<J>) -> Option<()> {
         let mut schema = self.env.schemas.get(fp.root.0 as usize)?;
-        let mut cur = obj.get_mut(&schema.name)?.as_object_mut()?;
+        let mut cur = obj.get_mut(&schema.name)?;
         let n = fp.fields.len();
         for (k, f) in fp.fields.iter().enumerate() {
             let field = schema.fields.get(*f as usize)?;
             if k + 1 == n {
                 match value {
-                    Some(v) => {
-                        cur.insert(field.name.clone(), v);
-                    }
+                    Some(v) => cur.insert(field.name.clone(), v),
                     None => {
                         cur.remove(&field.name);
                     }
@@ -1666,32 +1663,32 @@ impl<'a> Analysis<'a> {
             let Type::Record(s) = &field.ty else {
                 return None;
             };
-            if value.is_none() && !cur.contains_key(&field.name) {
+            if value.is_none() && cur.get(&field.name).is_none() {
                 return Some(());
             }
-            if !cur.contains_key(&field.name) {
+            if cur.get(&field.name).is_none() {
                 let rec = self.placeholder_record(*s, 1)?;
-                cur.insert(field.name.clone(), J::Object(rec));
+                cur.insert(field.name.clone(), rec);
             }
             schema = self.env.schemas.get(s.0 as usize)?;
-            cur = cur.get_mut(&field.name)?.as_object_mut()?;
+            cur = cur.get_mut(&field.name)?;
         }
         Some(())
     }
 
     /// A record of schema `s` with a placeholder in every required field.
-    fn placeholder_record(&self, s: SchemaId, depth: usize) -> Option<Map<String, J>> {
+    fn placeholder_record(&self, s: SchemaId, depth: usize) -> Option<J> {
         if depth > 8 {
             return None;
         }
         let schema = self.env.schemas.get(s.0 as usize)?;
-        let mut rec = Map::new();
+        let mut rec = J::Object(Vec::new());
         if Some(s) == self.context {
             return Some(rec);
         }
         for f in schema.fields.iter().filter(|f| !f.optional) {
             let v = match &f.ty {
-                Type::Record(r) => J::Object(self.placeholder_record(*r, depth + 1)?),
+                Type::Record(r) => self.placeholder_record(*r, depth + 1)?,
                 ty => self.placeholder(ty, None)?,
             };
             rec.insert(f.name.clone(), v);
@@ -1822,7 +1819,7 @@ impl<'a> Analysis<'a> {
         if !self.charge() {
             return false;
         }
-        let Ok(facts) = crate::facts::Facts::from_json(self.env, example) else {
+        let Ok(facts) = crate::facts::Facts::from_tree(self.env, example) else {
             return false;
         };
         matches!(
@@ -1837,7 +1834,7 @@ impl<'a> Analysis<'a> {
         if !self.charge() {
             return None;
         }
-        let facts = crate::facts::Facts::from_json(self.env, example).ok()?;
+        let facts = crate::facts::Facts::from_tree(self.env, example).ok()?;
         match crate::eval::reference::decide(self.checked, &self.d.name, &facts) {
             Err(EvalError::NotUnique { rules, .. }) => {
                 let mut it = rules.into_iter();
