@@ -129,6 +129,13 @@ fn allocations(c: &Case) -> Vec<(String, [Money; 5])> {
         .unwrap_or_else(|e| panic!("{e}\n{}", rule_text(c)));
     let facts = Facts::from_json_str(rs.env(), &bundle(c)).unwrap_or_else(|e| panic!("{e}"));
     let d = reference::decide(rs.checked(), "recovery", &facts).unwrap_or_else(|e| panic!("{e}"));
+    // the engine reads the recovery item with code of its own: it must agree
+    assert_eq!(
+        rs.decide("recovery", &facts).as_ref(),
+        Ok(&d),
+        "{}",
+        rule_text(c)
+    );
     let Some(Value::Set(list)) = d.output("allocations") else {
         panic!("no allocations: {d:?}")
     };

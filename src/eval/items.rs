@@ -2,9 +2,10 @@
 //! tried in order ([`ItemDecision`]): `coverage` (§5.3), `recovery` (§5.4), `recalls`
 //! (§5.8), `reports` and `opportunities` (§5.9).
 //!
-//! It is written against [`ExprEval`], so that any evaluator of the checked IR (the
-//! reference interpreter, the compiled engine) drives it: the evaluator gives the values
-//! of the items' expressions, this module does what the items mean with them.
+//! It is the production engine's reading of the items, written against [`ExprEval`] (the
+//! engine gives the values of the items' expressions, with or without an explanation;
+//! this module does what the items mean with them). The reference interpreter reads the
+//! items with code of its own (`reference::items`); tests hold the two equal.
 //!
 //! The contract for an evaluator, per decision `i` of a bundle:
 //! - when `checked.items[i]` is set, the result is [`eval_item`] (a route's item asks back

@@ -1,10 +1,10 @@
 //! The reference interpreter: each rule of a decision in order, each expression by plain
 //! recursion over the checked IR, every value owned. It shares nothing with the production
-//! engine (`engine`, which runs the compiled program) but the checked IR, the items'
-//! clauses (`items`, written against the `ExprEval` trait this interpreter implements too)
-//! and the value arithmetic (`value_ops`): hit policies, aggregation, dependent decisions
-//! and expression evaluation are written again here, simply, so that the property tests
-//! that hold the engine to this interpreter compare two implementations.
+//! engine (`engine`, which runs the compiled program and the engine's items) but the
+//! checked IR and the value and business-time arithmetic (`value_ops`, `business`): hit
+//! policies, aggregation, dependent decisions, expression evaluation and the domain items
+//! (`items` below) are written again here, simply, so that the property tests that hold
+//! the engine to this interpreter compare two implementations.
 //!
 //! ```
 //! use aftersales::{RuleSet, facts::Facts, eval::reference};
@@ -23,7 +23,7 @@
 //! assert_eq!(result, rules.decide("adjudicate", &facts).unwrap());
 //! ```
 
-use super::items::{ExprEval, Outcome};
+use super::items::Outcome;
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
@@ -36,6 +36,8 @@ use crate::value::{Money, Value};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::sync::Arc;
+
+mod items;
 
 /// Evaluate decision `name` for one bundle.
 pub fn decide(checked: &Checked, name: &str, facts: &Facts) -> Result<Decision, EvalError> {
@@ -77,28 +79,6 @@ struct Reference<'a> {
     done: Vec<Option<Result<Outcome, EvalError>>>,
 }
 
-impl ExprEval for Reference<'_> {
-    fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError> {
-        self.value(ir, rule)
-    }
-    fn today(&self) -> Option<chrono::NaiveDate> {
-        self.facts.today()
-    }
-    fn now(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-        self.facts.now()
-    }
-    fn rules(&mut self, index: usize) -> Result<Outcome, EvalError> {
-        self.rules_of(index)
-    }
-    fn test(&mut self, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
-        self.holds(ir, rule)
-    }
-    fn explaining(&self) -> bool {
-        false
-    }
-    fn note(&mut self, _rule: &str, _step: super::items::Note) {}
-}
-
 /// An operation's error, naming the rule and the place.
 fn op_error(e: OpError, rule: &str, span: Span) -> EvalError {
     EvalError::of_op(e, rule, span)
@@ -109,7 +89,7 @@ impl Reference<'_> {
     fn outcome(&mut self, i: usize) -> Result<Outcome, EvalError> {
         let checked = self.checked;
         match checked.items.get(i).and_then(Option::as_ref) {
-            Some(item) => super::items::eval_item(checked, i, item, self),
+            Some(item) => self.item(i, item),
             None => self.rules_of(i),
         }
     }
