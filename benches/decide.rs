@@ -134,12 +134,30 @@ fn neutral(c: &mut Criterion) {
             rules.dag_stats("neutral")
         );
         let mut i = 0usize;
-        group.bench_with_input(BenchmarkId::from_parameter(n), &bundles, |b, bundles| {
-            b.iter(|| {
-                i = (i + 1) % bundles.len();
-                rules.decide_with(black_box(h), black_box(&bundles[i]))
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("decide_with", n),
+            &bundles,
+            |b, bundles| {
+                b.iter(|| {
+                    i = (i + 1) % bundles.len();
+                    rules.decide_with(black_box(h), black_box(&bundles[i]))
+                })
+            },
+        );
+        // the allocation-free path: into a verdict kept from one bundle to the next
+        let mut verdict = aftersales::Verdict::new();
+        group.bench_with_input(
+            BenchmarkId::new("decide_into", n),
+            &bundles,
+            |b, bundles| {
+                b.iter(|| {
+                    i = (i + 1) % bundles.len();
+                    let r = rules.decide_into(black_box(h), black_box(&bundles[i]), &mut verdict);
+                    black_box(verdict.value(0));
+                    r
+                })
+            },
+        );
     }
     group.finish();
     let mut group = c.benchmark_group("neutral/load");

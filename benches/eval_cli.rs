@@ -11,7 +11,13 @@ mod common;
 const CLAIMS: u64 = 1_000_000;
 
 fn eval_cli(c: &mut Criterion) {
-    let path = std::env::temp_dir().join("aftersales-bench-claims.jsonl");
+    // `CLAIMS_FILE=path` keeps the generated claims there (to time the binary with other
+    // tools, or an older build against this one)
+    let keep = std::env::var_os("CLAIMS_FILE");
+    let path = keep
+        .clone()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("aftersales-bench-claims.jsonl"));
     let file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
     let mut w = std::io::BufWriter::new(file);
     for i in 0..CLAIMS {
@@ -42,7 +48,9 @@ fn eval_cli(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("adjudicate_1m_claims", |b| b.iter(run));
     group.finish();
-    let _ = std::fs::remove_file(&path);
+    if keep.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 criterion_group!(benches, eval_cli);

@@ -111,7 +111,7 @@ pub mod types;
 pub mod value;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use eval::{Decision, EvalError, Explanation, FromOutput, Output, OutputError};
+pub use eval::{Decision, EvalError, Explanation, FromOutput, Output, OutputError, Verdict};
 pub use facts::{FactError, FactErrors, Facts, FactsBuilder};
 pub use ruleset::{Clock, DecisionHandle, LoadOptions, RuleSet};
 pub use value::{Distance, Money, ParseValueError, Value};

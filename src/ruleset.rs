@@ -341,6 +341,68 @@ impl RuleSet {
         .map(|d| d.with_types(&self.checked))
     }
 
+    /// Evaluate the decision of a handle into `out`, storage the caller keeps and reuses:
+    /// the allocation-free path (a plain decision allocates nothing once `out` has grown
+    /// to its size; one lowered from items, or reading other decisions, allocates for
+    /// them). Read the result through the [`crate::Verdict`] with this rule set.
+    /// Errors are those of [`RuleSet::decide_with`]; on an error `out` holds nothing
+    /// readable.
+    pub fn decide_into(
+        &self,
+        decision: DecisionHandle,
+        facts: &crate::facts::Facts,
+        out: &mut crate::eval::Verdict,
+    ) -> Result<(), crate::eval::EvalError> {
+        out.decision = None;
+        let facts = self.admit(decision, facts)?;
+        crate::eval::engine::decide_into(
+            &self.checked,
+            Some(&self.program),
+            decision.index as usize,
+            &facts,
+            &mut out.outcome,
+            &mut out.matched,
+        )?;
+        out.decision = Some((decision.index, self.serial));
+        Ok(())
+    }
+
+    /// The position of output `name` of a decision, for [`crate::Verdict::get_at`];
+    /// an unknown name is an error that suggests the closest.
+    pub fn output_index(
+        &self,
+        decision: DecisionHandle,
+        name: &str,
+    ) -> Result<usize, crate::eval::OutputError> {
+        self.output_index_of(decision.index as usize, name)
+    }
+
+    /// The position of output `name` of decision number `i`.
+    pub(crate) fn output_index_of(
+        &self,
+        i: usize,
+        name: &str,
+    ) -> Result<usize, crate::eval::OutputError> {
+        let names = || crate::eval::engine::output_names(&self.checked, i);
+        names()
+            .position(|n| n == name)
+            .ok_or_else(|| crate::eval::OutputError::UnknownOutput {
+                decision: self.checked.names.get(i).cloned().unwrap_or_default(),
+                name: name.to_string(),
+                help: format!("; {}", check::suggest_help(name, names(), "outputs")),
+            })
+    }
+
+    /// This load's serial (what handles and verdicts are checked against).
+    pub(crate) fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The checked rule set, shared (what decisions keep to name their outputs).
+    pub(crate) fn types(&self) -> &std::sync::Arc<check::Checked> {
+        &self.checked
+    }
+
     /// Evaluate the decision of a handle, as [`RuleSet::decide_with`], and write its
     /// result line into `out` as [`crate::eval::Decision::write_json`] writes it (the
     /// CLI's hot path: no [`crate::eval::Decision`] is built). On an error nothing is

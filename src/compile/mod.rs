@@ -32,6 +32,7 @@
 
 pub mod analysis;
 pub(crate) mod atoms;
+pub(crate) mod items;
 
 use crate::check::ir::CheckedDecision;
 use crate::check::Checked;
@@ -48,6 +49,8 @@ pub(crate) type NodeId = u32;
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     decisions: Vec<Option<CompiledDecision>>,
+    /// The clause sets of the decisions lowered from items, by decision index.
+    items: Vec<Option<items::CompiledItem>>,
 }
 
 /// Sizes of one compiled decision, for benchmarks and for people curious about the DAG.
@@ -96,7 +99,16 @@ impl Program {
                     .map(|d| CompiledDecision::build(d, &checked.env, &text, budget))
             })
             .collect();
-        Program { decisions }
+        let items = checked
+            .items
+            .iter()
+            .map(|it| {
+                it.as_ref().and_then(|it| {
+                    items::compile(&it.kind, &it.name, it.span, &checked.env, &text, budget)
+                })
+            })
+            .collect();
+        Program { decisions, items }
     }
 
     /// Evaluate decision `name` of `checked` (the rule set this program was compiled from)
@@ -122,6 +134,12 @@ impl Program {
 
     pub(crate) fn decision(&self, i: usize) -> Option<&CompiledDecision> {
         self.decisions.get(i).and_then(Option::as_ref)
+    }
+
+    /// The compiled clause sets of decision `i`, if it is lowered from items whose
+    /// clauses are compiled.
+    pub(crate) fn item(&self, i: usize) -> Option<&items::CompiledItem> {
+        self.items.get(i).and_then(Option::as_ref)
     }
 
     /// The sizes of decision `name`'s DAG, if it is compiled.

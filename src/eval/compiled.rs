@@ -165,14 +165,14 @@ impl CompiledDecision {
         &self,
         d: &'a CheckedDecision,
         it: &mut Engine<'a>,
-    ) -> Result<Vec<usize>, EvalError> {
-        if !self.guards_hold(it.facts()) {
-            return it.scan(d);
+        out: &mut Vec<usize>,
+    ) -> Result<(), EvalError> {
+        out.clear();
+        if self.guards_hold(it.facts()) && self.walk(d, it, out)? {
+            return Ok(());
         }
-        match self.walk(d, it)? {
-            Some(m) => Ok(m),
-            None => it.scan(d),
-        }
+        out.clear();
+        it.scan(d, out)
     }
 
     fn guards_hold(&self, facts: &Facts) -> bool {
@@ -238,42 +238,44 @@ impl CompiledDecision {
         Ok(true)
     }
 
-    /// Walk the DAG; `Ok(None)` if it could not place a value.
+    /// Walk the DAG, pushing the rules that match onto `out`; `Ok(false)` if it could not
+    /// place a value.
     fn walk<'a>(
         &self,
         d: &'a CheckedDecision,
         it: &mut Engine<'a>,
-    ) -> Result<Option<Vec<usize>>, EvalError> {
+        out: &mut Vec<usize>,
+    ) -> Result<bool, EvalError> {
         let facts = it.facts();
         let mut node = 0usize;
         loop {
             let Some(n) = self.nodes.get(node) else {
-                return Ok(None);
+                return Ok(false);
             };
             node = match n {
-                Node::NoMatch => return Ok(Some(Vec::new())),
+                Node::NoMatch => return Ok(true),
                 Node::Try { rows, then } => {
                     for r in rows.iter() {
                         if self.residual(*r, d, it)? {
-                            return Ok(Some(vec![self.rule_of(*r)]));
+                            out.push(self.rule_of(*r));
+                            return Ok(true);
                         }
                     }
                     match then {
                         Some(t) => *t as usize,
-                        None => return Ok(Some(Vec::new())),
+                        None => return Ok(true),
                     }
                 }
                 Node::Leaf(rows) => {
-                    let mut out = Vec::new();
                     for r in rows.iter() {
                         if self.residual(*r, d, it)? {
                             out.push(self.rule_of(*r));
                         }
                     }
-                    return Ok(Some(out));
+                    return Ok(true);
                 }
-                Node::Scan(rows) => return self.scan_rows(rows, d, it),
-                Node::Bits(leaf) => return self.bit_rows(leaf, d, it),
+                Node::Scan(rows) => return self.scan_rows(rows, d, it, out),
+                Node::Bits(leaf) => return self.bit_rows(leaf, d, it, out),
                 Node::Ord {
                     col,
                     consts,
@@ -284,11 +286,11 @@ impl CompiledDecision {
                     Some(Seen::Ord(Some(p))) => match region(&p, consts) {
                         Some(r) => match children.get(r) {
                             Some(c) => *c as usize,
-                            None => return Ok(None),
+                            None => return Ok(false),
                         },
-                        None => return Ok(None),
+                        None => return Ok(false),
                     },
-                    _ => return Ok(None),
+                    _ => return Ok(false),
                 },
                 Node::Set {
                     col,
@@ -301,16 +303,16 @@ impl CompiledDecision {
                     Some(Seen::Set(Some(id))) => match ids.binary_search(&id) {
                         Ok(k) => match children.get(k) {
                             Some(c) => *c as usize,
-                            None => return Ok(None),
+                            None => return Ok(false),
                         },
                         Err(_) => *other as usize,
                     },
-                    _ => return Ok(None),
+                    _ => return Ok(false),
                 },
                 Node::Bool { col, yes, no } => match self.see(*col, facts, it) {
                     Some(Seen::Bool(true)) => *yes as usize,
                     Some(Seen::Bool(false)) => *no as usize,
-                    _ => return Ok(None),
+                    _ => return Ok(false),
                 },
             };
         }
@@ -327,12 +329,13 @@ impl CompiledDecision {
         leaf: &BitLeaf,
         d: &'a CheckedDecision,
         it: &mut Engine<'a>,
-    ) -> Result<Option<Vec<usize>>, EvalError> {
+        out: &mut Vec<usize>,
+    ) -> Result<bool, EvalError> {
         // the chosen vectors come from a per-thread scratch buffer (a dependent decision
         // evaluated meanwhile finds it taken and uses a fresh one)
         let mut scratch = SCRATCH.with(std::cell::Cell::take);
         scratch.states.clear();
-        let r = self.bits_filter(leaf, d, it, &mut scratch);
+        let r = self.bits_filter(leaf, d, it, &mut scratch, out);
         SCRATCH.with(|c| c.set(scratch));
         r
     }
@@ -378,54 +381,54 @@ impl CompiledDecision {
         d: &'a CheckedDecision,
         it: &mut Engine<'a>,
         scratch: &mut BitScratch,
-    ) -> Result<Option<Vec<usize>>, EvalError> {
+        out: &mut Vec<usize>,
+    ) -> Result<bool, EvalError> {
         let facts = it.facts();
         let words = leaf.words;
         let chunks = words.div_ceil(CHUNK);
         scratch.states.resize(leaf.cols.len(), UNRESOLVED);
-        let mut out = Vec::new();
         let Some(cluster) = &leaf.cluster else {
             for c in 0..chunks {
                 let m = match self.chunk(leaf, c, &mut scratch.states, facts, it) {
                     Chunk::Rows(m) => m,
                     Chunk::Empty => continue,
-                    Chunk::NoRow => return Ok(Some(out)),
-                    Chunk::Unplaced => return Ok(None),
+                    Chunk::NoRow => return Ok(true),
+                    Chunk::Unplaced => return Ok(false),
                 };
                 scratch.cands.clear();
                 if !rows_of(leaf, c, &m, &mut scratch.cands) {
-                    return Ok(None);
+                    return Ok(false);
                 }
                 for &row in scratch.cands.iter() {
                     if self.residual(row, d, it)? {
                         out.push(self.rule_of(row));
                         if self.first {
-                            return Ok(Some(out));
+                            return Ok(true);
                         }
                     }
                 }
             }
-            return Ok(Some(out));
+            return Ok(true);
         };
         // the clustering column first: its vector's summary names the chunks to read
         let (Some(bc), Some(state)) = (
             leaf.cols.get(cluster.col),
             scratch.states.get_mut(cluster.col),
         ) else {
-            return Ok(None);
+            return Ok(false);
         };
         let Some(v) = self.vector_of(bc, facts, it) else {
-            return Ok(None);
+            return Ok(false);
         };
         if bc.counts.get(v).copied().unwrap_or(0) == 0 {
-            return Ok(Some(out));
+            return Ok(true);
         }
         *state = v * words;
         let Some(summary) = cluster
             .summary
             .get(v * cluster.words..(v + 1) * cluster.words)
         else {
-            return Ok(None);
+            return Ok(false);
         };
         let cands = &mut scratch.cands;
         cands.clear();
@@ -437,11 +440,11 @@ impl CompiledDecision {
                 let m = match self.chunk(leaf, c, &mut scratch.states, facts, it) {
                     Chunk::Rows(m) => m,
                     Chunk::Empty => continue,
-                    Chunk::NoRow => return Ok(Some(out)),
-                    Chunk::Unplaced => return Ok(None),
+                    Chunk::NoRow => return Ok(true),
+                    Chunk::Unplaced => return Ok(false),
                 };
                 if !rows_of(leaf, c, &m, cands) {
-                    return Ok(None);
+                    return Ok(false);
                 }
             }
         }
@@ -455,7 +458,7 @@ impl CompiledDecision {
                 }
             }
         }
-        Ok(Some(out))
+        Ok(true)
     }
 
     /// The rows of chunk `c` of `leaf` that accept the bundle's values. The vectors the
@@ -530,12 +533,12 @@ impl CompiledDecision {
         rows: &[(u32, u64)],
         d: &'a CheckedDecision,
         it: &mut Engine<'a>,
-    ) -> Result<Option<Vec<usize>>, EvalError> {
+        out: &mut Vec<usize>,
+    ) -> Result<bool, EvalError> {
         let facts = it.facts();
-        let mut out = Vec::new();
         for (r, pending) in rows {
             let Some(row) = self.rows.get(*r as usize) else {
-                return Ok(None);
+                return Ok(false);
             };
             let mut pass = true;
             for (g, (col, tests)) in row.tests.iter().enumerate() {
@@ -549,7 +552,7 @@ impl CompiledDecision {
                             match ord_test(t, p) {
                                 Some(true) => {}
                                 Some(false) => all = false,
-                                None => return Ok(None),
+                                None => return Ok(false),
                             }
                         }
                         all
@@ -559,7 +562,7 @@ impl CompiledDecision {
                         .all(|t| matches!(t, Test::Set { absent: true, .. })),
                     Some(Seen::Set(Some(id))) => tests.iter().all(|t| set_accepts(t, id)),
                     Some(Seen::Bool(b)) => bool_accepts(tests, b),
-                    None => return Ok(None),
+                    None => return Ok(false),
                 };
                 if !ok {
                     pass = false;
@@ -573,7 +576,7 @@ impl CompiledDecision {
                 }
             }
         }
-        Ok(Some(out))
+        Ok(true)
     }
 }
 

@@ -52,7 +52,27 @@ pub(crate) fn decide_index(
     i: usize,
     facts: &Facts,
 ) -> Result<Decision, EvalError> {
-    run_index(checked, engine, i, facts, None).map(|(d, _)| d)
+    let mut out = Outcome::default();
+    decide_into(checked, engine, i, facts, &mut out, &mut Vec::new())?;
+    let mut d = named(checked, i, out);
+    d.id = facts.id().map(String::from);
+    Ok(d)
+}
+
+/// Evaluate decision number `i` into `out` (its values and rules replaced, their storage
+/// kept), through the compiled `engine` where given; `matched` is scratch for the rules
+/// that match. Nothing is allocated for a plain decision whose outputs and rules fit the
+/// storage `out` and `matched` already have (a decision lowered from items, or one that
+/// reads other decisions, allocates for them).
+pub(crate) fn decide_into(
+    checked: &Checked,
+    engine: Option<&Program>,
+    i: usize,
+    facts: &Facts,
+    out: &mut Outcome,
+    matched: &mut Vec<usize>,
+) -> Result<(), EvalError> {
+    Engine::new(checked, facts, engine, None).outcome_into(i, out, matched)
 }
 
 fn run_index(
@@ -69,15 +89,15 @@ fn run_index(
 }
 
 /// Decision `i`'s outcome named: the decision's name, its outputs'.
-fn named(checked: &Checked, i: usize, outcome: Outcome) -> Decision {
+pub(crate) fn named(checked: &Checked, i: usize, outcome: Outcome) -> Decision {
     let name = checked.names.get(i).map_or("", String::as_str);
-    outcome.named(name, output_names(checked, i))
+    outcome.named(checked, i, name, output_names(checked, i))
 }
 
 /// The names of decision `i`'s outputs as results list them: the declared outputs (of a
 /// plain decision, or those of the items it is lowered from), `count` alone for a
 /// `collect count` decision.
-fn output_names(checked: &Checked, i: usize) -> impl Iterator<Item = &str> {
+pub(crate) fn output_names(checked: &Checked, i: usize) -> impl Iterator<Item = &str> {
     let name = move |k: usize| match checked.items.get(i).and_then(Option::as_ref) {
         Some(item) => item.outputs.get(k).map(|o| o.name.as_str()),
         None => match checked.decisions.get(i).and_then(Option::as_ref) {
@@ -101,20 +121,34 @@ pub(crate) fn decide_json(
     facts: &Facts,
     out: &mut Vec<u8>,
 ) -> Result<(), EvalError> {
-    let mut it = Engine::new(checked, facts, engine, None);
-    let outcome = it.outcome(i)?;
-    super::write_result(
-        checked,
-        super::ResultParts {
-            id: facts.id(),
-            decision: checked.names.get(i).map_or("", String::as_str),
-            outputs: output_names(checked, i).zip(outcome.values.iter().map(Option::as_ref)),
-            rules: outcome.rules.iter().map(String::as_str),
-            no_match: outcome.no_match,
-        },
-        out,
-    );
-    Ok(())
+    // the outcome and the matched rules in this thread's scratch (a decision evaluated
+    // meanwhile on this thread finds it taken and uses fresh storage)
+    let (mut outcome, mut matched) = JSON_SCRATCH.with(std::cell::Cell::take);
+    let r = decide_into(checked, engine, i, facts, &mut outcome, &mut matched);
+    if r.is_ok() {
+        super::write_result(
+            checked,
+            super::ResultParts {
+                id: facts.id(),
+                decision: checked.names.get(i).map_or("", String::as_str),
+                outputs: output_names(checked, i).zip(outcome.values.iter().map(Option::as_ref)),
+                rules: outcome
+                    .rules
+                    .iter()
+                    .map(|k| super::items::rule_name(checked, i, *k)),
+                no_match: outcome.no_match,
+            },
+            out,
+        );
+    }
+    JSON_SCRATCH.with(|c| c.set((outcome, matched)));
+    r
+}
+
+std::thread_local! {
+    /// The storage [`decide_json`] decides into, kept from one bundle to the next.
+    static JSON_SCRATCH: std::cell::Cell<(Outcome, Vec<usize>)> =
+        const { std::cell::Cell::new((Outcome { values: Vec::new(), rules: Vec::new(), no_match: false }, Vec::new())) };
 }
 
 /// The evaluator of one bundle: expressions by recursion over the IR, decisions rule by
@@ -137,7 +171,7 @@ pub(crate) struct Engine<'a> {
     item: Option<usize>,
 }
 
-impl super::items::ExprEval for Engine<'_> {
+impl<'a> super::items::ExprEval for Engine<'a> {
     fn eval(&mut self, ir: &Ir, rule: &str) -> Result<Option<Value>, EvalError> {
         Engine::eval(self, ir, &At { rule })
     }
@@ -158,6 +192,24 @@ impl super::items::ExprEval for Engine<'_> {
     }
     fn note(&mut self, rule: &str, step: super::items::Note) {
         self.note_step(rule, step.span, step.test, step.value, step.seen);
+    }
+    fn clauses(&mut self, set: usize, n: usize, absent: bool) -> Option<Vec<bool>> {
+        // an explanation records each clause read: one by one, then
+        if self.trace.is_some() {
+            return None;
+        }
+        let program: &'a Program = self.engine?;
+        let cs = program.item(self.item?)?.sets.get(set)?;
+        let mut matched = Vec::new();
+        cs.compiled.matched(&cs.decision, self, &mut matched).ok()?;
+        let mut holds = vec![absent; n];
+        for k in &cs.items {
+            *holds.get_mut(*k as usize)? = false;
+        }
+        for r in matched {
+            *holds.get_mut(*cs.items.get(r)? as usize)? = true;
+        }
+        Some(holds)
     }
 }
 
@@ -236,6 +288,18 @@ impl<'a> Engine<'a> {
 
     /// What decision `i` gives.
     fn outcome(&mut self, i: usize) -> Result<Outcome, EvalError> {
+        let mut out = Outcome::default();
+        self.outcome_into(i, &mut out, &mut Vec::new())?;
+        Ok(out)
+    }
+
+    /// What decision `i` gives, into `out`; `matched` is scratch.
+    fn outcome_into(
+        &mut self,
+        i: usize,
+        out: &mut Outcome,
+        matched: &mut Vec<usize>,
+    ) -> Result<(), EvalError> {
         // a decision lowered from items that need more than rules (a route: its rules,
         // completed)
         match self.checked.items.get(i).and_then(Option::as_ref) {
@@ -244,14 +308,27 @@ impl<'a> Engine<'a> {
                 let outer = self.item.replace(i);
                 let r = super::items::eval_item(self.checked, i, item, self);
                 self.item = outer;
-                r
+                *out = r?;
+                Ok(())
             }
-            None => self.rules(i),
+            None => self.rules_into(i, out, matched),
         }
     }
 
     /// Decision `i` as a plain decision: its rules.
     fn rules(&mut self, i: usize) -> Result<Outcome, EvalError> {
+        let mut out = Outcome::default();
+        self.rules_into(i, &mut out, &mut Vec::new())?;
+        Ok(out)
+    }
+
+    /// Decision `i` as a plain decision, into `out`; `matched` is scratch.
+    fn rules_into(
+        &mut self,
+        i: usize,
+        out: &mut Outcome,
+        matched: &mut Vec<usize>,
+    ) -> Result<(), EvalError> {
         let checked: &'a Checked = self.checked;
         let name = checked.names.get(i).map_or("", String::as_str);
         let d: &'a CheckedDecision = checked
@@ -259,11 +336,14 @@ impl<'a> Engine<'a> {
             .get(i)
             .and_then(Option::as_ref)
             .ok_or_else(|| EvalError::NotEvaluable(name.to_string()))?;
-        let matched = match self.engine.and_then(|e| e.decision(i)) {
-            Some(compiled) => compiled.matched(d, self)?,
-            None => self.scan(d)?,
-        };
-        self.conclude(name, d, &matched)
+        match self.engine.and_then(|e| e.decision(i)) {
+            Some(compiled) => compiled.matched(d, self, matched)?,
+            None => {
+                matched.clear();
+                self.scan(d, matched)?;
+            }
+        }
+        self.conclude(name, d, matched, out)
     }
 
     /// The facts being evaluated.
@@ -271,9 +351,13 @@ impl<'a> Engine<'a> {
         self.facts
     }
 
-    /// The rules of `d` that match, in order, tried one by one (the first only for `first`).
-    pub(crate) fn scan(&mut self, d: &'a CheckedDecision) -> Result<Vec<usize>, EvalError> {
-        let mut matched = Vec::new();
+    /// The rules of `d` that match, in order, tried one by one (the first only for
+    /// `first`), pushed onto `matched`.
+    pub(crate) fn scan(
+        &mut self,
+        d: &'a CheckedDecision,
+        matched: &mut Vec<usize>,
+    ) -> Result<(), EvalError> {
         for (ri, rule) in d.rules.iter().enumerate() {
             if let Some((from, to)) = rule.effective {
                 let today = self.facts.today().ok_or(EvalError::MissingContext {
@@ -292,21 +376,22 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        Ok(matched)
+        Ok(())
     }
 
-    /// The result of `d` given the rules that matched, in order.
+    /// The result of `d` given the rules that matched, in order, into `out`.
     fn conclude(
         &mut self,
         name: &str,
         d: &'a CheckedDecision,
         matched: &[usize],
-    ) -> Result<Outcome, EvalError> {
-        let defaults: Vec<Option<Value>> = d.outputs.iter().map(|o| o.default.clone()).collect();
-        let finish = |values: Vec<Option<Value>>, rules: Vec<String>, no_match: bool| Outcome {
-            values,
-            rules,
-            no_match,
+        out: &mut Outcome,
+    ) -> Result<(), EvalError> {
+        out.rules.clear();
+        out.no_match = false;
+        let defaults = |values: &mut Vec<Option<Value>>| {
+            values.clear();
+            values.extend(d.outputs.iter().map(|o| o.default.clone()));
         };
         match d.hit {
             HitPolicy::First | HitPolicy::Unique | HitPolicy::Priority => {
@@ -326,59 +411,57 @@ impl<'a> Engine<'a> {
                     }),
                     _ => matched.first().copied(),
                 };
+                defaults(&mut out.values);
                 match winner {
                     Some(ri) => {
                         let rule = &d.rules[ri];
-                        let values = self.assign(defaults, &rule.then, &At { rule: &rule.id })?;
-                        Ok(finish(values, vec![rule.id.clone()], false))
+                        self.assign(&mut out.values, &rule.then, &At { rule: &rule.id })?;
+                        out.rules.push(ri as u32);
                     }
                     None => match &d.otherwise {
                         Some(then) => {
-                            let values = self.assign(defaults, then, &At { rule: "otherwise" })?;
-                            Ok(finish(values, Vec::new(), false))
+                            self.assign(&mut out.values, then, &At { rule: "otherwise" })?;
                         }
-                        None => Ok(finish(defaults, Vec::new(), true)),
+                        None => out.no_match = true,
                     },
                 }
+                Ok(())
             }
             HitPolicy::Collect(agg) => {
+                let mut base = Vec::new();
+                defaults(&mut base);
                 // each output: the list of the values each matching rule gives it
                 let mut lists: Vec<Vec<Value>> = vec![Vec::new(); d.outputs.len()];
-                let mut rules = Vec::new();
                 for ri in matched {
                     let rule = &d.rules[*ri];
-                    let values =
-                        self.assign(defaults.clone(), &rule.then, &At { rule: &rule.id })?;
+                    let mut values = base.clone();
+                    self.assign(&mut values, &rule.then, &At { rule: &rule.id })?;
                     for (list, v) in lists.iter_mut().zip(values) {
                         if let Some(v) = v {
                             list.push(v);
                         }
                     }
-                    rules.push(rule.id.clone());
+                    out.rules.push(*ri as u32);
                 }
                 if matched.is_empty() {
                     if let Some(then) = &d.otherwise {
-                        let values =
-                            self.assign(defaults.clone(), then, &At { rule: "otherwise" })?;
+                        let mut values = base.clone();
+                        self.assign(&mut values, then, &At { rule: "otherwise" })?;
                         for (list, v) in lists.iter_mut().zip(values) {
                             list.extend(v);
                         }
                     }
                 }
-                let no_match = matched.is_empty() && d.otherwise.is_none();
+                out.no_match = matched.is_empty() && d.otherwise.is_none();
+                out.values.clear();
                 match agg {
                     None => {
-                        let values = lists
-                            .into_iter()
-                            .map(|l| Some(Value::Set(l.into())))
-                            .collect();
-                        Ok(finish(values, rules, no_match))
+                        out.values
+                            .extend(lists.into_iter().map(|l| Some(Value::Set(l.into()))));
                     }
-                    Some(Aggregate::Count) => Ok(finish(
-                        vec![Some(Value::Int(rules.len() as i64))],
-                        rules,
-                        no_match,
-                    )),
+                    Some(Aggregate::Count) => {
+                        out.values.push(Some(Value::Int(out.rules.len() as i64)));
+                    }
                     Some(agg) => {
                         let list = lists.into_iter().next().unwrap_or_default();
                         let at = At { rule: "collect" };
@@ -389,15 +472,16 @@ impl<'a> Engine<'a> {
                         // default where there is one (LANGUAGE.md §8's no_match rule), else
                         // 0 for `sum` and null for `min` and `max`
                         let v = match (v, agg) {
-                            (None, _) if defaults.first().is_some_and(Option::is_some) => {
-                                defaults.into_iter().next().flatten()
+                            (None, _) if base.first().is_some_and(Option::is_some) => {
+                                base.into_iter().next().flatten()
                             }
                             (None, Aggregate::Sum) => Some(Value::Int(0)),
                             (v, _) => v,
                         };
-                        Ok(finish(vec![v], rules, no_match))
+                        out.values.push(v);
                     }
                 }
+                Ok(())
             }
         }
     }
@@ -450,18 +534,17 @@ impl<'a> Engine<'a> {
 
     fn assign(
         &mut self,
-        defaults: Vec<Option<Value>>,
+        values: &mut [Option<Value>],
         then: &[(u16, Ir)],
         at: &At<'_>,
-    ) -> Result<Vec<Option<Value>>, EvalError> {
-        let mut values = defaults;
+    ) -> Result<(), EvalError> {
         for (o, ir) in then {
             let v = self.eval(ir, at)?;
             if let Some(slot) = values.get_mut(*o as usize) {
                 *slot = v;
             }
         }
-        Ok(values)
+        Ok(())
     }
 
     fn op_error(&self, e: OpError, at: &At<'_>, span: Span) -> EvalError {

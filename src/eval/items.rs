@@ -50,6 +50,14 @@ pub(crate) trait ExprEval {
     }
     /// Record a step of item `rule` (an evaluator that explains).
     fn note(&mut self, _rule: &str, _step: Note) {}
+    /// Whether the clause of clause set `set` (see `compile::items`) holds, for each of
+    /// the `n` items of the item decision being evaluated (`absent` for an item without
+    /// that clause), read at once through the compiled set. `None` where the clauses are
+    /// to be read one by one: no compiled set, an explanation being recorded, or an error
+    /// met (read one by one, the error arises where the language says it does).
+    fn clauses(&mut self, _set: usize, _n: usize, _absent: bool) -> Option<Vec<bool>> {
+        None
+    }
     /// `context.today`, if set. (The items read the date through expressions today;
     /// this is for evaluators and items that need it without one.)
     #[allow(dead_code)]
@@ -101,20 +109,22 @@ pub(crate) fn eval_item(
 }
 
 /// What a decision gives for one bundle, before it is named (a [`Decision`] names it and
-/// its outputs): what a dependent decision is memoised as.
-#[derive(Debug, Clone)]
+/// its outputs): what a dependent decision is memoised as, and what
+/// [`crate::Verdict`] holds.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Outcome {
     /// Its outputs, in declaration order.
     pub(crate) values: Vec<Option<Value>>,
-    /// The items (or rules) whose outputs were used.
-    pub(crate) rules: Vec<String>,
+    /// The rules (or items) whose outputs were used, by their place in the decision
+    /// ([`rule_name`] names them): no string is built to decide.
+    pub(crate) rules: Vec<u32>,
     /// Whether no item applied (and nothing stands in for one).
     pub(crate) no_match: bool,
 }
 
 impl Outcome {
     /// An outcome in which something applied.
-    pub(crate) fn new(values: Vec<Option<Value>>, rules: Vec<String>) -> Outcome {
+    pub(crate) fn new(values: Vec<Option<Value>>, rules: Vec<u32>) -> Outcome {
         Outcome {
             values,
             rules,
@@ -122,18 +132,51 @@ impl Outcome {
         }
     }
 
-    /// The decision `name` whose outputs are named `outputs`, in order (an output without
-    /// a value, or a value without an output, is left out, as `zip` does).
-    pub(crate) fn named<'n>(self, name: &str, outputs: impl Iterator<Item = &'n str>) -> Decision {
+    /// The decision `name` (number `i` of `checked`) whose outputs are named `outputs`,
+    /// in order (an output without a value, or a value without an output, is left out,
+    /// as `zip` does).
+    pub(crate) fn named<'n>(
+        self,
+        checked: &Checked,
+        i: usize,
+        name: &str,
+        outputs: impl Iterator<Item = &'n str>,
+    ) -> Decision {
         Decision {
             id: None,
             decision: name.to_string(),
             outputs: outputs.map(String::from).zip(self.values).collect(),
-            rules: self.rules,
+            rules: self
+                .rules
+                .iter()
+                .map(|k| rule_name(checked, i, *k).to_string())
+                .collect(),
             no_match: self.no_match,
             types: None,
         }
     }
+}
+
+/// The name results give rule `k` of decision `i`: the rule's id, or the item's (the
+/// warranty, split, recall, report or opportunity at that place in the item's list; a
+/// route's rules are its decision's).
+pub(crate) fn rule_name(checked: &Checked, i: usize, k: u32) -> &str {
+    let k = k as usize;
+    let item = checked.items.get(i).and_then(Option::as_ref);
+    let id = match item.map(|it| &it.kind) {
+        Some(ItemKind::Coverage(c)) => c.policies.get(k).map(|w| w.id.as_str()),
+        Some(ItemKind::Recovery(r)) => r.splits.get(k).map(|s| s.id.as_str()),
+        Some(ItemKind::Recalls(list)) => list.get(k).map(|r| r.id.as_str()),
+        Some(ItemKind::Reports(list)) => list.get(k).map(|r| r.id.as_str()),
+        Some(ItemKind::Opportunities(list)) => list.get(k).map(|o| o.id.as_str()),
+        Some(ItemKind::Route(_)) | None => checked
+            .decisions
+            .get(i)
+            .and_then(Option::as_ref)
+            .and_then(|d| d.rules.get(k))
+            .map(|r| r.id.as_str()),
+    };
+    id.unwrap_or("")
 }
 
 fn truth(ev: &mut dyn ExprEval, ir: &Ir, rule: &str) -> Result<bool, EvalError> {
@@ -210,22 +253,25 @@ fn policy(
     ev: &mut dyn ExprEval,
     claim: &ClaimFields,
     w: &CheckedWarranty,
+    clauses: Option<[bool; 3]>,
 ) -> Result<Result<NaiveDate, u32>, EvalError> {
     let id = w.id.as_str();
-    if let Some(when) = &w.when {
-        if !truth(ev, when, id)? {
-            return Ok(Err(NOT_ELIGIBLE));
-        }
+    // `when`, `covers`, `excludes`: read at once by the compiled clause sets, or here
+    let mut holds = |k: usize, clause: &Option<Ir>, absent: bool| match clauses {
+        Some(c) => Ok(c[k]),
+        None => match clause {
+            Some(ir) => truth(ev, ir, id),
+            None => Ok(absent),
+        },
+    };
+    if !holds(0, &w.when, true)? {
+        return Ok(Err(NOT_ELIGIBLE));
     }
-    if let Some(covers) = &w.covers {
-        if !truth(ev, covers, id)? {
-            return Ok(Err(NOT_COVERED));
-        }
+    if !holds(1, &w.covers, true)? {
+        return Ok(Err(NOT_COVERED));
     }
-    if let Some(excludes) = &w.excludes {
-        if truth(ev, excludes, id)? {
-            return Ok(Err(EXCLUDED));
-        }
+    if holds(2, &w.excludes, false)? {
+        return Ok(Err(EXCLUDED));
     }
     let term = &w.term;
     let Some(start) = ev.eval(&term.from, id)? else {
@@ -315,12 +361,22 @@ fn policy(
 }
 
 fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
-    let mut reasons = Vec::with_capacity(c.policies.len());
-    let mut covering: Option<(&CheckedWarranty, NaiveDate)> = None;
-    for w in &c.policies {
-        match policy(ev, &c.claim, w)? {
+    let n = c.policies.len();
+    let pre = match (
+        ev.clauses(0, n, true),
+        ev.clauses(1, n, true),
+        ev.clauses(2, n, false),
+    ) {
+        (Some(a), Some(b), Some(x)) => Some((a, b, x)),
+        _ => None,
+    };
+    let mut reasons = Vec::with_capacity(n);
+    let mut covering: Option<(u32, &CheckedWarranty, NaiveDate)> = None;
+    for (k, w) in c.policies.iter().enumerate() {
+        let clauses = pre.as_ref().map(|(a, b, x)| [a[k], b[k], x[k]]);
+        match policy(ev, &c.claim, w, clauses)? {
             Ok(end) => {
-                covering.get_or_insert((w, end));
+                covering.get_or_insert((k as u32, w, end));
             }
             Err(reason) => reasons.push(Value::Record(Arc::from([
                 Some(Value::Enum(w.variant)),
@@ -329,7 +385,7 @@ fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Ou
         }
     }
     let reasons = Some(Value::Set(reasons.into()));
-    let Some((w, end)) = covering else {
+    let Some((k, w, end)) = covering else {
         let none = vec![None; 8];
         let mut values = none;
         values[0] = Some(Value::Bool(false));
@@ -361,7 +417,7 @@ fn coverage(checked: &Checked, c: &Coverage, ev: &mut dyn ExprEval) -> Result<Ou
             Some(pays),
             amount.map(Value::Money),
         ],
-        vec![w.id.clone()],
+        vec![k],
     ))
 }
 
@@ -421,17 +477,17 @@ const NO_CURRENCY: &str = "XXX";
 fn recovery(checked: &Checked, r: &Recovery, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
     // the first split that applies; `default` is last
     let mut chosen = None;
-    for s in &r.splits {
+    for (k, s) in r.splits.iter().enumerate() {
         let applies = match &s.when {
             Some(w) => truth(ev, w, &s.id)?,
             None => true,
         };
         if applies {
-            chosen = Some(s);
+            chosen = Some((k as u32, s));
             break;
         }
     }
-    let Some(s) = chosen else {
+    let Some((k, s)) = chosen else {
         return Ok(Outcome {
             values: vec![None, Some(Value::Set(Arc::from([])))],
             rules: Vec::new(),
@@ -451,7 +507,7 @@ fn recovery(checked: &Checked, r: &Recovery, ev: &mut dyn ExprEval) -> Result<Ou
             Some(Value::Enum(s.variant)),
             Some(Value::Set(allocations.into())),
         ],
-        vec![s.id.clone()],
+        vec![k],
     ))
 }
 
@@ -559,20 +615,20 @@ fn label(s: &str) -> Value {
 /// in declaration order: `ids` and `any`.
 fn recalls(list: &[CheckedRecall], ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
     let mut ids = Vec::new();
-    for r in list {
-        let affects = match &r.affects {
-            Some(a) => truth(ev, a, &r.id)?,
-            None => true,
+    let pre = ev.clauses(0, list.len(), true);
+    for (k, r) in list.iter().enumerate() {
+        let affects = match (&pre, &r.affects) {
+            (Some(p), _) => p[k],
+            (None, Some(a)) => truth(ev, a, &r.id)?,
+            (None, None) => true,
         };
         if affects {
-            ids.push(r.id.clone());
+            ids.push(k as u32);
         }
     }
+    let labels = ids.iter().map(|k| label(&list[*k as usize].id)).collect();
     Ok(Outcome::new(
-        vec![
-            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
-            Some(Value::Bool(!ids.is_empty())),
-        ],
+        vec![Some(Value::Set(labels)), Some(Value::Bool(!ids.is_empty()))],
         ids,
     ))
 }
@@ -597,18 +653,24 @@ fn reports(
 ) -> Result<Outcome, EvalError> {
     let mut ids = Vec::new();
     let mut due = Vec::new();
-    for r in list {
-        if !applies(ev, r.when.as_ref(), &r.id)? {
+    let pre = ev.clauses(0, list.len(), true);
+    for (k, r) in list.iter().enumerate() {
+        let holds = match &pre {
+            Some(p) => p[k],
+            None => applies(ev, r.when.as_ref(), &r.id)?,
+        };
+        if !holds {
             continue;
         }
-        ids.push(r.id.clone());
+        ids.push(k as u32);
         if let Some(d) = &r.due {
             due.extend(deadline(checked, ev, d, &r.id)?.map(Value::Date));
         }
     }
+    let labels = ids.iter().map(|k| label(&list[*k as usize].id)).collect();
     Ok(Outcome::new(
         vec![
-            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Set(labels)),
             Some(Value::Bool(!ids.is_empty())),
             Some(Value::Set(due.into())),
         ],
@@ -669,19 +731,25 @@ fn opportunities(list: &[CheckedOpportunity], ev: &mut dyn ExprEval) -> Result<O
     let mut ids = Vec::new();
     let mut teams = Vec::new();
     let mut values = Vec::new();
-    for o in list {
-        if !applies(ev, o.when.as_ref(), &o.id)? {
+    let pre = ev.clauses(0, list.len(), true);
+    for (k, o) in list.iter().enumerate() {
+        let holds = match &pre {
+            Some(p) => p[k],
+            None => applies(ev, o.when.as_ref(), &o.id)?,
+        };
+        if !holds {
             continue;
         }
-        ids.push(o.id.clone());
+        ids.push(k as u32);
         teams.extend(o.team.as_deref().map(label));
         if let Some(v) = &o.value {
             values.extend(ev.eval(v, &o.id)?);
         }
     }
+    let labels = ids.iter().map(|k| label(&list[*k as usize].id)).collect();
     Ok(Outcome::new(
         vec![
-            Some(Value::Set(ids.iter().map(|i| label(i)).collect())),
+            Some(Value::Set(labels)),
             Some(Value::Bool(!ids.is_empty())),
             Some(Value::Set(teams.into())),
             Some(Value::Set(values.into())),

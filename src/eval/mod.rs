@@ -24,9 +24,11 @@ pub(crate) mod items;
 pub mod output;
 pub mod reference;
 pub(crate) mod value_ops;
+mod verdict;
 
 pub use explain::{Explanation, Seen, Step, Test};
 pub use output::{FromOutput, Output, OutputError};
+pub use verdict::Verdict;
 
 use crate::diag::Span;
 use crate::value::Value;

@@ -69,6 +69,11 @@ pub struct Output<'a> {
 }
 
 impl<'a> Output<'a> {
+    /// An output of type `ty` holding `value`.
+    pub(crate) fn new(value: Option<&'a Value>, ty: Cow<'a, Type>, env: &'a Env) -> Output<'a> {
+        Output { value, ty, env }
+    }
+
     /// The raw value (enum variants and codes as indices into their enum or table).
     pub fn raw(&self) -> Option<&'a Value> {
         self.value
@@ -110,7 +115,7 @@ impl<'a> Output<'a> {
     }
 
     /// What the output holds, for messages.
-    fn found(&self) -> String {
+    pub(crate) fn found(&self) -> String {
         match self.value {
             None => "absent".to_string(),
             Some(_) => format!("a {}", self.ty.display(self.env)),

@@ -23,7 +23,6 @@
 //! assert_eq!(result, rules.decide("adjudicate", &facts).unwrap());
 //! ```
 
-use super::items::Outcome;
 use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{Builtin, CheckedDecision, InSet, Ir, IrKind};
@@ -38,6 +37,41 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 mod items;
+
+/// What a decision gives for one bundle, before it is named: what a dependent decision
+/// is memoised as.
+#[derive(Debug, Clone)]
+struct Outcome {
+    /// Its outputs, in declaration order.
+    values: Vec<Option<Value>>,
+    /// The rules (or items) whose outputs were used.
+    rules: Vec<String>,
+    /// Whether nothing applied (and nothing stands in for it).
+    no_match: bool,
+}
+
+impl Outcome {
+    /// An outcome in which something applied.
+    fn new(values: Vec<Option<Value>>, rules: Vec<String>) -> Outcome {
+        Outcome {
+            values,
+            rules,
+            no_match: false,
+        }
+    }
+
+    /// The decision `name` whose outputs are named `outputs`, in order.
+    fn named(self, name: &str, outputs: impl Iterator<Item = String>) -> Decision {
+        Decision {
+            id: None,
+            decision: name.to_string(),
+            outputs: outputs.zip(self.values).collect(),
+            rules: self.rules,
+            no_match: self.no_match,
+            types: None,
+        }
+    }
+}
 
 /// Evaluate decision `name` for one bundle.
 pub fn decide(checked: &Checked, name: &str, facts: &Facts) -> Result<Decision, EvalError> {
@@ -55,7 +89,7 @@ pub fn decide(checked: &Checked, name: &str, facts: &Facts) -> Result<Decision, 
     };
     let outcome = r.outcome(i)?;
     let names = output_names(checked, i);
-    let mut d = outcome.named(name, names.iter().map(String::as_str));
+    let mut d = outcome.named(name, names.into_iter());
     d.id = facts.id().map(String::from);
     Ok(d)
 }

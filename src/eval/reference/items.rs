@@ -8,14 +8,13 @@
 //! It is written for plainness, not speed: money is added up component by component in
 //! integers of the currency's minor unit, every list is built whole, every value owned.
 
-use super::{op_error, Reference};
+use super::{op_error, Outcome, Reference};
 use crate::check::ir::{
     CheckedCalendar, CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit,
     CheckedWarranty, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla,
 };
 use crate::dsl::ast::BinOp;
 use crate::eval::business;
-use crate::eval::items::Outcome;
 use crate::eval::value_ops;
 use crate::eval::EvalError;
 use crate::value::{Currency, Duration, Money, Value};
