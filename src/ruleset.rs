@@ -342,9 +342,10 @@ impl RuleSet {
     }
 
     /// Evaluate the decision of a handle into `out`, storage the caller keeps and reuses:
-    /// the allocation-free path (a plain decision allocates nothing once `out` has grown
-    /// to its size; one lowered from items, or reading other decisions, allocates for
-    /// them). Read the result through the [`crate::Verdict`] with this rule set.
+    /// the allocation-free path (a plain decision allocates nothing once `out` and the
+    /// thread's scratch have grown to its size; one lowered from items, one reading other
+    /// decisions, and facts whose `context` the rule set's [`Clock`] must complete
+    /// allocate for that). Read the result through the [`crate::Verdict`] with this rule set.
     /// Errors are those of [`RuleSet::decide_with`]; on an error `out` holds nothing
     /// readable.
     pub fn decide_into(
