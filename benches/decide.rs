@@ -180,5 +180,27 @@ fn neutral(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decide, load, adversarial, neutral);
+/// The threshold table (`common::threshold_rule_set`) loaded at 1 to 100,000 rules: time
+/// (and, with `THRESHOLD_RULES_DIR=dir`, the tables written out to measure `aftersales
+/// check`'s peak memory) must grow no worse than n log n.
+fn thresholds(c: &mut Criterion) {
+    let mut group = c.benchmark_group("thresholds/load");
+    group.sample_size(10);
+    for n in [1usize, 100, 1_000, 10_000, 100_000] {
+        let text = common::threshold_rule_set(n);
+        if let Ok(dir) = std::env::var("THRESHOLD_RULES_DIR") {
+            let _ = std::fs::create_dir_all(format!("{dir}/{n}"));
+            let _ = std::fs::write(format!("{dir}/{n}/thresholds.rules"), &text);
+        }
+        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+            b.iter_with_large_drop(|| {
+                RuleSet::from_sources([("t.rules".to_string(), text.clone())])
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decide, load, adversarial, neutral, thresholds);
 criterion_main!(benches);

@@ -309,3 +309,17 @@ pub fn neutral_bundle(seed: u64) -> String {
         r.below(200)
     )
 }
+
+/// Issue #13's second adversarial shape: `n` rules each testing one threshold of one
+/// field (`rule rI when customer.v >= I then x = I`), the `otherwise` last. Every region
+/// of the field keeps every earlier rule alive, so a DAG built naively costs O(n²).
+pub fn threshold_rule_set(n: usize) -> String {
+    let mut text = String::from("extend customer { v: int }\ndecision d { output x: int = 0\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  rule r{i} when customer.v >= {i} then x = {i}\n"
+        ));
+    }
+    text.push_str("  otherwise x = -1 }\n");
+    text
+}

@@ -821,6 +821,20 @@ impl Builder<'_> {
                 ends[hi + 1].push(b);
             }
         }
+        // the rows that do not test the column, which every child keeps
+        let unbound: Vec<usize> = {
+            let mut b = bound.iter().map(|(k, _)| *k).peekable();
+            (0..state.len())
+                .filter(|k| {
+                    if b.peek() == Some(k) {
+                        b.next();
+                        false
+                    } else {
+                        true
+                    }
+                })
+                .collect()
+        };
         let mut active: BTreeSet<usize> = BTreeSet::new();
         let mut children = Vec::with_capacity(regions);
         let mut last: Option<NodeId> = None;
@@ -836,7 +850,7 @@ impl Builder<'_> {
                 if self.budget_hit {
                     return Node::NoMatch;
                 }
-                let id = self.child_of_bound(state, &bound, &active);
+                let id = self.child_of_bound(state, &bound, &unbound, &active);
                 last = Some(id);
             }
             children.push(last.unwrap_or(0));
@@ -852,7 +866,7 @@ impl Builder<'_> {
             })
             .map(|(b, _)| b)
             .collect();
-        let absent = self.child_of_bound(state, &bound, &absent_rows);
+        let absent = self.child_of_bound(state, &bound, &unbound, &absent_rows);
         Node::Ord {
             col,
             consts: consts.into(),
@@ -861,27 +875,43 @@ impl Builder<'_> {
         }
     }
 
-    /// The child keeping the rows not in `bound` (not testing the column split) and the
-    /// bound rows listed in `keep`, with the column resolved for those.
+    /// The child keeping the rows not in `bound` (not testing the column split; their
+    /// places in `state` are `unbound`, in order) and the bound rows listed in `keep`,
+    /// with the column resolved for those. It costs what the child holds, not what the
+    /// parent does, and a child that would take the work budget past its end is not
+    /// built at all: the budget is spent (the decision gets its leaf).
     fn child_of_bound(
         &mut self,
         state: &[Alive],
         bound: &[(usize, usize)],
+        unbound: &[usize],
         keep: &BTreeSet<usize>,
     ) -> NodeId {
-        let mut next = Vec::new();
-        let mut bi = 0;
-        for (k, a) in state.iter().enumerate() {
-            if bi < bound.len() && bound[bi].0 == k {
-                if keep.contains(&bi) {
-                    next.push(Alive {
-                        row: a.row,
-                        pending: a.pending & !(1u64 << bound[bi].1),
-                    });
+        if self.budget_hit || self.spent + unbound.len() + keep.len() > self.budget.work {
+            self.budget_hit = true;
+            return 0;
+        }
+        let mut next = Vec::with_capacity(unbound.len() + keep.len());
+        // merge, in state order, the unbound rows and the kept bound ones
+        let mut kept = keep.iter().map(|b| bound[*b]).peekable();
+        let mut free = unbound.iter().copied().peekable();
+        loop {
+            let take_free = match (free.peek(), kept.peek()) {
+                (Some(u), Some((k, _))) => u < k,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_free {
+                if let Some(u) = free.next() {
+                    next.push(state[u]);
                 }
-                bi += 1;
-            } else {
-                next.push(*a);
+            } else if let Some((k, g)) = kept.next() {
+                let a = state[k];
+                next.push(Alive {
+                    row: a.row,
+                    pending: a.pending & !(1u64 << g),
+                });
             }
         }
         self.node_of(next)
