@@ -192,7 +192,6 @@ fn large_tables_cluster_by_their_most_selective_column() {
 }
 
 #[path = "../benches/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 proptest! {
