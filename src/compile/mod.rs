@@ -1087,7 +1087,7 @@ fn intersect(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> 
 
 /// Words of a bit-vector leaf taken together at evaluation: one 64-byte cache line of each
 /// vector. A clustered leaf keeps one summary bit per chunk.
-pub(crate) const CHUNK: usize = 8;
+pub(crate) const CHUNK: usize = 16;
 
 /// The fewest chunks for which a leaf is worth clustering.
 const CLUSTER_CHUNKS: usize = 2;
