@@ -1,7 +1,9 @@
 //! Fuzz evaluation: rule text and a JSON fact bundle, split at the first NUL byte. When the
 //! rules load and the bundle validates, every decision of the rule set is evaluated with
 //! `RuleSet::decide` and its result rendered as JSON: it may give an evaluation error,
-//! never a panic, a hang or a stack overflow.
+//! never a panic, a hang or a stack overflow. The allocation-free path
+//! (`RuleSet::decide_into`, one `Verdict` reused across decisions) must give the same
+//! answer.
 //!
 //! The bundle gets `context.now`/`context.today` where it has none (as the CLI does), so
 //! that date arithmetic is reached. Everything runs on a thread with a 2 MiB stack.
@@ -25,10 +27,22 @@ fn run(data: Vec<u8>) {
     let now = DateTime::parse_from_rfc3339("2026-03-01T10:00:00+01:00").expect("a valid instant");
     let facts = facts.with_context_defaults(now);
     let names: Vec<String> = rules.decision_names().map(str::to_string).collect();
+    let mut verdict = aftersales::Verdict::new();
     for name in names {
-        if let Ok(decision) = rules.decide(&name, &facts) {
+        let decided = rules.decide(&name, &facts);
+        if let Ok(decision) = &decided {
             let _ = decision.to_json(rules.checked());
+            let _ = decision.to_string();
         }
+        let Ok(handle) = rules.handle(&name) else {
+            continue;
+        };
+        let into = rules.decide_into(handle, &facts, &mut verdict).map(|()| {
+            let mut d = verdict.to_decision(&rules);
+            d.id = facts.id().map(String::from);
+            d
+        });
+        assert_eq!(into, decided, "decide_into and decide differ on `{name}`");
     }
 }
 
