@@ -104,13 +104,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (accepted, rejected) = (Arc::clone(&accepted), Arc::clone(&rejected));
             std::thread::spawn(move || -> Result<usize, aftersales::Error> {
                 let mut n = 0;
+                // the hot path: each worker decides into a verdict it keeps (nothing is
+                // allocated per decision once it has grown)
+                let mut verdict = aftersales::Verdict::new();
                 while !stop.load(Ordering::Relaxed) || n == 0 {
                     let rules = live.read().map(|g| Arc::clone(&g)).expect("the lock");
                     // facts are built with the rule set that decides them
                     let facts =
                         rules.facts_from_serialize(&claim(&format!("W{w}-{n}"), delivered, 45))?;
-                    let d = rules.decide("adjudicate", &facts)?;
-                    match d.get::<&str>("action")? {
+                    // handles and output positions belong to their rule set too
+                    let adjudicate = rules.handle("adjudicate")?;
+                    let action = rules.output_index(adjudicate, "action")?;
+                    rules.decide_into(adjudicate, &facts, &mut verdict)?;
+                    match verdict.get_at::<&str>(&rules, action)? {
                         "accept" => accepted.fetch_add(1, Ordering::Relaxed),
                         _ => rejected.fetch_add(1, Ordering::Relaxed),
                     };

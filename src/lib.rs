@@ -70,7 +70,8 @@
 //!
 //! Everything a service uses is at the crate root: [`RuleSet`], [`Facts`], [`Decision`]
 //! (with [`FromOutput`] types for [`Decision::get`]), [`Explanation`], [`Value`], [`Money`],
-//! [`Distance`], [`DecisionHandle`] and one [`Error`] over every failure. The pipeline's
+//! [`Distance`], [`DecisionHandle`], [`Verdict`] (for [`RuleSet::decide_into`], the
+//! allocation-free path of a hot loop) and one [`Error`] over every failure. The pipeline's
 //! modules (parser, checker, compiler, interpreters, CLI) are implementation details and
 //! are hidden from these docs; host modules ([`host`]) use the same public face.
 //!
