@@ -202,5 +202,40 @@ fn thresholds(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decide, load, adversarial, neutral, thresholds);
+/// The per-decision floor: a decision of one rule on one field, both paths.
+fn floor(c: &mut Criterion) {
+    let rules = RuleSet::from_sources([(
+        "one.rules".to_string(),
+        "decision one { output x: int = 0 rule r when customer.id == \"K1\" then x = 1 }"
+            .to_string(),
+    )])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let facts = rules
+        .facts_from_json(r#"{"id": "B1", "customer": {"id": "K1"}}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let h = rules.handle("one").unwrap_or_else(|e| panic!("{e}"));
+    let mut group = c.benchmark_group("floor/one_rule");
+    group.bench_function("decide_with", |b| {
+        b.iter(|| rules.decide_with(black_box(h), black_box(&facts)))
+    });
+    let mut verdict = aftersales::Verdict::new();
+    group.bench_function("decide_into", |b| {
+        b.iter(|| {
+            let r = rules.decide_into(black_box(h), black_box(&facts), &mut verdict);
+            black_box(verdict.value(0));
+            r
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    decide,
+    load,
+    adversarial,
+    neutral,
+    thresholds,
+    floor
+);
 criterion_main!(benches);

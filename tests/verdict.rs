@@ -100,5 +100,16 @@ fn deciding_into_a_kept_verdict_allocates_nothing_and_agrees_with_decide_with() 
     assert!(e.to_string().contains("did you mean `level`?"), "{e}");
     // a verdict is read with the rule set that decided it
     let other = RuleSet::from_sources([("t.rules".to_string(), RULES.to_string())]).unwrap();
-    assert!(verdict.get_at::<&str>(&other, level).is_err());
+    let e = verdict.get_at::<&str>(&other, level).unwrap_err();
+    assert!(e.to_string().contains("another rule set"), "{e}");
+    // a failed decision leaves nothing to read
+    let foreign = other
+        .facts_from_json(r#"{"customer": {"id": "K1"}}"#)
+        .unwrap();
+    let mut fresh = Verdict::new();
+    assert!(fresh.get_at::<&str>(&rules, level).is_err());
+    let h_other = other.handle("tier").unwrap();
+    assert!(rules.decide_into(h_other, &foreign, &mut fresh).is_err());
+    let e = fresh.get_at::<&str>(&rules, level).unwrap_err();
+    assert!(e.to_string().contains("holds no decision"), "{e}");
 }

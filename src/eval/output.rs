@@ -57,6 +57,10 @@ pub enum OutputError {
     /// interpreter, not [`crate::RuleSet::decide`]), so names cannot be given.
     #[error("decision `{0}` does not know its rule set's types; decide it with `RuleSet::decide`")]
     NoTypes(String),
+    /// A [`crate::Verdict`] read before a decision succeeded into it, or with a rule set
+    /// other than the one that decided it.
+    #[error("the verdict {0}")]
+    Verdict(&'static str),
 }
 
 /// One output as its rule set types it: the value (if any), its type and the registries

@@ -76,10 +76,12 @@ impl Verdict {
     fn index(&self, rules: &RuleSet) -> Result<usize, OutputError> {
         match self.decision {
             Some((i, serial)) if serial == rules.serial() => Ok(i as usize),
-            Some(_) => Err(OutputError::NoTypes(
-                "(a verdict of another rule set)".to_string(),
+            Some(_) => Err(OutputError::Verdict(
+                "was decided by another rule set: read it with the rule set that decided it",
             )),
-            None => Err(OutputError::NoTypes("(nothing decided yet)".to_string())),
+            None => Err(OutputError::Verdict(
+                "holds no decision (nothing decided into it yet, or the last decision failed)",
+            )),
         }
     }
 
