@@ -127,6 +127,7 @@ impl<'e> Builder<'e> {
         match v.view() {
             View::Null => None,
             View::String(s) | View::Number(s) => Some(Arc::from(s)),
+            View::Host(n) => Some(Arc::from(n.to_string())),
             _ => {
                 self.error(
                     K::BadId,
@@ -239,7 +240,20 @@ impl<'e> Builder<'e> {
             );
             return None;
         }
-        let r = match (ty, v.view()) {
+        // a host's number is read from its text, as any other (written on the stack)
+        let mut text = NumText::default();
+        let long;
+        let view = match v.view() {
+            View::Host(n) => match text.of(n) {
+                Some(t) => View::Number(t),
+                None => {
+                    long = n.to_string();
+                    View::Number(&long)
+                }
+            },
+            other => other,
+        };
+        let r = match (ty, view) {
             (Type::Bool, View::Bool(b)) => Ok(Value::Bool(b)),
             (Type::Text, View::String(s) | View::Number(s)) => Ok(Value::Text(Arc::from(s))),
             (Type::Label, View::String(s)) => Ok(Value::Label(Arc::from(s))),
@@ -718,12 +732,50 @@ fn list(items: &[String], max: usize) -> String {
     s
 }
 
+/// The text of a host's `serde_json::Number`, written into a buffer on the stack (an
+/// `i64`, a `u64` or the shortest `f64` text fit; a longer one, which only a host's
+/// `arbitrary_precision` makes, is `None` and written out on the heap instead).
+pub(crate) struct NumText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for NumText {
+    fn default() -> NumText {
+        NumText {
+            bytes: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Write for NumText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl NumText {
+    /// The text of `n`.
+    fn of(&mut self, n: &serde_json::Number) -> Option<&str> {
+        use std::fmt::Write as _;
+        self.len = 0;
+        write!(self, "{n}").ok()?;
+        std::str::from_utf8(self.bytes.get(..self.len)?).ok()
+    }
+}
+
 /// A JSON value as a message shows it: short values quoted, containers by kind.
 pub(crate) fn found<'n, N: Node<'n>>(v: N) -> String {
     match v.view() {
         View::Null => "null".into(),
         View::Bool(b) => b.to_string(),
         View::Number(n) => short(n),
+        View::Host(n) => short(&n.to_string()),
         View::String(s) => quote_short(s),
         View::Array(0) => "an empty array".into(),
         View::Array(_) => "an array".into(),

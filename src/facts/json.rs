@@ -36,11 +36,52 @@ pub(crate) enum View<'a> {
     Bool(bool),
     /// The exact text of a number.
     Number(&'a str),
+    /// A number of a host's `serde_json::Value`, which holds no text: as exact as that
+    /// build of `serde_json` keeps numbers (the validator writes it out).
+    Host(&'a serde_json::Number),
     String(&'a str),
     /// An array with this many elements.
     Array(usize),
     /// An object with this many entries.
     Object(usize),
+}
+
+impl<'a> Node<'a> for &'a serde_json::Value {
+    fn view(self) -> View<'a> {
+        use serde_json::Value as J;
+        match self {
+            J::Null => View::Null,
+            J::Bool(b) => View::Bool(*b),
+            J::Number(n) => View::Host(n),
+            J::String(s) => View::String(s),
+            J::Array(a) => View::Array(a.len()),
+            J::Object(o) => View::Object(o.len()),
+        }
+    }
+
+    fn items(self) -> impl Iterator<Item = Self> {
+        let items: &'a [serde_json::Value] = match self {
+            serde_json::Value::Array(a) => a,
+            _ => &[],
+        };
+        items.iter()
+    }
+
+    fn entries(self) -> impl Iterator<Item = (&'a str, Self)> {
+        let map = match self {
+            serde_json::Value::Object(o) => Some(o),
+            _ => None,
+        };
+        map.into_iter()
+            .flat_map(|o| o.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    fn get(self, key: &str) -> Option<Self> {
+        match self {
+            serde_json::Value::Object(o) => o.get(key),
+            _ => None,
+        }
+    }
 }
 
 /// The kinds of node (as `u32`, so that a [`Slot`] has no padding and copies as whole
@@ -664,6 +705,7 @@ pub(crate) fn to_json(r: Ref<'_>) -> Json {
         View::Null => Json::Null,
         View::Bool(b) => Json::Bool(b),
         View::Number(n) => Json::Number(n.to_string()),
+        View::Host(n) => Json::Number(n.to_string()),
         View::String(s) => Json::String(s.to_string()),
         View::Array(_) => Json::Array(r.items().map(to_json).collect()),
         View::Object(_) => Json::Object(

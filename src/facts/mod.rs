@@ -235,7 +235,7 @@ impl Facts {
     /// assert!(e.message.contains("did you mean `since`?"));
     /// ```
     pub fn from_json(env: &Env, v: &serde_json::Value) -> Result<Facts, FactErrors> {
-        Facts::from_node(env, &Json::from_serde(v))
+        Facts::from_node(env, v)
     }
 
     /// Validate a parsed [`Json`] document (numbers as their exact text).

@@ -226,23 +226,6 @@ impl Json {
         }
     }
 
-    /// A `serde_json::Value` as a [`Json`] (numbers as `serde_json` writes them).
-    pub fn from_serde(v: &serde_json::Value) -> Json {
-        use serde_json::Value as J;
-        match v {
-            J::Null => Json::Null,
-            J::Bool(b) => Json::Bool(*b),
-            J::Number(n) => Json::Number(n.to_string()),
-            J::String(s) => Json::String(s.clone()),
-            J::Array(a) => Json::Array(a.iter().map(Json::from_serde).collect()),
-            J::Object(o) => Json::Object(
-                o.iter()
-                    .map(|(k, v)| (k.clone(), Json::from_serde(v)))
-                    .collect(),
-            ),
-        }
-    }
-
     /// The path (`a.b[2]`) of the first key repeated within one object, if any.
     pub fn repeated_key(&self) -> Option<String> {
         match self {
