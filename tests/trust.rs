@@ -11,6 +11,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 /// A folder in the system's temporary folder, removed when dropped.
 struct TempDir(PathBuf);
 
@@ -747,19 +750,6 @@ fn a_map_with_a_repeated_key_is_refused_from_a_struct_too() {
     assert_eq!(e.first().unwrap().path, "customer.id");
 }
 
-/// Issue #13's threshold table: `n` rules `rule rI when customer.v >= I`, first hit, with
-/// an `otherwise`.
-fn thresholds(n: usize) -> String {
-    let mut text = String::from("extend customer { v: int }\ndecision d { output x: int = 0\n");
-    for i in 0..n {
-        text.push_str(&format!(
-            "  rule r{i} when customer.v >= {i} then x = {i}\n"
-        ));
-    }
-    text.push_str("  otherwise x = -1 }\n");
-    text
-}
-
 /// The threshold table (`rule rI when customer.v >= I`): the root of its DAG splits
 /// into one region per rule, each keeping every earlier rule alive, so materialising every
 /// child before looking at the budget again took O(n²) time and memory (20,000 rules:
@@ -768,7 +758,8 @@ fn thresholds(n: usize) -> String {
 #[test]
 fn a_table_of_thresholds_is_compiled_within_its_budget() {
     let n = 20_000usize;
-    let rules = RuleSet::from_sources([("t.rules".to_string(), thresholds(n))]).unwrap();
+    let rules =
+        RuleSet::from_sources([("t.rules".to_string(), common::threshold_rule_set(n))]).unwrap();
     let stats = rules.dag_stats("d").expect("compiled");
     assert!(stats.budget_hit, "{stats:?}");
     // the scaled work budget (100,000 + 16 per rule) and at most one node more
@@ -788,7 +779,8 @@ fn a_table_of_thresholds_is_compiled_within_its_budget() {
 #[test]
 fn an_analysis_cut_short_by_its_budget_says_so() {
     for n in [2_000usize, 20_000] {
-        let rules = RuleSet::from_sources([("t.rules".to_string(), thresholds(n))]).unwrap();
+        let rules = RuleSet::from_sources([("t.rules".to_string(), common::threshold_rule_set(n))])
+            .unwrap();
         let w = rules.warnings().to_string();
         assert!(w.contains("warning[E0304]"), "{n}: {w}");
         assert!(w.contains("were not checked for reachability"), "{n}: {w}");
