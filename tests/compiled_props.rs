@@ -216,7 +216,7 @@ proptest! {
             let reference = reference::decide(rules.checked(), "neutral", &facts);
             prop_assert_eq!(&compiled, &reference, "bundle {}", text);
             rules.decide_into(h, &facts, &mut verdict).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let mut d = verdict.to_decision(&rules);
+            let mut d = verdict.to_decision(&rules).expect("the verdict of this rule set");
             d.id = facts.id().map(String::from);
             prop_assert_eq!(Ok(&d), compiled.as_ref());
         }

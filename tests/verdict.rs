@@ -85,7 +85,9 @@ fn deciding_into_a_kept_verdict_allocates_nothing_and_agrees_with_decide_with() 
         let name: &str = verdict.get_at(&rules, level).unwrap();
         assert_eq!(name, want);
         // the same result as the convenient path, rules named
-        let mut d = verdict.to_decision(&rules);
+        let mut d = verdict
+            .to_decision(&rules)
+            .expect("the verdict of this rule set");
         let full = rules.decide_with(tier, f).unwrap();
         assert_eq!(d.get::<&str>("level").unwrap(), want);
         d = {
@@ -112,4 +114,6 @@ fn deciding_into_a_kept_verdict_allocates_nothing_and_agrees_with_decide_with() 
     assert!(rules.decide_into(h_other, &foreign, &mut fresh).is_err());
     let e = fresh.get_at::<&str>(&rules, level).unwrap_err();
     assert!(e.to_string().contains("holds no decision"), "{e}");
+    assert!(fresh.to_decision(&rules).is_err());
+    assert!(verdict.to_decision(&other).is_err());
 }

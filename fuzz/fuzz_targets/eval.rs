@@ -38,7 +38,7 @@ fn run(data: Vec<u8>) {
             continue;
         };
         let into = rules.decide_into(handle, &facts, &mut verdict).map(|()| {
-            let mut d = verdict.to_decision(&rules);
+            let mut d = verdict.to_decision(&rules).expect("the verdict of this rule set");
             d.id = facts.id().map(String::from);
             d
         });

@@ -33,7 +33,7 @@ use crate::RuleSet;
 /// }
 /// // the last one matched no rule
 /// assert!(verdict.no_match() && verdict.rules(&rules).count() == 0);
-/// assert_eq!(verdict.to_decision(&rules).to_string(),
+/// assert_eq!(verdict.to_decision(&rules).unwrap().to_string(),
 ///     r#"{"id":null,"decision":"offer","outputs":{"action":"accept","credit":"USD 0.00"},"rules":[],"no_match":true}"#);
 /// ```
 #[derive(Debug, Default, Clone)]
@@ -164,10 +164,13 @@ impl Verdict {
 
     /// The result as a [`Decision`] (names and all), as [`RuleSet::decide_with`] gives
     /// it but without the bundle's id (the verdict does not keep it: set it from
-    /// `facts.id()` where wanted).
-    pub fn to_decision(&self, rules: &RuleSet) -> Decision {
-        let checked = rules.checked();
-        let i = self.index(rules).unwrap_or(usize::MAX);
-        super::engine::named(checked, i, self.outcome.clone()).with_types(rules.types())
+    /// `facts.id()` where wanted). An error for a verdict of another rule set, or one
+    /// that holds no decision.
+    pub fn to_decision(&self, rules: &RuleSet) -> Result<Decision, OutputError> {
+        let i = self.index(rules)?;
+        Ok(
+            super::engine::named(rules.checked(), i, self.outcome.clone())
+                .with_types(rules.types()),
+        )
     }
 }
