@@ -250,8 +250,8 @@ fn output_type(
 }
 
 /// One output value as JSON, as `value_styled` (money in minor units) writes it: the
-/// values that are a name, a flag or a number written at once, the others by way of a
-/// `serde_json::Value`.
+/// values that are a name, a flag or a number written at once, the others through their
+/// [`crate::json::Json`].
 fn write_value(out: &mut Vec<u8>, ty: &crate::types::Type, v: &Value, env: &crate::types::Env) {
     use crate::types::Type;
     // writing into a Vec cannot fail

@@ -109,22 +109,6 @@ impl Json {
         }
     }
 
-    /// The flag, if this is a boolean.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Json::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// The elements, if this is an array.
-    pub fn as_array(&self) -> Option<&[Json]> {
-        match self {
-            Json::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
     /// Whether this is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Json::Null)
@@ -224,36 +208,6 @@ impl Json {
                 J::Object(o.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect())
             }
         }
-    }
-
-    /// The path (`a.b[2]`) of the first key repeated within one object, if any.
-    pub fn repeated_key(&self) -> Option<String> {
-        match self {
-            Json::Array(a) => a
-                .iter()
-                .enumerate()
-                .find_map(|(i, v)| v.repeated_key().map(|p| join(&format!("[{i}]"), &p))),
-            Json::Object(o) => {
-                for (i, (k, v)) in o.iter().enumerate() {
-                    if o[..i].iter().any(|(seen, _)| seen == k) {
-                        return Some(k.clone());
-                    }
-                    if let Some(p) = v.repeated_key() {
-                        return Some(join(k, &p));
-                    }
-                }
-                None
-            }
-            _ => None,
-        }
-    }
-}
-
-fn join(head: &str, rest: &str) -> String {
-    if rest.starts_with('[') {
-        format!("{head}{rest}")
-    } else {
-        format!("{head}.{rest}")
     }
 }
 
@@ -466,15 +420,5 @@ mod tests {
         for bad in ["", "-", "01", ".5", "5.", "+1", "1e", "0x10", "1.5.2", " 1"] {
             assert!(!is_number(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn a_repeated_key_is_found_with_its_path() {
-        let j = Json::object([(
-            "a",
-            Json::Array(vec![Json::object([("b", Json::Null), ("b", Json::Null)])]),
-        )]);
-        assert_eq!(j.repeated_key().as_deref(), Some("a[0].b"));
-        assert_eq!(Json::object([("a", Json::Null)]).repeated_key(), None);
     }
 }
