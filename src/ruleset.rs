@@ -511,6 +511,16 @@ impl RuleSet {
         crate::facts::Facts::from_json_str(self.env(), text)
     }
 
+    /// Validate a bundle already parsed into the crate's exact JSON tree
+    /// ([`crate::json::Json::parse`]), as [`RuleSet::facts_from_json`] does its text.
+    #[doc(hidden)]
+    pub fn facts_from_tree(
+        &self,
+        tree: &crate::json::Json,
+    ) -> Result<crate::facts::Facts, crate::facts::FactErrors> {
+        crate::facts::Facts::from_tree(self.env(), tree)
+    }
+
     /// Build facts field by field from typed values, validated against this rule set's
     /// schemas when built ([`crate::facts::FactsBuilder`]).
     pub fn facts(&self) -> crate::facts::FactsBuilder<'_> {
@@ -629,5 +639,52 @@ impl RuleSet {
     /// Whether the rule set has a decision of this name.
     pub fn has_decision(&self, name: &str) -> bool {
         self.decisions.iter().any(|d| d == name)
+    }
+
+    /// The calendar declared as `name` (LANGUAGE.md §5.6), for business time in a host.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::load("rules").unwrap();
+    /// assert_eq!(rules.calendar("us_office").unwrap().name(), "us_office");
+    /// assert!(rules.calendar("mars_office").is_none());
+    /// ```
+    pub fn calendar(&self, name: &str) -> Option<crate::eval::Calendar<'_>> {
+        self.checked()
+            .calendars
+            .iter()
+            .find(|c| c.name == name)
+            .map(crate::eval::Calendar::new)
+    }
+
+    /// Whether the rule set declares queue `name` (`queue NAME { ... }`).
+    pub fn has_queue(&self, name: &str) -> bool {
+        self.checked().queues.iter().any(|q| q.name == name)
+    }
+
+    /// The calendar of queue `name`, where it is declared with one.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::load("rules").unwrap();
+    /// assert!(rules.has_queue("product_safety"));
+    /// assert_eq!(rules.queue_calendar("product_safety").unwrap().name(), "us_office");
+    /// ```
+    pub fn queue_calendar(&self, name: &str) -> Option<crate::eval::Calendar<'_>> {
+        let checked = self.checked();
+        let q = checked.queues.iter().find(|q| q.name == name)?;
+        checked
+            .calendars
+            .get(q.calendar? as usize)
+            .map(crate::eval::Calendar::new)
+    }
+
+    /// The calendar of channel `name`, where it is declared with one
+    /// (`channel NAME { calendar C }`).
+    pub fn channel_calendar(&self, name: &str) -> Option<crate::eval::Calendar<'_>> {
+        let checked = self.checked();
+        let (_, k) = checked.channel_calendars.iter().find(|(c, _)| c == name)?;
+        checked
+            .calendars
+            .get(*k as usize)
+            .map(crate::eval::Calendar::new)
     }
 }

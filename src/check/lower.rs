@@ -571,6 +571,7 @@ impl ItemChecker<'_> {
             ("first_response", &s.first_response),
             ("resolve", &s.resolve),
             ("escalate_after", &s.escalate_after),
+            ("next_reply", &s.next_reply),
         ] {
             if let Some(e) = e {
                 match self.sla(D, e, &g) {

@@ -74,6 +74,9 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
     for item in parsed.files.iter().flat_map(|f| &f.items) {
         items.item(item);
     }
+    // (lowering is consumed when it finishes)
+    let queues = items.lowering.queues.clone();
+    let channel_calendars = items.lowering.channels.clone();
     items.finish_lowering();
     let reads = items.reads;
     let checked = items.checked;
@@ -89,6 +92,8 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
             decisions: checked,
             items: lowered,
             calendars,
+            queues,
+            channel_calendars,
         },
         diags,
     )
@@ -113,6 +118,11 @@ pub struct Checked {
     pub items: Vec<Option<ir::ItemDecision>>,
     /// The business-hours calendars, in declaration order.
     pub calendars: Vec<ir::CheckedCalendar>,
+    /// The declared queues, in declaration order.
+    pub queues: Vec<ir::QueueDef>,
+    /// Each channel declared with a calendar (`channel NAME { calendar C }`), and the
+    /// calendar (index in `calendars`).
+    pub channel_calendars: Vec<(String, u32)>,
 }
 
 impl Checked {
@@ -528,18 +538,27 @@ impl Decisions {
                     _ => None,
                 })))
             };
+            let mut outputs = vec![
+                out("name", s, !has_otherwise),
+                out("first_response", kind(&|s| s.first_response.as_ref()), true),
+                out("resolve", kind(&|s| s.resolve.as_ref()), true),
+                out("escalate_after", kind(&|s| s.escalate_after.as_ref()), true),
+            ];
+            // `next_reply` only where a segment gives it, so that rule sets without it
+            // keep the outputs §5.6 lists
+            if items
+                .iter()
+                .any(|i| matches!(i, Item::Segment(s) if s.next_reply.is_some()))
+            {
+                outputs.push(out("next_reply", kind(&|s| s.next_reply.as_ref()), true));
+            }
+            outputs.push(out("channels", Type::Set(Box::new(channel)), true));
+            outputs.push(out("calendar", Type::Label, true));
             d.add(DecisionSig {
                 name: "segment".into(),
                 span,
                 assign: Vec::new(),
-                outputs: vec![
-                    out("name", s, !has_otherwise),
-                    out("first_response", kind(&|s| s.first_response.as_ref()), true),
-                    out("resolve", kind(&|s| s.resolve.as_ref()), true),
-                    out("escalate_after", kind(&|s| s.escalate_after.as_ref()), true),
-                    out("channels", Type::Set(Box::new(channel)), true),
-                    out("calendar", Type::Label, true),
-                ],
+                outputs,
             });
         }
         // `decision` and `return_reason` are always set when an `otherwise` applies

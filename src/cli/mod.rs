@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod check;
+pub mod contacts;
 pub mod eval;
 pub mod forecast;
 pub mod import;
@@ -42,6 +43,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Run fixture files (expected results for given facts) against a rule set, for CI.
     Test(test::TestArgs),
+    /// Contacts over time: replay an event log through routing and service-level clocks.
+    Contacts(contacts::ContactsArgs),
     /// Turn external data into rule files (NHTSA recalls into `recall` items).
     Import(import::ImportArgs),
     /// Forecast contact volumes per interval with Holt-Winters.
@@ -86,6 +89,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Contacts(args) => contacts::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Staff(args) => staff::run(&args),

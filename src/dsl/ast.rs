@@ -601,6 +601,9 @@ pub struct SegmentDecl {
     pub resolve: Option<Expr>,
     /// Escalation delay.
     pub escalate_after: Option<Expr>,
+    /// Next-reply service level: from a customer reply that follows an agent reply to the
+    /// next agent reply (CONTACTS.md).
+    pub next_reply: Option<Expr>,
     /// Channels offered.
     pub channels: Vec<Ident>,
     /// Business-hours calendar.

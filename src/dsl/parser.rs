@@ -1654,6 +1654,7 @@ impl<'m> Builder<'m> {
                 "first_response",
                 "resolve",
                 "escalate_after",
+                "next_reply",
                 "channels",
                 "calendar",
             ],
@@ -1664,6 +1665,7 @@ impl<'m> Builder<'m> {
             first_response: None,
             resolve: None,
             escalate_after: None,
+            next_reply: None,
             channels: Vec::new(),
             calendar: None,
             span,
@@ -1687,6 +1689,7 @@ impl<'m> Builder<'m> {
                         Some("first_response") => s.first_response = Some(value),
                         Some("resolve") => s.resolve = Some(value),
                         Some("escalate_after") => s.escalate_after = Some(value),
+                        Some("next_reply") => s.next_reply = Some(value),
                         Some("channels") => s.channels = self.want_idents(&value, "channels"),
                         Some("calendar") => s.calendar = self.want_ident(&value, "calendar"),
                         _ => {}

@@ -121,10 +121,21 @@ pub(crate) fn add_hours(
         .checked_mul(Decimal::from(3_600_000_000_000i64))?
         .round()
         .to_i64()?;
-    if nanos < 0 || !has_open_days(cal) {
+    add_open(cal, at, Delta::nanoseconds(nanos))
+}
+
+/// `at` plus `amount` of the calendar's open time (`None` for a negative amount, a
+/// calendar with no open day, or past the range). The result is in the calendar's offset;
+/// an amount of zero from a closed instant is the next opening.
+pub(crate) fn add_open(
+    cal: &CheckedCalendar,
+    at: DateTime<FixedOffset>,
+    amount: Delta,
+) -> Option<DateTime<FixedOffset>> {
+    if amount < Delta::zero() || !has_open_days(cal) {
         return None;
     }
-    let mut left = Delta::nanoseconds(nanos);
+    let mut left = amount;
     let start = at.with_timezone(&Utc);
     let mut day = at.with_timezone(&cal.timezone).date_naive();
     for _ in 0..MAX_DAYS {
@@ -144,6 +155,47 @@ pub(crate) fn add_hours(
         day = day.succ_opt()?;
     }
     None
+}
+
+/// The calendar's open time between `from` and `to` (zero when `to` is not after
+/// `from`); `None` past the range.
+pub(crate) fn open_between(
+    cal: &CheckedCalendar,
+    from: DateTime<FixedOffset>,
+    to: DateTime<FixedOffset>,
+) -> Option<Delta> {
+    let (a, b) = (from.with_timezone(&Utc), to.with_timezone(&Utc));
+    if b <= a {
+        return Some(Delta::zero());
+    }
+    // a day's intervals end by its midnight: counting starts on `from`'s local date
+    let mut day = from.with_timezone(&cal.timezone).date_naive();
+    let last = to.with_timezone(&cal.timezone).date_naive();
+    let mut total = Delta::zero();
+    for _ in 0..MAX_DAYS {
+        if day > last {
+            return Some(total);
+        }
+        for (open, close) in intervals(cal, day) {
+            let (open, close) = (
+                open.with_timezone(&Utc).max(a),
+                close.with_timezone(&Utc).min(b),
+            );
+            if close > open {
+                total += close - open;
+            }
+        }
+        day = day.succ_opt()?;
+    }
+    None
+}
+
+/// Whether `at` falls in an opening interval of the calendar.
+pub(crate) fn is_open(cal: &CheckedCalendar, at: DateTime<FixedOffset>) -> bool {
+    let t = at.with_timezone(&Utc);
+    intervals(cal, at.with_timezone(&cal.timezone).date_naive())
+        .into_iter()
+        .any(|(open, close)| open.with_timezone(&Utc) <= t && t < close.with_timezone(&Utc))
 }
 
 #[cfg(test)]

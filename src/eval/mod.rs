@@ -17,6 +17,7 @@
 //! `business` does business time on calendars.
 
 mod business;
+mod calendar;
 mod compiled;
 pub(crate) mod engine;
 pub mod explain;
@@ -26,6 +27,7 @@ pub mod reference;
 pub(crate) mod value_ops;
 mod verdict;
 
+pub use calendar::{add_wall, Calendar};
 pub use explain::{Explanation, Seen, Step, Test};
 pub use output::{FromOutput, Output, OutputError};
 pub use verdict::Verdict;

@@ -699,7 +699,6 @@ fn digits(s: &[u8], mut i: usize) -> usize {
 
 /// A value of the document as a [`Json`] (numbers as their text, entries in order, a
 /// repeated key kept).
-#[cfg_attr(not(feature = "cli"), allow(dead_code))] // the CLI and the tests read it
 pub(crate) fn to_json(r: Ref<'_>) -> Json {
     match r.view() {
         View::Null => Json::Null,
@@ -717,7 +716,6 @@ pub(crate) fn to_json(r: Ref<'_>) -> Json {
 }
 
 /// Parse a whole JSON text into a [`Json`]; the error gives line and column.
-#[cfg_attr(not(feature = "cli"), allow(dead_code))] // the CLI reads raw records with it
 pub(crate) fn parse_json(text: &str) -> Result<Json, String> {
     let mut bufs = Buffers::take();
     let out = parse(text, &mut bufs).map(|d| to_json(d.root()));

@@ -30,7 +30,6 @@
 mod build;
 mod encode;
 pub(crate) use encode::value_styled;
-#[cfg(feature = "cli")]
 pub(crate) use json::parse_json;
 mod error;
 mod json;

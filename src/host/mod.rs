@@ -2,6 +2,7 @@
 //! crate (workforce planning, contact lifecycles, complaint analytics, quality,
 //! importing recall campaigns).
 
+pub mod contacts;
 pub mod recalls;
 #[cfg(feature = "workforce")]
 pub mod workforce;

@@ -45,6 +45,12 @@ macro_rules! obj {
 pub(crate) use obj;
 
 impl Json {
+    /// Parse a whole JSON text, numbers kept as their exact text, entries in order (a
+    /// repeated key kept); the error gives line and column.
+    pub fn parse(text: &str) -> Result<Json, String> {
+        crate::facts::parse_json(text)
+    }
+
     /// An object from its entries, in order.
     pub fn object<K: Into<String>>(entries: impl IntoIterator<Item = (K, Json)>) -> Json {
         Json::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())

@@ -1,0 +1,379 @@
+//! Contacts over time (CONTACTS.md): a contact's events — received, replies, status
+//! changes, priority changes, transfers — applied in order; its routing through the rule
+//! set's `routing` decision; and its service-level clocks (`first_response`, `next_reply`,
+//! `resolve` paused while pending, the escalation), in wall-clock time or in business time
+//! on the contact's calendar, with the same business-time arithmetic as the rules' own
+//! due instants ([`crate::eval::Calendar`]).
+//!
+//! [`Contact`] follows one contact; [`Log`] follows every contact of an event log, as
+//! `aftersales contacts replay` does.
+//!
+//! ```
+//! use aftersales::host::contacts::Log;
+//! let rules = aftersales::RuleSet::load("rules").unwrap();
+//! let mut log = Log::new(&rules);
+//! log.push_line(1, r#"{"id": "E1", "contact": "K1", "at": "2026-03-02T16:30:00-05:00", "type": "received", "facts": {"customer": {"id": "CU1"}, "contact": {"kind": "inquiry", "channel": "email", "text": "Where is my part?"}}}"#);
+//! log.push_line(2, r#"{"id": "E2", "contact": "K1", "at": "2026-03-02T16:20:00-05:00", "type": "reply", "by": "robot"}"#);
+//! let lines = log.lines(None);
+//! assert_eq!(lines[0]["contact"], "K1");
+//! assert_eq!(lines[0]["status"], "open");
+//! assert_eq!(lines[1]["error"]["code"], "unknown_value");
+//! assert_eq!(lines[1]["line"], 2);
+//! ```
+
+mod clock;
+mod contact;
+mod event;
+
+pub use clock::{ClockState, ClockStatus};
+pub use contact::{Contact, ContactStatus, Escalation, ReplyCycles};
+pub use event::{BadEvent, By, Event, EventKind, Lifecycle, Priority};
+
+use crate::json::Json;
+use crate::RuleSet;
+use chrono::{DateTime, FixedOffset};
+use std::collections::{HashMap, HashSet};
+
+/// Why an event could not be applied. Each is an error line in the event's place; the
+/// rest of the log goes on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ContactError {
+    /// The line is not JSON.
+    #[error("{0}")]
+    Syntax(String),
+    /// A field is missing or of the wrong kind.
+    #[error("{0}")]
+    Invalid(String),
+    /// `type` is none of the five.
+    #[error("unknown event type `{found}`{help}")]
+    UnknownType {
+        /// The type given.
+        found: String,
+        /// A suggestion.
+        help: String,
+    },
+    /// `by` or `to` is not one of its values.
+    #[error("unknown `{key}` value `{value}`: {help}")]
+    UnknownValue {
+        /// `by` or `to`.
+        key: String,
+        /// The value given.
+        value: String,
+        /// The values it may take.
+        help: String,
+    },
+    /// An event for a contact with no `received` before it.
+    #[error("the contact has not been received: an event before its `received` event")]
+    NotReceived,
+    /// A second `received`.
+    #[error("the contact was already received")]
+    AlreadyReceived,
+    /// An event after `closed`.
+    #[error("the contact is closed: no event may follow `closed`")]
+    Closed,
+    /// A transfer to a queue the rules do not declare.
+    #[error("transfer to undeclared queue `{queue}`{help}")]
+    UnknownQueue {
+        /// The queue.
+        queue: String,
+        /// A suggestion.
+        help: String,
+    },
+    /// An event of another contact given to [`Contact::apply`].
+    #[error("event of contact `{found}` applied to contact `{expected}`")]
+    WrongContact {
+        /// The contact applied to.
+        expected: String,
+        /// The event's contact.
+        found: String,
+    },
+    /// The `received` bundle does not fit the rule set's schemas.
+    #[error("{0}")]
+    Facts(crate::facts::FactErrors),
+    /// Routing failed.
+    #[error("{0}")]
+    Eval(crate::eval::EvalError),
+    /// A business-time target and no calendar: no queue, segment or channel calendar.
+    #[error("clock `{clock}` has a business-time target and the contact has no calendar (none on its queue, segment or channel)")]
+    NeedsCalendar {
+        /// The clock.
+        clock: String,
+    },
+    /// A due instant out of range.
+    #[error("the due instant of clock `{clock}` is out of range")]
+    Overflow {
+        /// The clock.
+        clock: String,
+    },
+}
+
+impl ContactError {
+    /// Its stable code: `syntax`, `invalid_event`, `unknown_type`, `unknown_value`,
+    /// `not_received`, `already_received`, `closed`, `unknown_queue`, `wrong_contact`,
+    /// `needs_calendar`, `overflow`, or the code of the facts' or the routing's error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ContactError::Syntax(_) => "syntax",
+            ContactError::Invalid(_) => "invalid_event",
+            ContactError::UnknownType { .. } => "unknown_type",
+            ContactError::UnknownValue { .. } => "unknown_value",
+            ContactError::NotReceived => "not_received",
+            ContactError::AlreadyReceived => "already_received",
+            ContactError::Closed => "closed",
+            ContactError::UnknownQueue { .. } => "unknown_queue",
+            ContactError::WrongContact { .. } => "wrong_contact",
+            ContactError::Facts(e) => e.first().map_or("invalid_facts", |f| f.code()),
+            ContactError::Eval(e) => e.code(),
+            ContactError::NeedsCalendar { .. } => "needs_calendar",
+            ContactError::Overflow { .. } => "overflow",
+        }
+    }
+}
+
+/// The error line of an event (CONTACTS.md): `{"contact", "event", "error": {"code",
+/// "message"}}`, with `"line"` where the event came from a numbered line.
+pub fn error_line(
+    contact: Option<&str>,
+    event: Option<&str>,
+    error: &ContactError,
+    line: Option<usize>,
+) -> Json {
+    let mut o = Json::object([
+        ("contact", Json::from(contact)),
+        ("event", Json::from(event)),
+        (
+            "error",
+            Json::object([
+                ("code", Json::from(error.code())),
+                ("message", Json::String(error.to_string())),
+            ]),
+        ),
+    ]);
+    if let Some(n) = line {
+        o.insert("line", Json::of(&n));
+    }
+    o
+}
+
+impl ClockStatus {
+    /// The clock as a status line writes it: `target`, `state`, `due`, `stopped_at`
+    /// (stopped clocks), `elapsed_s`, and `paused_s` where `paused` is asked for.
+    fn json(&self, paused: bool) -> Json {
+        let mut o = vec![
+            ("target".to_string(), Json::String(self.target.to_string())),
+            ("state".into(), Json::from(self.state.as_str())),
+            ("due".into(), Json::String(self.due.to_rfc3339())),
+        ];
+        if let Some(t) = self.stopped_at {
+            o.push(("stopped_at".into(), Json::String(t.to_rfc3339())));
+        }
+        o.push(("elapsed_s".into(), Json::of(&self.elapsed.num_seconds())));
+        if paused {
+            o.push(("paused_s".into(), Json::of(&self.paused.num_seconds())));
+        }
+        Json::Object(o)
+    }
+}
+
+impl ContactStatus {
+    /// The status line (CONTACTS.md, "Command line").
+    pub fn to_json(&self) -> serde_json::Value {
+        self.json().to_serde()
+    }
+
+    /// The status line as the crate's ordered JSON.
+    #[doc(hidden)]
+    pub fn json(&self) -> Json {
+        let opt = |s: &Option<String>| Json::from(s.as_deref());
+        let mut clocks = Vec::new();
+        if let Some(c) = &self.first_response {
+            clocks.push(("first_response".to_string(), c.json(false)));
+        }
+        if let Some(n) = &self.next_reply {
+            let mut j = n.clock.json(false);
+            j.insert("cycles", Json::of(&n.cycles));
+            j.insert("breached_cycles", Json::of(&n.breached_cycles));
+            clocks.push(("next_reply".to_string(), j));
+        }
+        if let Some(c) = &self.resolve {
+            clocks.push(("resolve".to_string(), c.json(true)));
+        }
+        let mut o = vec![
+            ("contact".to_string(), Json::String(self.contact.clone())),
+            ("status".into(), Json::from(self.status.as_str())),
+            ("queue".into(), opt(&self.queue)),
+            ("priority".into(), opt(&self.priority)),
+            ("segment".into(), opt(&self.segment)),
+            ("calendar".into(), opt(&self.calendar)),
+            (
+                "received_at".into(),
+                Json::String(self.received_at.to_rfc3339()),
+            ),
+            ("clocks".into(), Json::Object(clocks)),
+        ];
+        if let Some(e) = &self.escalation {
+            o.push((
+                "escalation".into(),
+                Json::object([
+                    ("at", Json::String(e.at.to_rfc3339())),
+                    ("to", Json::from(e.to.as_deref())),
+                    ("fired", Json::Bool(e.fired)),
+                ]),
+            ));
+        }
+        o.push(("events".into(), Json::of(&self.events)));
+        Json::Object(o)
+    }
+}
+
+/// Where an output line of a [`Log`] comes from, in order of first appearance.
+#[derive(Debug, Clone)]
+enum Slot {
+    Contact(usize),
+    Bad(usize, Box<BadEvent>),
+}
+
+/// Every contact of an event log, in order of first appearance: what `aftersales
+/// contacts replay` prints. Events are applied as they come (each contact in `at` order);
+/// an event id seen before anywhere in the log is ignored.
+#[derive(Debug)]
+pub struct Log<'r> {
+    rules: &'r RuleSet,
+    contacts: Vec<Contact<'r>>,
+    index: HashMap<String, usize>,
+    slots: Vec<Slot>,
+    ids: HashSet<String>,
+    until: Option<DateTime<FixedOffset>>,
+    last: Option<DateTime<FixedOffset>>,
+}
+
+impl<'r> Log<'r> {
+    /// An empty log over `rules`.
+    pub fn new(rules: &'r RuleSet) -> Log<'r> {
+        Log {
+            rules,
+            contacts: Vec::new(),
+            index: HashMap::new(),
+            slots: Vec::new(),
+            ids: HashSet::new(),
+            until: None,
+            last: None,
+        }
+    }
+
+    /// Ignore events after `at` (`--at`: the log as of that instant).
+    pub fn until(mut self, at: DateTime<FixedOffset>) -> Log<'r> {
+        self.until = Some(at);
+        self
+    }
+
+    /// Read and apply the event on line `line`; a line that is not an event is an error
+    /// line in its place.
+    pub fn push_line(&mut self, line: usize, text: &str) {
+        match Event::from_json_str(text) {
+            Ok(e) => self.push(e),
+            Err(bad) => self.slots.push(Slot::Bad(line, bad)),
+        }
+    }
+
+    /// A line that could not be read at all (too long, not text): an error line in its
+    /// place.
+    pub fn push_unreadable(&mut self, line: usize, error: ContactError) {
+        self.slots.push(Slot::Bad(
+            line,
+            Box::new(BadEvent {
+                contact: None,
+                event: None,
+                error,
+            }),
+        ));
+    }
+
+    /// Apply an event.
+    pub fn push(&mut self, event: Event) {
+        if self.until.is_some_and(|u| event.at > u) {
+            return;
+        }
+        if let Some(id) = &event.id {
+            if !self.ids.insert(id.clone()) {
+                return;
+            }
+        }
+        self.last = Some(self.last.map_or(event.at, |l| l.max(event.at)));
+        let k = match self.index.get(&event.contact) {
+            Some(k) => *k,
+            None => {
+                let k = self.contacts.len();
+                self.contacts
+                    .push(Contact::new(self.rules, event.contact.clone()));
+                self.index.insert(event.contact.clone(), k);
+                self.slots.push(Slot::Contact(k));
+                k
+            }
+        };
+        if let Some(c) = self.contacts.get_mut(k) {
+            let _ = c.apply(event);
+        }
+    }
+
+    /// The contacts, in order of first appearance.
+    pub fn contacts(&self) -> &[Contact<'r>] {
+        &self.contacts
+    }
+
+    /// The instant the log is reported as of: `--at`, else its last event's.
+    pub fn as_of(&self) -> Option<DateTime<FixedOffset>> {
+        self.until.or(self.last)
+    }
+
+    /// The output lines, as of `at` (default [`Log::as_of`]): for each contact in order of
+    /// first appearance, its events' error lines then its status line (none for a contact
+    /// never received); a line that was not an event, in its place.
+    pub fn lines(&self, at: Option<DateTime<FixedOffset>>) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        self.each_line(at, |j| out.push(j.to_serde()));
+        out
+    }
+
+    /// Each output line of [`Log::lines`], as the crate's ordered JSON.
+    #[doc(hidden)]
+    pub fn each_line(&self, at: Option<DateTime<FixedOffset>>, mut f: impl FnMut(Json)) {
+        let at = at.or(self.as_of());
+        for slot in &self.slots {
+            match slot {
+                Slot::Bad(line, bad) => f(error_line(
+                    bad.contact.as_deref(),
+                    bad.event.as_deref(),
+                    &bad.error,
+                    Some(*line),
+                )),
+                Slot::Contact(k) => {
+                    let Some(c) = self.contacts.get(*k) else {
+                        continue;
+                    };
+                    for (e, err) in c.errors() {
+                        f(error_line(Some(&e.contact), e.id.as_deref(), err, None));
+                    }
+                    let status = match at {
+                        Some(at) => c.status_at(at),
+                        None => c.status(),
+                    };
+                    if let Some(s) = status {
+                        f(s.json());
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many error lines [`Log::lines`] holds.
+    pub fn error_count(&self) -> usize {
+        self.slots
+            .iter()
+            .map(|s| match s {
+                Slot::Bad(..) => 1,
+                Slot::Contact(k) => self.contacts.get(*k).map_or(0, |c| c.errors().count()),
+            })
+            .sum()
+    }
+}
