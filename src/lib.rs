@@ -107,6 +107,8 @@ pub mod json;
 pub mod load;
 mod read;
 mod ruleset;
+#[cfg(feature = "store")]
+pub mod store;
 #[doc(hidden)]
 pub mod types;
 pub mod value;

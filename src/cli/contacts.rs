@@ -1,8 +1,9 @@
-//! `aftersales contacts replay EVENTS.jsonl [RULES] [--at DATETIME]` (CONTACTS.md):
-//! reading the event log and printing the lines; the lifecycle and the clocks are in
-//! [`crate::host::contacts`].
+//! `aftersales contacts replay|ingest|status` (CONTACTS.md): reading the event log and
+//! printing the lines; the lifecycle and the clocks are in [`crate::host::contacts`], the
+//! history in [`crate::store`].
 
-use crate::host::contacts::{ContactError, Log};
+use crate::host::contacts::{error_line, validate, ContactError, ContactStore, Event, Log};
+use crate::store::Store;
 use crate::RuleSet;
 use chrono::{DateTime, FixedOffset};
 use clap::{Args, Subcommand};
@@ -25,7 +26,51 @@ pub struct ContactsArgs {
 pub enum ContactsCommand {
     /// Replay an event log: one status line per contact, in order of first appearance.
     Replay(ReplayArgs),
+    /// Append an event log to the store (durable on return; an event id is stored once).
+    Ingest(IngestArgs),
+    /// The stored contacts' status lines, as `replay` prints them.
+    Status(StatusArgs),
 }
+
+/// Arguments of `aftersales contacts ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The event log (JSON Lines; `-` for standard input).
+    pub events: PathBuf,
+    /// The store (SQLite), created if missing.
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// A rule set whose schemas each `received` bundle must fit (a bundle that does not is
+    /// an error line and is not stored).
+    pub rules: Option<PathBuf>,
+}
+
+/// Arguments of `aftersales contacts status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The store (SQLite).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The rule set: a folder of `.rules` files, or one file.
+    #[arg(default_value = "rules")]
+    pub rules: PathBuf,
+    /// Report as of this instant (RFC 3339); events after it are left out. Default: the
+    /// latest stored event's instant.
+    #[arg(long, value_name = "DATETIME", value_parser = parse_at)]
+    pub at: Option<DateTime<FixedOffset>>,
+    /// Only contacts with a breached clock.
+    #[arg(long)]
+    pub breached: bool,
+    /// Only contacts in this queue.
+    #[arg(long, value_name = "QUEUE")]
+    pub queue: Option<String>,
+    /// Only this contact.
+    #[arg(long, value_name = "ID")]
+    pub contact: Option<String>,
+}
+
+/// Events appended to the store per transaction.
+const BATCH: usize = 10_000;
 
 /// Arguments of `aftersales contacts replay`.
 #[derive(Debug, Args)]
@@ -39,6 +84,10 @@ pub struct ReplayArgs {
     /// last event's instant.
     #[arg(long, value_name = "DATETIME", value_parser = parse_at)]
     pub at: Option<DateTime<FixedOffset>>,
+    /// Also append the log to this store, and replay each of its contacts' whole stored
+    /// history.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 fn parse_at(s: &str) -> Result<DateTime<FixedOffset>, String> {
@@ -53,6 +102,8 @@ fn parse_at(s: &str) -> Result<DateTime<FixedOffset>, String> {
 pub fn run(args: &ContactsArgs) -> u8 {
     match &args.command {
         ContactsCommand::Replay(a) => replay(a),
+        ContactsCommand::Ingest(a) => ingest(a),
+        ContactsCommand::Status(a) => status(a),
     }
 }
 
@@ -131,6 +182,60 @@ fn each_line(
     }
 }
 
+/// Writes JSON lines to standard output; a closed pipe stops writing quietly.
+struct Out {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    buf: Vec<u8>,
+    closed: bool,
+}
+
+impl Out {
+    fn new() -> Out {
+        Out {
+            out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            buf: Vec::with_capacity(1024),
+            closed: false,
+        }
+    }
+
+    fn line(&mut self, j: &crate::json::Json) {
+        if self.closed {
+            return;
+        }
+        self.buf.clear();
+        j.write(&mut self.buf);
+        self.buf.push(b'\n');
+        if let Err(e) = self.out.write_all(&self.buf) {
+            self.closed = true;
+            if !super::closed(&e) {
+                eprintln!("error: cannot write to stdout: {e}");
+            }
+        }
+    }
+
+    fn finish(mut self) {
+        if !self.closed {
+            if let Err(e) = self.out.flush() {
+                if !super::closed(&e) {
+                    eprintln!("error: cannot write to stdout: {e}");
+                }
+            }
+        }
+    }
+}
+
+fn open_store(path: &Path, create: bool) -> Result<Store, u8> {
+    let opened = if create {
+        Store::open(path)
+    } else {
+        Store::open_existing(path)
+    };
+    opened.map_err(|e| {
+        eprintln!("error: {e}");
+        super::EXIT_USAGE
+    })
+}
+
 fn replay(args: &ReplayArgs) -> u8 {
     let rules = match load(&args.rules) {
         Ok(r) => r,
@@ -144,34 +249,242 @@ fn replay(args: &ReplayArgs) -> u8 {
     if let Some(at) = args.at {
         log = log.until(at);
     }
-    let read = each_line(input, &args.events, |n, line| match line {
-        Ok(text) => log.push_line(n, text),
-        Err(e) => log.push_unreadable(n, e),
-    });
-    if let Err(code) = read {
-        return code;
-    }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut buf = Vec::with_capacity(1024);
-    let mut closed = false;
-    let mut write = |j: crate::json::Json| {
-        if closed {
-            return;
-        }
-        buf.clear();
-        j.write(&mut buf);
-        buf.push(b'\n');
-        if let Err(e) = out.write_all(&buf) {
-            closed = true;
-            if !super::closed(&e) {
-                eprintln!("error: cannot write to stdout: {e}");
+    let code = match &args.db {
+        None => {
+            let read = each_line(input, &args.events, |n, line| match line {
+                Ok(text) => log.push_line(n, text),
+                Err(e) => log.push_unreadable(n, e),
+            });
+            if let Err(code) = read {
+                return code;
             }
+            super::EXIT_OK
+        }
+        Some(db) => {
+            // the log into the store, then each of its contacts' whole stored history
+            let mut store = match open_store(db, true) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let mut out = Out::new();
+            let mut order: Vec<String> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            let r = append_lines(input, &args.events, &mut store, None, &mut out, |e| {
+                if seen.insert(e.contact.clone()) {
+                    order.push(e.contact.clone());
+                }
+            });
+            out.finish();
+            let (code, _) = match r {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            for c in &order {
+                match store.events_of(c) {
+                    Ok(events) => events.into_iter().for_each(|e| log.push(e)),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return super::EXIT_USAGE;
+                    }
+                }
+            }
+            code
         }
     };
-    log.each_line(args.at, &mut write);
-    let _ = out.flush();
+    let mut out = Out::new();
+    log.each_line(args.at, |j| out.line(&j));
+    out.finish();
     if log.error_count() > 0 {
+        super::EXIT_FINDINGS
+    } else {
+        code
+    }
+}
+
+/// Read events from `input` and append them to `store` a batch at a time; a line that is
+/// not an event (or, with `rules`, a received bundle that does not fit its schemas) is an
+/// error line on `out` and is not stored. `seen` is given each event read. The exit code
+/// and (read, stored) counts.
+fn append_lines(
+    input: Box<dyn Read>,
+    path: &Path,
+    store: &mut Store,
+    rules: Option<&RuleSet>,
+    out: &mut Out,
+    mut seen: impl FnMut(&Event),
+) -> Result<(u8, (usize, usize)), u8> {
+    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+    let (mut read, mut stored, mut bad) = (0usize, 0usize, 0usize);
+    let mut failure: Option<String> = None;
+    let flush = |batch: &mut Vec<Event>, store: &mut Store, failure: &mut Option<String>| {
+        if failure.is_some() || batch.is_empty() {
+            batch.clear();
+            return 0;
+        }
+        let n = match store.append(batch) {
+            Ok(n) => n,
+            Err(e) => {
+                *failure = Some(e.to_string());
+                0
+            }
+        };
+        batch.clear();
+        n
+    };
+    let r = each_line(input, path, |n, line| {
+        let event = match line.map(Event::from_json_str) {
+            Ok(Ok(e)) => e,
+            Ok(Err(bad_event)) => {
+                bad += 1;
+                let b = *bad_event;
+                out.line(&error_line(
+                    b.contact.as_deref(),
+                    b.event.as_deref(),
+                    &b.error,
+                    Some(n),
+                ));
+                return;
+            }
+            Err(e) => {
+                bad += 1;
+                out.line(&error_line(None, None, &e, Some(n)));
+                return;
+            }
+        };
+        if let Some(rules) = rules {
+            if let Err(e) = validate(rules, &event) {
+                bad += 1;
+                out.line(&error_line(
+                    Some(&event.contact),
+                    event.id.as_deref(),
+                    &e,
+                    Some(n),
+                ));
+                return;
+            }
+        }
+        read += 1;
+        seen(&event);
+        batch.push(event);
+        if batch.len() >= BATCH {
+            stored += flush(&mut batch, store, &mut failure);
+        }
+    });
+    stored += flush(&mut batch, store, &mut failure);
+    r?;
+    if let Some(f) = failure {
+        eprintln!("error: {f}");
+        return Err(super::EXIT_USAGE);
+    }
+    let code = if bad > 0 {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
+    };
+    Ok((code, (read, stored)))
+}
+
+fn ingest(args: &IngestArgs) -> u8 {
+    let rules = match &args.rules {
+        Some(p) => match load(p) {
+            Ok(r) => Some(r),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let input = match open(&args.events) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let mut store = match open_store(&args.db, true) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut out = Out::new();
+    let r = append_lines(
+        input,
+        &args.events,
+        &mut store,
+        rules.as_ref(),
+        &mut out,
+        |_| {},
+    );
+    out.finish();
+    match r {
+        Ok((code, (read, stored))) => {
+            eprintln!(
+                "{}: {read} event(s) accepted, {stored} stored, {} already stored",
+                args.db.display(),
+                read.saturating_sub(stored)
+            );
+            code
+        }
+        Err(code) => code,
+    }
+}
+
+fn status(args: &StatusArgs) -> u8 {
+    let rules = match load(&args.rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let store = match open_store(&args.db, false) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let fail = |e: crate::store::StoreError| {
+        eprintln!("error: {e}");
+        super::EXIT_USAGE
+    };
+    let mut log = Log::new(&rules);
+    if let Some(at) = args.at {
+        log = log.until(at);
+    }
+    let last = match store.last_at() {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let read = match &args.contact {
+        Some(c) => store
+            .events_of(c)
+            .map(|events| events.into_iter().for_each(|e| log.push(e))),
+        None => store.each_event(&mut |e| log.push(e)),
+    };
+    if let Err(e) = read {
+        return fail(e);
+    }
+    let at = args.at.or(last);
+    let mut out = Out::new();
+    let mut errors = 0usize;
+    for c in log.contacts() {
+        let Some(s) = at.and_then(|at| c.status_at(at)).or_else(|| c.status()) else {
+            // never received: its error lines, unless a filter asks for statuses
+            if args.queue.is_none() && !args.breached {
+                for (e, err) in c.errors() {
+                    errors += 1;
+                    out.line(&error_line(Some(&e.contact), e.id.as_deref(), err, None));
+                }
+            }
+            continue;
+        };
+        if args
+            .queue
+            .as_ref()
+            .is_some_and(|q| s.queue.as_ref() != Some(q))
+        {
+            continue;
+        }
+        if args.breached && !s.any_breached() {
+            continue;
+        }
+        for (e, err) in c.errors() {
+            errors += 1;
+            out.line(&error_line(Some(&e.contact), e.id.as_deref(), err, None));
+        }
+        out.line(&s.json());
+    }
+    out.finish();
+    if errors > 0 {
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK

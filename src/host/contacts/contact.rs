@@ -145,6 +145,19 @@ pub struct ContactStatus {
     pub at: Instant,
 }
 
+impl ContactStatus {
+    /// Whether any of its clocks has breached (a `next_reply` cycle included).
+    pub fn any_breached(&self) -> bool {
+        let breached = |c: &ClockStatus| c.state == ClockState::Breached;
+        self.first_response.as_ref().is_some_and(breached)
+            || self.resolve.as_ref().is_some_and(breached)
+            || self
+                .next_reply
+                .as_ref()
+                .is_some_and(|n| n.breached_cycles > 0)
+    }
+}
+
 impl<'r> Contact<'r> {
     /// A contact with no event yet.
     pub fn new(rules: &'r RuleSet, id: impl Into<String>) -> Contact<'r> {
@@ -267,6 +280,26 @@ impl<'r> Contact<'r> {
     }
 }
 
+/// The bundle a `received` event routes: its facts, with `contact.id` defaulting to the
+/// contact's id and `contact.received_at` to the event's instant (CONTACTS.md).
+pub(crate) fn received_bundle(id: &str, at: Instant, facts: &Json) -> Json {
+    let mut facts = facts.clone();
+    if facts.get("contact").is_none() {
+        facts.insert("contact", Json::Object(Vec::new()));
+    }
+    if let Some(c) = facts.get_mut("contact") {
+        if matches!(c, Json::Object(_)) {
+            if c.get("id").is_none() {
+                c.insert("id", Json::String(id.to_string()));
+            }
+            if c.get("received_at").is_none() {
+                c.insert("received_at", Json::String(at.to_rfc3339()));
+            }
+        }
+    }
+    facts
+}
+
 /// Apply `e` to `state`; on an error `state` is left as it was.
 fn apply_one<'r>(
     rules: &'r RuleSet,
@@ -279,20 +312,7 @@ fn apply_one<'r>(
         if state.is_some() {
             return Err(ContactError::AlreadyReceived);
         }
-        let mut facts = facts.clone();
-        if facts.get("contact").is_none() {
-            facts.insert("contact", Json::Object(Vec::new()));
-        }
-        if let Some(c) = facts.get_mut("contact") {
-            if matches!(c, Json::Object(_)) {
-                if c.get("id").is_none() {
-                    c.insert("id", Json::String(id.to_string()));
-                }
-                if c.get("received_at").is_none() {
-                    c.insert("received_at", Json::String(at.to_rfc3339()));
-                }
-            }
-        }
+        let facts = received_bundle(id, at, facts);
         let received_at = facts
             .get("contact")
             .and_then(|c| c.get("received_at"))

@@ -226,6 +226,45 @@ impl ContactStatus {
     }
 }
 
+/// Check a `received` event's bundle against the rule set's schemas (as routing will read
+/// it, `contact.id` and `contact.received_at` defaulted); `Ok` for any other event.
+pub fn validate(rules: &RuleSet, event: &Event) -> Result<(), ContactError> {
+    match &event.kind {
+        EventKind::Received { facts } => rules
+            .facts_from_tree(&contact::received_bundle(&event.contact, event.at, facts))
+            .map(|_| ())
+            .map_err(ContactError::Facts),
+        _ => Ok(()),
+    }
+}
+
+/// Where a contact's event history is kept: the engine's side of the embedded store
+/// (`aftersales::store::Store`, SQLite), so that a service can keep the same append-only
+/// history in its own database. Events are never updated or deleted; an event id seen
+/// again is ignored.
+pub trait ContactStore {
+    /// Why the store failed.
+    type Error: std::error::Error;
+
+    /// Append events in one transaction (all or none); how many were new.
+    fn append(&mut self, events: &[Event]) -> Result<usize, Self::Error>;
+
+    /// Every contact, in order of first appearance.
+    fn contacts(&self) -> Result<Vec<String>, Self::Error>;
+
+    /// Whether the store holds any event of `contact`.
+    fn has_contact(&self, contact: &str) -> Result<bool, Self::Error>;
+
+    /// One contact's events, in `at` order (equal instants in the order stored).
+    fn events_of(&self, contact: &str) -> Result<Vec<Event>, Self::Error>;
+
+    /// Every event: contacts in order of first appearance, each's events in `at` order.
+    fn each_event(&self, f: &mut dyn FnMut(Event)) -> Result<(), Self::Error>;
+
+    /// The instant of the latest event stored, as it was written.
+    fn last_at(&self) -> Result<Option<DateTime<FixedOffset>>, Self::Error>;
+}
+
 /// Where an output line of a [`Log`] comes from, in order of first appearance.
 #[derive(Debug, Clone)]
 enum Slot {

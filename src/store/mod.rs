@@ -1,0 +1,340 @@
+//! The embedded store: SQLite (bundled, so a fresh machine needs nothing installed) holding
+//! the history that outlives a process. Tables are append-only; the schema is versioned by
+//! `PRAGMA user_version` and migrated forward on open; `PRAGMA application_id` marks the
+//! file as this crate's, so a foreign database is refused rather than written to.
+//!
+//! Host modules reach it through their own small traits ([`crate::host::contacts::ContactStore`]),
+//! so that a service can keep the same history in its own database.
+//!
+//! Schema (version 1):
+//!
+//! ```sql
+//! CREATE TABLE contact_events (
+//!   seq      INTEGER PRIMARY KEY,  -- ingest order
+//!   event_id TEXT UNIQUE,          -- the event's id; NULL when it has none
+//!   contact  TEXT NOT NULL,
+//!   at_us    INTEGER NOT NULL,     -- the event's instant, microseconds since 1970 UTC
+//!   body     TEXT NOT NULL         -- the event as a JSON line
+//! );
+//! CREATE INDEX contact_events_by_contact ON contact_events (contact, at_us, seq);
+//! CREATE INDEX contact_events_by_time ON contact_events (at_us);
+//! -- an event without an id is stored once per (contact, instant, content)
+//! CREATE UNIQUE INDEX contact_events_anonymous ON contact_events (contact, at_us, body)
+//!   WHERE event_id IS NULL;
+//! ```
+
+use crate::host::contacts::{ContactStore, Event};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `PRAGMA application_id` of an aftersales store ("AfSt").
+pub const APPLICATION_ID: i32 = 0x4166_5374;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The schema, one migration per version (`user_version` is how many have run).
+const MIGRATIONS: &[&str] = &["CREATE TABLE contact_events (
+       seq      INTEGER PRIMARY KEY,
+       event_id TEXT UNIQUE,
+       contact  TEXT NOT NULL,
+       at_us    INTEGER NOT NULL,
+       body     TEXT NOT NULL
+     );
+     CREATE INDEX contact_events_by_contact ON contact_events (contact, at_us, seq);
+     CREATE INDEX contact_events_by_time ON contact_events (at_us);
+     CREATE UNIQUE INDEX contact_events_anonymous ON contact_events (contact, at_us, body)
+       WHERE event_id IS NULL;"];
+
+/// Why the store could not be used. Each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused: the file is not a database, is corrupt, cannot be opened or written.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file is a database of something else.
+    #[error("{path}: not an aftersales store ({found}); refusing to write to it")]
+    Foreign {
+        /// The database file.
+        path: PathBuf,
+        /// What it is instead.
+        found: String,
+    },
+    /// The file was written by a newer version of aftersales.
+    #[error("{path}: store schema version {found} is newer than this aftersales knows ({known}); upgrade aftersales")]
+    Newer {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest this build knows.
+        known: usize,
+    },
+    /// A stored row cannot be read back.
+    #[error("{path}: stored event {seq} cannot be read: {message}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// Its row.
+        seq: i64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file does not exist (reading commands do not create one).
+    #[error("{path}: no such store (`contacts ingest --db` creates one)")]
+    Missing {
+        /// The database file.
+        path: PathBuf,
+    },
+}
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open the store at `path`, creating it (and migrating it to this version) if needed.
+    ///
+    /// ```
+    /// use aftersales::host::contacts::{ContactStore, Event};
+    /// let dir = std::env::temp_dir().join(format!("aftersales-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("store.db");
+    /// let mut store = aftersales::store::Store::open(&path).unwrap();
+    /// let e = Event::from_json_str(r#"{"id": "E2", "contact": "K1", "at": "2026-03-02T17:05:00-05:00", "type": "reply", "by": "agent"}"#).unwrap();
+    /// assert_eq!(store.append(&[e.clone(), e.clone()]).unwrap(), 1, "an id is stored once");
+    /// assert_eq!(store.append(&[e]).unwrap(), 0);
+    /// assert_eq!(store.contacts().unwrap(), ["K1"]);
+    /// # drop(store); std::fs::remove_dir_all(dir).unwrap();
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        Store::open_with(path.as_ref(), true)
+    }
+
+    /// Open an existing store (a missing file is [`StoreError::Missing`]).
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        Store::open_with(path.as_ref(), false)
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<Store, StoreError> {
+        let err = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        if !create && !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        // WAL: readers do not block the writer; a commit is durable once it returns
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let app: i32 = tx
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(err)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        let tables: i64 = tx
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(err)?;
+        if app != APPLICATION_ID && (app != 0 || tables > 0) {
+            return Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+                found: if app == 0 {
+                    format!("{tables} schema object(s) of another application")
+                } else {
+                    format!("application_id {app:#x}")
+                },
+            });
+        }
+        let known = MIGRATIONS.len();
+        let from = usize::try_from(version).unwrap_or(usize::MAX);
+        if from > known {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        for m in MIGRATIONS.iter().skip(from) {
+            tx.execute_batch(m).map_err(err)?;
+        }
+        if from < known || app == 0 {
+            tx.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(err)?;
+            tx.pragma_update(None, "user_version", known as i64)
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn decode(&self, seq: i64, body: &str) -> Result<Event, StoreError> {
+        Event::from_json_str(body).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            seq,
+            message: e.error.to_string(),
+        })
+    }
+
+    /// How many events the store holds.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM contact_events", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl ContactStore for Store {
+    type Error = StoreError;
+
+    fn append(&mut self, events: &[Event]) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut added = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO contact_events (event_id, contact, at_us, body)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?;
+            let mut body = Vec::with_capacity(256);
+            for e in events {
+                body.clear();
+                e.to_json().write(&mut body);
+                let text = String::from_utf8_lossy(&body);
+                added += insert
+                    .execute(params![e.id, e.contact, e.at.timestamp_micros(), text])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(added)
+    }
+
+    fn contacts(&self) -> Result<Vec<String>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare("SELECT contact FROM contact_events GROUP BY contact ORDER BY min(seq)")
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    fn events_of(&self, contact: &str) -> Result<Vec<Event>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, body FROM contact_events WHERE contact = ?1 ORDER BY at_us, seq",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map([contact], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, body) = row.map_err(|e| self.err(e))?;
+            out.push(self.decode(seq, &body)?);
+        }
+        Ok(out)
+    }
+
+    fn each_event(&self, f: &mut dyn FnMut(Event)) -> Result<(), StoreError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT e.seq, e.body FROM contact_events e
+                 JOIN (SELECT contact, min(seq) AS first FROM contact_events GROUP BY contact) f
+                   ON f.contact = e.contact
+                 ORDER BY f.first, e.at_us, e.seq",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = q.query([]).map_err(|e| self.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let seq: i64 = row.get(0).map_err(|e| self.err(e))?;
+            let body: String = row.get(1).map_err(|e| self.err(e))?;
+            f(self.decode(seq, &body)?);
+        }
+        Ok(())
+    }
+
+    fn last_at(&self) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT seq, body FROM contact_events ORDER BY at_us DESC, seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        match row {
+            Some((seq, body)) => Ok(Some(self.decode(seq, &body)?.at)),
+            None => Ok(None),
+        }
+    }
+
+    fn has_contact(&self, contact: &str) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM contact_events WHERE contact = ?1 LIMIT 1",
+                [contact],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(|e| self.err(e))
+    }
+}
