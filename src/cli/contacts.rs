@@ -30,6 +30,45 @@ pub enum ContactsCommand {
     Ingest(IngestArgs),
     /// The stored contacts' status lines, as `replay` prints them.
     Status(StatusArgs),
+    /// Service levels per group: attainment, median and p90 time, breaches, at risk.
+    Report(ReportArgs),
+    /// Convert a real service-desk log (servicenow, bpi2013, helpdesk) to contact events.
+    Import(ImportArgs),
+}
+
+/// Arguments of `aftersales contacts report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The event log (JSON Lines; `-` for standard input); or give `--db`.
+    pub events: Option<PathBuf>,
+    /// The rule set: a folder of `.rules` files, or one file.
+    #[arg(long, value_name = "RULES", default_value = "rules")]
+    pub rules: PathBuf,
+    /// Read the contacts from this store instead of an event log.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Group by `queue`, `priority`, `segment` or `channel`.
+    #[arg(long, value_name = "FIELD", default_value = "queue")]
+    pub by: String,
+    /// As of this instant (RFC 3339). Default: the last event's instant.
+    #[arg(long, value_name = "DATETIME", value_parser = parse_at)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Arguments of `aftersales contacts import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The log's kind: `servicenow` (ServiceNow incident audit log), `bpi2013` (Volvo IT,
+    /// BPI Challenge 2013), `helpdesk` (Italian software company help desk).
+    pub source: String,
+    /// The log (CSV).
+    pub file: PathBuf,
+    /// The zone of the log's local times where it writes none (servicenow, helpdesk).
+    #[arg(long, value_name = "IANA_ZONE", default_value = "UTC")]
+    pub timezone: String,
+    /// Write the events to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `aftersales contacts ingest`.
@@ -104,6 +143,8 @@ pub fn run(args: &ContactsArgs) -> u8 {
         ContactsCommand::Replay(a) => replay(a),
         ContactsCommand::Ingest(a) => ingest(a),
         ContactsCommand::Status(a) => status(a),
+        ContactsCommand::Import(a) => import(a),
+        ContactsCommand::Report(a) => report(a),
     }
 }
 
@@ -485,6 +526,169 @@ fn status(args: &StatusArgs) -> u8 {
     }
     out.finish();
     if errors > 0 {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
+    }
+}
+
+fn import(args: &ImportArgs) -> u8 {
+    use crate::host::contacts::import::{self, ProblemKind, Source};
+    let Some(source) = Source::parse(&args.source) else {
+        let help = crate::diag::suggest(&args.source, ["servicenow", "bpi2013", "helpdesk"])
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        eprintln!(
+            "error: unknown log kind `{}` (servicenow, bpi2013 or helpdesk){help}",
+            args.source
+        );
+        return super::EXIT_USAGE;
+    };
+    let Ok(tz) = args.timezone.parse::<chrono_tz::Tz>() else {
+        eprintln!(
+            "error: --timezone `{}` is not an IANA time zone (such as Europe/Rome)",
+            args.timezone
+        );
+        return super::EXIT_USAGE;
+    };
+    let input = match std::fs::File::open(&args.file) {
+        Ok(f) => BufReader::with_capacity(1 << 16, f),
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.file.display());
+            return super::EXIT_USAGE;
+        }
+    };
+    let sink: Box<dyn Write> = match &args.out {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", p.display());
+                return super::EXIT_USAGE;
+            }
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, sink);
+    let mut buf = Vec::with_capacity(512);
+    let mut failed: Option<std::io::Error> = None;
+    let mut bad_rows = 0usize;
+    let shown = args.file.display().to_string();
+    let mut err = std::io::stderr().lock();
+    let r = import::import(
+        source,
+        input,
+        tz,
+        &mut |e| {
+            if failed.is_some() {
+                return;
+            }
+            buf.clear();
+            e.to_json().write(&mut buf);
+            buf.push(b'\n');
+            if let Err(e) = w.write_all(&buf) {
+                failed = Some(e);
+            }
+        },
+        &mut |p| {
+            if p.kind == ProblemKind::BadRow {
+                bad_rows += 1;
+            }
+            let who = p.contact.map(|c| format!("{c}: ")).unwrap_or_default();
+            let _ = writeln!(err, "{shown}:{}: {who}{}", p.line, p.message);
+        },
+    );
+    if failed.is_none() {
+        if let Err(e) = w.flush() {
+            failed = Some(e);
+        }
+    }
+    if let Some(e) = failed {
+        if !super::closed(&e) {
+            eprintln!("error: cannot write the events: {e}");
+            return super::EXIT_USAGE;
+        }
+    }
+    match r {
+        Ok(sum) => {
+            let _ = writeln!(
+                err,
+                "{shown}: {} row(s), {} contact(s), {} event(s), {} problem(s) reported ({bad_rows} row(s) left out)",
+                sum.rows, sum.contacts, sum.events, sum.problems
+            );
+            if bad_rows > 0 {
+                super::EXIT_FINDINGS
+            } else {
+                super::EXIT_OK
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {shown}: {e}");
+            super::EXIT_USAGE
+        }
+    }
+}
+
+fn report(args: &ReportArgs) -> u8 {
+    use crate::host::contacts::report::{GroupBy, Report};
+    let Some(by) = GroupBy::parse(&args.by) else {
+        eprintln!(
+            "error: --by `{}`: group by queue, priority, segment or channel",
+            args.by
+        );
+        return super::EXIT_USAGE;
+    };
+    let rules = match load(&args.rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let mut log = Log::new(&rules);
+    if let Some(at) = args.at {
+        log = log.until(at);
+    }
+    match (&args.events, &args.db) {
+        (Some(path), None) => {
+            let input = match open(path) {
+                Ok(i) => i,
+                Err(code) => return code,
+            };
+            if let Err(code) = each_line(input, path, |n, line| match line {
+                Ok(text) => log.push_line(n, text),
+                Err(e) => log.push_unreadable(n, e),
+            }) {
+                return code;
+            }
+        }
+        (None, Some(db)) => {
+            let store = match open_store(db, false) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            if let Err(e) = store.each_event(&mut |e| log.push(e)) {
+                eprintln!("error: {e}");
+                return super::EXIT_USAGE;
+            }
+        }
+        _ => {
+            eprintln!("error: give an event log or --db FILE (one of the two)");
+            return super::EXIT_USAGE;
+        }
+    }
+    let at = log.as_of();
+    let mut report = Report::new(by);
+    for c in log.contacts() {
+        if let Some(s) = at.and_then(|at| c.status_at(at)) {
+            report.add(&s);
+        }
+    }
+    report.finish();
+    let mut out = Out::new();
+    for line in report.lines() {
+        out.line(&line);
+    }
+    out.finish();
+    let errors = log.error_count();
+    if errors > 0 {
+        eprintln!("{errors} event(s) could not be applied (`contacts replay` lists them)");
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK

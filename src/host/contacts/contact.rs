@@ -129,6 +129,8 @@ pub struct ContactStatus {
     /// The calendar its business time counts on: the queue's, else the segment's, else
     /// the channel's.
     pub calendar: Option<String>,
+    /// Its channel (`contact.channel` of its bundle; not in the status line).
+    pub channel: Option<String>,
     /// When it was received.
     pub received_at: Instant,
     /// `first_response`, where routing gives it a target.
@@ -265,6 +267,7 @@ impl<'r> Contact<'r> {
             priority: s.priority.clone(),
             segment: s.segment.clone(),
             calendar: s.calendar.map(|c| c.name().to_string()),
+            channel: s.channel.clone(),
             received_at: s.received_at,
             first_response: s.first_response.as_ref().map(|t| t.status(at)),
             next_reply,

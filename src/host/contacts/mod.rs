@@ -24,6 +24,9 @@
 mod clock;
 mod contact;
 mod event;
+#[cfg(feature = "import")]
+pub mod import;
+pub mod report;
 
 pub use clock::{ClockState, ClockStatus};
 pub use contact::{Contact, ContactStatus, Escalation, ReplyCycles};
