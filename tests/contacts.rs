@@ -439,7 +439,7 @@ proptest! {
         for e in h {
             log.push(e);
         }
-        prop_assert_eq!(log.contacts()[0].status(), whole.status());
+        prop_assert_eq!(log.contacts().next().and_then(|c| c.status()), whole.status());
     }
 
     /// An internal note anywhere changes nothing but the event count.
@@ -497,4 +497,45 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn an_escalation_does_not_fire_once_the_contact_is_solved() {
+    let rules = bundled();
+    let mut log = events(K1);
+    log.truncate(1);
+    log.extend(events(
+        r#"{"id": "S", "contact": "K1", "at": "2026-03-02T17:00:00-05:00", "type": "status", "to": "solved"}"#,
+    ));
+    let k1 = Contact::replay(&rules, log);
+    // escalate_at is 18:30; solved at 17:00 with no agent reply
+    let s = k1.status_at(at("2026-03-02T20:00:00-05:00")).expect("received");
+    assert!(!s.escalation.expect("escalation").fired);
+}
+
+#[test]
+fn a_log_writes_closed_contacts_out_early_and_a_late_event_is_an_error_in_place() {
+    let rules = desk();
+    let text = r#"{"id": "A1", "contact": "A", "at": "2026-03-03T09:00:00Z", "type": "received", "facts": {"customer": {"id": "C"}, "contact": {"kind": "inquiry", "channel": "email", "text": "x"}}}
+{"id": "B1", "contact": "B", "at": "2026-03-03T09:05:00Z", "type": "received", "facts": {"customer": {"id": "C"}, "contact": {"kind": "inquiry", "channel": "email", "text": "x"}}}
+{"id": "A2", "contact": "A", "at": "2026-03-03T10:00:00Z", "type": "status", "to": "closed"}
+{"id": "A3", "contact": "A", "at": "2026-03-03T09:30:00Z", "type": "reply", "by": "agent"}
+"#;
+    let mut log = Log::new(&rules);
+    let mut written = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        log.push_line(n + 1, l);
+        log.drain_ready(|j| written.push(j.to_serde()));
+    }
+    // A closed on its second event: written out at once; B (open) not yet
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!((written[0]["contact"].as_str(), written[0]["status"].as_str()), (Some("A"), Some("closed")));
+    // the late reply for A: A was written out, final, so the error line `closed`, in
+    // its place after B
+    let rest = log.lines(None);
+    assert_eq!(rest.len(), 2);
+    assert_eq!(rest[0]["contact"], "B");
+    assert_eq!((rest[1]["error"]["code"].as_str(), rest[1]["event"].as_str()), (Some("closed"), Some("A3")));
+    assert_eq!(log.error_count(), 1);
+    assert_eq!(log.contacts().count(), 1);
 }

@@ -292,10 +292,19 @@ fn replay(args: &ReplayArgs) -> u8 {
     }
     let code = match &args.db {
         None => {
-            let read = each_line(input, &args.events, |n, line| match line {
-                Ok(text) => log.push_line(n, text),
-                Err(e) => log.push_unreadable(n, e),
+            // closed contacts are written out as soon as every line before them is
+            let mut out = Out::new();
+            let read = each_line(input, &args.events, |n, line| {
+                match line {
+                    Ok(text) => log.push_line(n, text),
+                    Err(e) => log.push_unreadable(n, e),
+                }
+                if n % 1024 == 0 {
+                    log.drain_ready(|j| out.line(&j));
+                }
             });
+            log.drain_ready(|j| out.line(&j));
+            out.finish();
             if let Err(code) = read {
                 return code;
             }
@@ -503,7 +512,7 @@ fn status(args: &StatusArgs) -> u8 {
             if args.queue.is_none() && !args.breached {
                 for (e, err) in c.errors() {
                     errors += 1;
-                    out.line(&error_line(Some(&e.contact), e.id.as_deref(), err, None));
+                    out.line(&error_line(Some(c.id()), e, err, None));
                 }
             }
             continue;
@@ -520,7 +529,7 @@ fn status(args: &StatusArgs) -> u8 {
         }
         for (e, err) in c.errors() {
             errors += 1;
-            out.line(&error_line(Some(&e.contact), e.id.as_deref(), err, None));
+            out.line(&error_line(Some(c.id()), e, err, None));
         }
         out.line(&s.json());
     }

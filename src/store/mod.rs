@@ -11,10 +11,11 @@
 //! ```sql
 //! CREATE TABLE contact_events (
 //!   seq      INTEGER PRIMARY KEY,  -- ingest order
-//!   event_id TEXT UNIQUE,          -- the event's id; NULL when it has none
+//!   event_id TEXT,                 -- the event's id; NULL when it has none
 //!   contact  TEXT NOT NULL,
 //!   at_us    INTEGER NOT NULL,     -- the event's instant, microseconds since 1970 UTC
-//!   body     TEXT NOT NULL         -- the event as a JSON line
+//!   body     TEXT NOT NULL,        -- the event as a JSON line
+//!   UNIQUE (contact, event_id)     -- an event id is stored once per contact
 //! );
 //! CREATE INDEX contact_events_by_contact ON contact_events (contact, at_us, seq);
 //! CREATE INDEX contact_events_by_time ON contact_events (at_us);
@@ -37,10 +38,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 /// The schema, one migration per version (`user_version` is how many have run).
 const MIGRATIONS: &[&str] = &["CREATE TABLE contact_events (
        seq      INTEGER PRIMARY KEY,
-       event_id TEXT UNIQUE,
+       event_id TEXT,
        contact  TEXT NOT NULL,
        at_us    INTEGER NOT NULL,
-       body     TEXT NOT NULL
+       body     TEXT NOT NULL,
+       UNIQUE (contact, event_id)
      );
      CREATE INDEX contact_events_by_contact ON contact_events (contact, at_us, seq);
      CREATE INDEX contact_events_by_time ON contact_events (at_us);

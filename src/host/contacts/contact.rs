@@ -8,7 +8,6 @@ use crate::json::Json;
 use crate::value::{Duration, Value};
 use crate::RuleSet;
 use chrono::{DateTime, FixedOffset};
-use std::collections::HashSet;
 
 type Instant = DateTime<FixedOffset>;
 
@@ -37,14 +36,28 @@ pub struct Contact<'r> {
     rules: &'r RuleSet,
     id: String,
     log: Vec<Logged>,
-    ids: HashSet<String>,
+    /// The bundles of its `received` events (a second one is an error line, but a late
+    /// event can make it the first).
+    bundles: Vec<Json>,
     state: Option<State<'r>>,
 }
 
+/// An applied event, kept compactly (its contact is the contact's; a bundle is in
+/// [`Contact::bundles`]).
 #[derive(Debug, Clone)]
 struct Logged {
-    event: Event,
-    error: Option<ContactError>,
+    id: Option<Box<str>>,
+    at: Instant,
+    kind: Kept,
+    error: Option<Box<ContactError>>,
+}
+
+#[derive(Debug, Clone)]
+enum Kept {
+    /// `received`, with its bundle's index.
+    Received(usize),
+    /// Any other event.
+    Other(EventKind),
 }
 
 /// What routing gave (the `routing` decision, and `segment` where the rule set has one).
@@ -72,7 +85,8 @@ struct Cycles<'r> {
 #[derive(Debug, Clone)]
 struct State<'r> {
     status: Lifecycle,
-    facts: Json,
+    /// The bundle it was received with (index in [`Contact::bundles`]).
+    bundle: usize,
     received_at: Instant,
     channel: Option<String>,
     queue: Option<String>,
@@ -85,6 +99,9 @@ struct State<'r> {
     resolve: Option<Timer<'r>>,
     escalation: Option<(Instant, Option<String>)>,
     first_agent_reply: Option<Instant>,
+    /// When it was solved or closed (cleared by a reopening): an escalation not yet
+    /// fired by then does not fire.
+    ended: Option<Instant>,
     last_public: Option<By>,
     events: usize,
     last_at: Instant,
@@ -167,7 +184,7 @@ impl<'r> Contact<'r> {
             rules,
             id: id.into(),
             log: Vec::new(),
-            ids: HashSet::new(),
+            bundles: Vec::new(),
             state: None,
         }
     }
@@ -202,37 +219,77 @@ impl<'r> Contact<'r> {
             });
         }
         if let Some(id) = &event.id {
-            if !self.ids.insert(id.clone()) {
+            if self
+                .log
+                .iter()
+                .any(|l| l.id.as_deref() == Some(id.as_str()))
+            {
                 return Ok(());
             }
         }
-        let in_order = self.log.last().is_none_or(|l| l.event.at <= event.at);
+        let kind = match event.kind {
+            EventKind::Received { facts } => {
+                self.bundles.push(facts);
+                Kept::Received(self.bundles.len() - 1)
+            }
+            other => Kept::Other(other),
+        };
+        let logged = Logged {
+            id: event.id.map(String::into_boxed_str),
+            at: event.at,
+            kind,
+            error: None,
+        };
+        let in_order = self.log.last().is_none_or(|l| l.at <= event.at);
         if in_order {
-            let r = apply_one(self.rules, &self.id, &mut self.state, &event);
+            let r = apply_one(
+                self.rules,
+                &self.id,
+                &mut self.state,
+                &self.bundles,
+                logged.at,
+                &logged.kind,
+            );
             self.log.push(Logged {
-                event,
-                error: r.clone().err(),
+                error: r.clone().err().map(Box::new),
+                ..logged
             });
             return r;
         }
         // after every event at or before its instant, then everything again
-        let k = self.log.partition_point(|l| l.event.at <= event.at);
-        self.log.insert(k, Logged { event, error: None });
+        let k = self.log.partition_point(|l| l.at <= event.at);
+        self.log.insert(k, logged);
         self.state = None;
         for l in self.log.iter_mut() {
-            l.error = apply_one(self.rules, &self.id, &mut self.state, &l.event).err();
+            l.error = apply_one(
+                self.rules,
+                &self.id,
+                &mut self.state,
+                &self.bundles,
+                l.at,
+                &l.kind,
+            )
+            .err()
+            .map(Box::new);
         }
         match self.log.get(k).and_then(|l| l.error.clone()) {
-            Some(e) => Err(e),
+            Some(e) => Err(*e),
             None => Ok(()),
         }
     }
 
-    /// The events in error, in `at` order, each with its error.
-    pub fn errors(&self) -> impl Iterator<Item = (&Event, &ContactError)> {
+    /// The events in error, in `at` order: each one's id (where it has one) and error.
+    pub fn errors(&self) -> impl Iterator<Item = (Option<&str>, &ContactError)> {
         self.log
             .iter()
-            .filter_map(|l| l.error.as_ref().map(|e| (&l.event, e)))
+            .filter_map(|l| l.error.as_deref().map(|e| (l.id.as_deref(), e)))
+    }
+
+    /// Whether it is closed (final).
+    pub fn is_closed(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_some_and(|s| s.status == Lifecycle::Closed)
     }
 
     /// The instant of its last applied event.
@@ -275,7 +332,9 @@ impl<'r> Contact<'r> {
             escalation: s.escalation.as_ref().map(|(when, to)| Escalation {
                 at: *when,
                 to: to.clone(),
-                fired: at >= *when && s.first_agent_reply.is_none_or(|r| r > *when),
+                fired: at >= *when
+                    && s.first_agent_reply.is_none_or(|r| r > *when)
+                    && s.ended.is_none_or(|e| e > *when),
             }),
             events: s.events,
             at,
@@ -308,14 +367,37 @@ fn apply_one<'r>(
     rules: &'r RuleSet,
     id: &str,
     state: &mut Option<State<'r>>,
-    e: &Event,
+    bundles: &[Json],
+    at: Instant,
+    kind: &Kept,
 ) -> Result<(), ContactError> {
-    let at = e.at;
-    if let EventKind::Received { facts } = &e.kind {
-        if state.is_some() {
-            return Err(ContactError::AlreadyReceived);
+    let kind = match kind {
+        Kept::Other(k) => k,
+        Kept::Received(b) => {
+            if state.is_some() {
+                return Err(ContactError::AlreadyReceived);
+            }
+            return receive(rules, id, state, bundles, *b, at);
         }
-        let facts = received_bundle(id, at, facts);
+    };
+    let Some(s) = state.as_mut() else {
+        return Err(ContactError::NotReceived);
+    };
+    other_event(rules, id, s, bundles, at, kind)
+}
+
+/// `received`: route the bundle, start the clocks.
+fn receive<'r>(
+    rules: &'r RuleSet,
+    id: &str,
+    state: &mut Option<State<'r>>,
+    bundles: &[Json],
+    bundle: usize,
+    at: Instant,
+) -> Result<(), ContactError> {
+    {
+        let raw = bundles.get(bundle).ok_or(ContactError::NotReceived)?;
+        let facts = received_bundle(id, at, raw);
         let received_at = facts
             .get("contact")
             .and_then(|c| c.get("received_at"))
@@ -364,20 +446,29 @@ fn apply_one<'r>(
             resolve: timer(r.resolve, "resolve")?,
             escalation,
             first_agent_reply: None,
+            ended: None,
             last_public: None,
             events: 1,
             last_at: at,
-            facts,
+            bundle,
         });
-        return Ok(());
+        Ok(())
     }
-    let Some(s) = state.as_mut() else {
-        return Err(ContactError::NotReceived);
-    };
+}
+
+/// Any event but `received`, on a received contact.
+fn other_event<'r>(
+    rules: &'r RuleSet,
+    id: &str,
+    s: &mut State<'r>,
+    bundles: &[Json],
+    at: Instant,
+    kind: &EventKind,
+) -> Result<(), ContactError> {
     if s.status == Lifecycle::Closed {
         return Err(ContactError::Closed);
     }
-    match &e.kind {
+    match kind {
         EventKind::Received { .. } => return Err(ContactError::AlreadyReceived),
         EventKind::Reply { by: By::Internal } => {}
         EventKind::Reply { by: By::Agent } => {
@@ -400,6 +491,7 @@ fn apply_one<'r>(
         EventKind::Reply { by: By::Customer } => {
             if matches!(s.status, Lifecycle::Pending | Lifecycle::Solved) {
                 s.status = Lifecycle::Open;
+                s.ended = None;
                 if let Some(t) = s.resolve.as_mut() {
                     t.resume(at);
                 }
@@ -448,10 +540,17 @@ fn apply_one<'r>(
                     }
                 }
             }
+            match to {
+                Lifecycle::Solved | Lifecycle::Closed => {
+                    s.ended.get_or_insert(at);
+                }
+                _ => s.ended = None,
+            }
             s.status = *to;
         }
         EventKind::Priority { to } => {
-            let mut facts = s.facts.clone();
+            let raw = bundles.get(s.bundle).ok_or(ContactError::NotReceived)?;
+            let mut facts = received_bundle(id, s.received_at, raw);
             if let Some(c) = facts.get_mut("contact") {
                 c.insert("priority", Json::String(to.as_str().to_string()));
             }
@@ -510,7 +609,6 @@ fn apply_one<'r>(
             s.priority = Some(to.as_str().to_string());
             s.segment = r.segment;
             s.segment_calendar = r.segment_calendar;
-            s.facts = facts;
         }
         EventKind::Transfer { queue } => {
             if !rules.has_queue(queue) {

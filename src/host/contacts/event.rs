@@ -186,6 +186,22 @@ impl Event {
     /// assert_eq!(bad.contact.as_deref(), Some("K1"));
     /// ```
     pub fn from_json_str(line: &str) -> Result<Event, Box<BadEvent>> {
+        // the common case, read without building a tree: every key a string (the bundle
+        // aside, kept as its text); anything else takes the full path, whose errors name
+        // what is wrong
+        if let Ok(raw) = serde_json::from_str::<Raw<'_>>(line) {
+            let fields = Fields {
+                id: raw.id.as_deref(),
+                contact: Some(&raw.contact),
+                at: Some(&raw.at),
+                ty: Some(&raw.ty),
+                facts: raw.facts.map(|f| FactsIn::Text(f.get())),
+                by: raw.by.as_deref(),
+                to: raw.to.as_deref(),
+                queue: raw.queue.as_deref(),
+            };
+            return build(&fields);
+        }
         let tree = Json::parse(line).map_err(|m| {
             Box::new(BadEvent {
                 contact: None,
@@ -211,12 +227,10 @@ impl Event {
                 .find(|(k, _)| k == key)
                 .and_then(|(_, v)| v.as_str())
         };
-        let contact = text("contact").map(str::to_string);
-        let event = text("id").map(str::to_string);
         let fail = |error: ContactError| {
             Box::new(BadEvent {
-                contact: contact.clone(),
-                event: event.clone(),
+                contact: text("contact").map(str::to_string),
+                event: text("id").map(str::to_string),
                 error,
             })
         };
@@ -243,93 +257,20 @@ impl Event {
                 ))));
             }
         }
-        let Some(who) = contact.clone() else {
-            return Err(fail(ContactError::Invalid("`contact` is missing".into())));
+        let fields = Fields {
+            id: text("id"),
+            contact: text("contact"),
+            at: text("at"),
+            ty: text("type"),
+            facts: entries
+                .iter()
+                .find(|(k, _)| k == "facts")
+                .map(|(_, v)| FactsIn::Tree(v)),
+            by: text("by"),
+            to: text("to"),
+            queue: text("queue"),
         };
-        let at = match text("at") {
-            None => return Err(fail(ContactError::Invalid("`at` is missing".into()))),
-            Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| {
-                fail(ContactError::Invalid(format!(
-                    "`at` is not an RFC 3339 date-time with an offset (`{s}`: {e})"
-                )))
-            })?,
-        };
-        let needs = |key: &str| {
-            text(key).ok_or_else(|| {
-                fail(ContactError::Invalid(format!(
-                    "a `{}` event needs `{key}`",
-                    text("type").unwrap_or_default()
-                )))
-            })
-        };
-        let unknown = |key: &str, value: &str, known: &str| {
-            fail(ContactError::UnknownValue {
-                key: key.to_string(),
-                value: value.to_string(),
-                help: crate::diag::suggest(value, known.split(' '))
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default()
-                    + "one of: "
-                    + &known.replace(' ', ", "),
-            })
-        };
-        let kind = match text("type") {
-            None => return Err(fail(ContactError::Invalid("`type` is missing".into()))),
-            Some("received") => match entries.iter().find(|(k, _)| k == "facts") {
-                Some((_, facts @ Json::Object(_))) => EventKind::Received {
-                    facts: facts.clone(),
-                },
-                Some(_) => {
-                    return Err(fail(ContactError::Invalid(
-                        "`facts` must be an object (the contact's bundle)".into(),
-                    )))
-                }
-                None => EventKind::Received {
-                    facts: Json::Object(Vec::new()),
-                },
-            },
-            Some("reply") => EventKind::Reply {
-                by: match needs("by")? {
-                    "agent" => By::Agent,
-                    "customer" => By::Customer,
-                    "internal" => By::Internal,
-                    other => return Err(unknown("by", other, "agent customer internal")),
-                },
-            },
-            Some("status") => {
-                let to = needs("to")?;
-                EventKind::Status {
-                    to: Lifecycle::parse(to)
-                        .ok_or_else(|| unknown("to", to, "open pending on_hold solved closed"))?,
-                }
-            }
-            Some("priority") => {
-                let to = needs("to")?;
-                EventKind::Priority {
-                    to: Priority::parse(to).ok_or_else(|| unknown("to", to, "p1 p2 p3 p4"))?,
-                }
-            }
-            Some("transfer") => EventKind::Transfer {
-                queue: needs("queue")?.to_string(),
-            },
-            Some(other) => {
-                return Err(fail(ContactError::UnknownType {
-                    found: other.to_string(),
-                    help: crate::diag::suggest(
-                        other,
-                        ["received", "reply", "status", "priority", "transfer"],
-                    )
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default(),
-                }))
-            }
-        };
-        Ok(Event {
-            id: event,
-            contact: who,
-            at,
-            kind,
-        })
+        build(&fields)
     }
 
     /// The event as a JSON line (the form [`Event::from_json_str`] reads).
@@ -355,4 +296,150 @@ impl Event {
         }
         Json::Object(o)
     }
+}
+
+/// An event line as serde reads it, borrowing its strings where it can.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw<'a> {
+    #[serde(default, borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    contact: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    at: std::borrow::Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    ty: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    facts: Option<&'a serde_json::value::RawValue>,
+    #[serde(default, borrow)]
+    by: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    to: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    queue: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The bundle of a `received` event: a parsed tree, or its text.
+enum FactsIn<'a> {
+    Tree(&'a Json),
+    Text(&'a str),
+}
+
+/// An event's fields, read by either path.
+struct Fields<'a> {
+    id: Option<&'a str>,
+    contact: Option<&'a str>,
+    at: Option<&'a str>,
+    ty: Option<&'a str>,
+    facts: Option<FactsIn<'a>>,
+    by: Option<&'a str>,
+    to: Option<&'a str>,
+    queue: Option<&'a str>,
+}
+
+/// The event of `f` (its keys already known to be the event's, its values strings).
+fn build(f: &Fields<'_>) -> Result<Event, Box<BadEvent>> {
+    let contact = f.contact.map(str::to_string);
+    let event = f.id.map(str::to_string);
+    let fail = |error: ContactError| {
+        Box::new(BadEvent {
+            contact: contact.clone(),
+            event: event.clone(),
+            error,
+        })
+    };
+    let Some(who) = contact.clone() else {
+        return Err(fail(ContactError::Invalid("`contact` is missing".into())));
+    };
+    let at = match f.at {
+        None => return Err(fail(ContactError::Invalid("`at` is missing".into()))),
+        Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| {
+            fail(ContactError::Invalid(format!(
+                "`at` is not an RFC 3339 date-time with an offset (`{s}`: {e})"
+            )))
+        })?,
+    };
+    let needs = |key: &str| {
+        match key {
+            "by" => f.by,
+            "to" => f.to,
+            _ => f.queue,
+        }
+        .ok_or_else(|| {
+            fail(ContactError::Invalid(format!(
+                "a `{}` event needs `{key}`",
+                f.ty.unwrap_or_default()
+            )))
+        })
+    };
+    let unknown = |key: &str, value: &str, known: &str| {
+        fail(ContactError::UnknownValue {
+            key: key.to_string(),
+            value: value.to_string(),
+            help: crate::diag::suggest(value, known.split(' '))
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default()
+                + "one of: "
+                + &known.replace(' ', ", "),
+        })
+    };
+    let kind = match f.ty {
+        None => return Err(fail(ContactError::Invalid("`type` is missing".into()))),
+        Some("received") => {
+            let facts = match &f.facts {
+                None => Json::Object(Vec::new()),
+                Some(FactsIn::Tree(t)) => (*t).clone(),
+                Some(FactsIn::Text(t)) => Json::parse(t)
+                    .map_err(|m| fail(ContactError::Syntax(format!("in `facts`: {m}"))))?,
+            };
+            if !matches!(facts, Json::Object(_)) {
+                return Err(fail(ContactError::Invalid(
+                    "`facts` must be an object (the contact's bundle)".into(),
+                )));
+            }
+            EventKind::Received { facts }
+        }
+        Some("reply") => EventKind::Reply {
+            by: match needs("by")? {
+                "agent" => By::Agent,
+                "customer" => By::Customer,
+                "internal" => By::Internal,
+                other => return Err(unknown("by", other, "agent customer internal")),
+            },
+        },
+        Some("status") => {
+            let to = needs("to")?;
+            EventKind::Status {
+                to: Lifecycle::parse(to)
+                    .ok_or_else(|| unknown("to", to, "open pending on_hold solved closed"))?,
+            }
+        }
+        Some("priority") => {
+            let to = needs("to")?;
+            EventKind::Priority {
+                to: Priority::parse(to).ok_or_else(|| unknown("to", to, "p1 p2 p3 p4"))?,
+            }
+        }
+        Some("transfer") => EventKind::Transfer {
+            queue: needs("queue")?.to_string(),
+        },
+        Some(other) => {
+            return Err(fail(ContactError::UnknownType {
+                found: other.to_string(),
+                help: crate::diag::suggest(
+                    other,
+                    ["received", "reply", "status", "priority", "transfer"],
+                )
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default(),
+            }))
+        }
+    };
+    Ok(Event {
+        id: event,
+        contact: who,
+        at,
+        kind,
+    })
 }

@@ -35,7 +35,7 @@ pub use event::{BadEvent, By, Event, EventKind, Lifecycle, Priority};
 use crate::json::Json;
 use crate::RuleSet;
 use chrono::{DateTime, FixedOffset};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Why an event could not be applied. Each is an error line in the event's place; the
 /// rest of the log goes on.
@@ -273,20 +273,31 @@ pub trait ContactStore {
 enum Slot {
     Contact(usize),
     Bad(usize, Box<BadEvent>),
+    /// An event for a contact already closed and written out.
+    Late(String, Option<String>),
 }
 
 /// Every contact of an event log, in order of first appearance: what `aftersales
 /// contacts replay` prints. Events are applied as they come (each contact in `at` order);
-/// an event id seen before anywhere in the log is ignored.
+/// an event whose id its contact has seen before is ignored.
+///
+/// A closed contact is final: [`Log::drain_ready`] writes out the lines that can no longer
+/// change (closed contacts, bad lines) as soon as every line before them is written, and
+/// forgets those contacts' events, so that memory follows the contacts still open. An
+/// event that comes for a contact already written out is the error line `closed` in its
+/// place, whatever its instant.
 #[derive(Debug)]
 pub struct Log<'r> {
     rules: &'r RuleSet,
-    contacts: Vec<Contact<'r>>,
+    /// `None`: written out and forgotten (boxed, so that a forgotten contact's slot is a
+    /// word).
+    contacts: Vec<Option<Box<Contact<'r>>>>,
     index: HashMap<String, usize>,
-    slots: Vec<Slot>,
-    ids: HashSet<String>,
+    slots: std::collections::VecDeque<Slot>,
     until: Option<DateTime<FixedOffset>>,
     last: Option<DateTime<FixedOffset>>,
+    /// Error lines already written out.
+    written_errors: usize,
 }
 
 impl<'r> Log<'r> {
@@ -296,10 +307,10 @@ impl<'r> Log<'r> {
             rules,
             contacts: Vec::new(),
             index: HashMap::new(),
-            slots: Vec::new(),
-            ids: HashSet::new(),
+            slots: std::collections::VecDeque::new(),
             until: None,
             last: None,
+            written_errors: 0,
         }
     }
 
@@ -314,14 +325,14 @@ impl<'r> Log<'r> {
     pub fn push_line(&mut self, line: usize, text: &str) {
         match Event::from_json_str(text) {
             Ok(e) => self.push(e),
-            Err(bad) => self.slots.push(Slot::Bad(line, bad)),
+            Err(bad) => self.slots.push_back(Slot::Bad(line, bad)),
         }
     }
 
     /// A line that could not be read at all (too long, not text): an error line in its
     /// place.
     pub fn push_unreadable(&mut self, line: usize, error: ContactError) {
-        self.slots.push(Slot::Bad(
+        self.slots.push_back(Slot::Bad(
             line,
             Box::new(BadEvent {
                 contact: None,
@@ -336,31 +347,31 @@ impl<'r> Log<'r> {
         if self.until.is_some_and(|u| event.at > u) {
             return;
         }
-        if let Some(id) = &event.id {
-            if !self.ids.insert(id.clone()) {
-                return;
-            }
-        }
         self.last = Some(self.last.map_or(event.at, |l| l.max(event.at)));
         let k = match self.index.get(&event.contact) {
             Some(k) => *k,
             None => {
                 let k = self.contacts.len();
-                self.contacts
-                    .push(Contact::new(self.rules, event.contact.clone()));
+                self.contacts.push(Some(Box::new(Contact::new(
+                    self.rules,
+                    event.contact.clone(),
+                ))));
                 self.index.insert(event.contact.clone(), k);
-                self.slots.push(Slot::Contact(k));
+                self.slots.push_back(Slot::Contact(k));
                 k
             }
         };
-        if let Some(c) = self.contacts.get_mut(k) {
-            let _ = c.apply(event);
+        match self.contacts.get_mut(k) {
+            Some(Some(c)) => {
+                let _ = c.apply(event);
+            }
+            _ => self.slots.push_back(Slot::Late(event.contact, event.id)),
         }
     }
 
-    /// The contacts, in order of first appearance.
-    pub fn contacts(&self) -> &[Contact<'r>] {
-        &self.contacts
+    /// The contacts not yet written out, in order of first appearance.
+    pub fn contacts(&self) -> impl Iterator<Item = &Contact<'r>> {
+        self.contacts.iter().flatten().map(|c| &**c)
     }
 
     /// The instant the log is reported as of: `--at`, else its last event's.
@@ -377,45 +388,93 @@ impl<'r> Log<'r> {
         out
     }
 
-    /// Each output line of [`Log::lines`], as the crate's ordered JSON.
-    #[doc(hidden)]
-    pub fn each_line(&self, at: Option<DateTime<FixedOffset>>, mut f: impl FnMut(Json)) {
-        let at = at.or(self.as_of());
-        for slot in &self.slots {
-            match slot {
-                Slot::Bad(line, bad) => f(error_line(
-                    bad.contact.as_deref(),
-                    bad.event.as_deref(),
-                    &bad.error,
-                    Some(*line),
-                )),
-                Slot::Contact(k) => {
-                    let Some(c) = self.contacts.get(*k) else {
-                        continue;
-                    };
-                    for (e, err) in c.errors() {
-                        f(error_line(Some(&e.contact), e.id.as_deref(), err, None));
-                    }
-                    let status = match at {
-                        Some(at) => c.status_at(at),
-                        None => c.status(),
-                    };
-                    if let Some(s) = status {
-                        f(s.json());
-                    }
+    /// The lines of one slot.
+    fn slot_lines(&self, slot: &Slot, at: Option<DateTime<FixedOffset>>, f: &mut impl FnMut(Json)) {
+        match slot {
+            Slot::Bad(line, bad) => f(error_line(
+                bad.contact.as_deref(),
+                bad.event.as_deref(),
+                &bad.error,
+                Some(*line),
+            )),
+            Slot::Late(contact, id) => f(error_line(
+                Some(contact),
+                id.as_deref(),
+                &ContactError::Closed,
+                None,
+            )),
+            Slot::Contact(k) => {
+                let Some(Some(c)) = self.contacts.get(*k) else {
+                    return;
+                };
+                for (e, err) in c.errors() {
+                    f(error_line(Some(c.id()), e, err, None));
+                }
+                let status = match at {
+                    Some(at) => c.status_at(at),
+                    None => c.status(),
+                };
+                if let Some(s) = status {
+                    f(s.json());
                 }
             }
         }
     }
 
-    /// How many error lines [`Log::lines`] holds.
+    /// Each output line of [`Log::lines`] not yet written out, as the crate's ordered
+    /// JSON.
+    #[doc(hidden)]
+    pub fn each_line(&self, at: Option<DateTime<FixedOffset>>, mut f: impl FnMut(Json)) {
+        let at = at.or(self.as_of());
+        for slot in &self.slots {
+            self.slot_lines(slot, at, &mut f);
+        }
+    }
+
+    /// Write out the lines that can no longer change, from the front: bad lines, and
+    /// closed contacts (whose events are then forgotten); stop at the first contact still
+    /// open. What is left comes from [`Log::each_line`].
+    #[doc(hidden)]
+    pub fn drain_ready(&mut self, mut f: impl FnMut(Json)) {
+        while let Some(front) = self.slots.front() {
+            let ready = match front {
+                Slot::Bad(..) | Slot::Late(..) => true,
+                Slot::Contact(k) => matches!(self.contacts.get(*k), Some(Some(c)) if c.is_closed()),
+            };
+            if !ready {
+                return;
+            }
+            let Some(slot) = self.slots.pop_front() else {
+                return;
+            };
+            self.written_errors += self.slot_errors(&slot);
+            // a closed contact's line is the same whatever the instant it is read at
+            self.slot_lines(&slot, None, &mut f);
+            if let Slot::Contact(k) = slot {
+                if let Some(c) = self.contacts.get_mut(k) {
+                    *c = None;
+                }
+            }
+        }
+    }
+
+    fn slot_errors(&self, slot: &Slot) -> usize {
+        match slot {
+            Slot::Bad(..) | Slot::Late(..) => 1,
+            Slot::Contact(k) => match self.contacts.get(*k) {
+                Some(Some(c)) => c.errors().count(),
+                _ => 0,
+            },
+        }
+    }
+
+    /// How many error lines the log holds (written out or not).
     pub fn error_count(&self) -> usize {
-        self.slots
-            .iter()
-            .map(|s| match s {
-                Slot::Bad(..) => 1,
-                Slot::Contact(k) => self.contacts.get(*k).map_or(0, |c| c.errors().count()),
-            })
-            .sum()
+        self.written_errors
+            + self
+                .slots
+                .iter()
+                .map(|s| self.slot_errors(s))
+                .sum::<usize>()
     }
 }
