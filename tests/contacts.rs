@@ -509,7 +509,9 @@ fn an_escalation_does_not_fire_once_the_contact_is_solved() {
     ));
     let k1 = Contact::replay(&rules, log);
     // escalate_at is 18:30; solved at 17:00 with no agent reply
-    let s = k1.status_at(at("2026-03-02T20:00:00-05:00")).expect("received");
+    let s = k1
+        .status_at(at("2026-03-02T20:00:00-05:00"))
+        .expect("received");
     assert!(!s.escalation.expect("escalation").fired);
 }
 
@@ -529,13 +531,22 @@ fn a_log_writes_closed_contacts_out_early_and_a_late_event_is_an_error_in_place(
     }
     // A closed on its second event: written out at once; B (open) not yet
     assert_eq!(written.len(), 1, "{written:?}");
-    assert_eq!((written[0]["contact"].as_str(), written[0]["status"].as_str()), (Some("A"), Some("closed")));
+    assert_eq!(
+        (
+            written[0]["contact"].as_str(),
+            written[0]["status"].as_str()
+        ),
+        (Some("A"), Some("closed"))
+    );
     // the late reply for A: A was written out, final, so the error line `closed`, in
     // its place after B
     let rest = log.lines(None);
     assert_eq!(rest.len(), 2);
     assert_eq!(rest[0]["contact"], "B");
-    assert_eq!((rest[1]["error"]["code"].as_str(), rest[1]["event"].as_str()), (Some("closed"), Some("A3")));
+    assert_eq!(
+        (rest[1]["error"]["code"].as_str(), rest[1]["event"].as_str()),
+        (Some("closed"), Some("A3"))
+    );
     assert_eq!(log.error_count(), 1);
     assert_eq!(log.contacts().count(), 1);
 }

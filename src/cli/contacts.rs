@@ -53,6 +53,9 @@ pub struct ReportArgs {
     /// As of this instant (RFC 3339). Default: the last event's instant.
     #[arg(long, value_name = "DATETIME", value_parser = parse_at)]
     pub at: Option<DateTime<FixedOffset>>,
+    /// Also write an HTML page with the table and SVG charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Arguments of `aftersales contacts import`.
@@ -690,6 +693,17 @@ fn report(args: &ReportArgs) -> u8 {
         }
     }
     report.finish();
+    if let Some(path) = &args.html {
+        let source = match (&args.events, &args.db) {
+            (Some(p), _) | (None, Some(p)) => p.display().to_string(),
+            _ => String::new(),
+        };
+        let page = crate::host::contacts::html::report_html(&report, &source);
+        if let Err(e) = std::fs::write(path, page) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return super::EXIT_USAGE;
+        }
+    }
     let mut out = Out::new();
     for line in report.lines() {
         out.line(&line);

@@ -24,6 +24,7 @@
 mod clock;
 mod contact;
 mod event;
+pub mod html;
 #[cfg(feature = "import")]
 pub mod import;
 pub mod report;

@@ -58,7 +58,7 @@ pub struct ClockFigures {
     /// Open clocks past 80% of their time to the due instant.
     pub at_risk: usize,
     /// Time counted by each finished clock, sorted.
-    elapsed: Vec<TimeDelta>,
+    pub(crate) elapsed: Vec<TimeDelta>,
 }
 
 impl ClockFigures {
@@ -205,6 +205,10 @@ pub struct Report {
     pub groups: Vec<GroupFigures>,
     /// All contacts.
     pub total: GroupFigures,
+    /// `resolve` per group and week of receipt (the Monday, UTC): (met, finished).
+    pub weekly: std::collections::BTreeMap<(chrono::NaiveDate, Option<String>), (usize, usize)>,
+    /// The instant the statuses are as of (the latest seen).
+    pub as_of: Option<DateTime<FixedOffset>>,
 }
 
 impl Report {
@@ -214,6 +218,8 @@ impl Report {
             by,
             groups: Vec::new(),
             total: GroupFigures::default(),
+            weekly: std::collections::BTreeMap::new(),
+            as_of: None,
         }
     }
 
@@ -229,12 +235,25 @@ impl Report {
             Some(k) => k,
             None => {
                 self.groups.push(GroupFigures {
-                    group: key,
+                    group: key.clone(),
                     ..GroupFigures::default()
                 });
                 self.groups.len() - 1
             }
         };
+        if let Some(r) = s.resolve.as_ref().filter(|r| r.stopped_at.is_some()) {
+            let day = s.received_at.naive_utc().date();
+            let monday = day
+                - chrono::Days::new(u64::from(
+                    chrono::Datelike::weekday(&day).num_days_from_monday(),
+                ));
+            let w = self.weekly.entry((monday, key.clone())).or_default();
+            w.1 += 1;
+            if r.state == ClockState::Met {
+                w.0 += 1;
+            }
+        }
+        self.as_of = Some(self.as_of.map_or(s.at, |a| a.max(s.at)));
         if let Some(g) = self.groups.get_mut(k) {
             g.add(s);
         }
