@@ -158,16 +158,38 @@ fn load(path: &Path) -> Result<RuleSet, u8> {
     })
 }
 
+/// The input, and a progress bar on standard error when it is a terminal and the input a
+/// file (finished when the reader is dropped).
 fn open(path: &Path) -> Result<Box<dyn Read>, u8> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(std::io::stdin()));
     }
-    std::fs::File::open(path)
-        .map(|f| Box::new(f) as Box<dyn Read>)
-        .map_err(|e| {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            super::EXIT_USAGE
-        })
+    let f = std::fs::File::open(path).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", path.display());
+        super::EXIT_USAGE
+    })?;
+    let bar = super::eval::progress_bar(&f);
+    Ok(Box::new(Progress(
+        super::eval::Counted::new(f, bar.clone()),
+        bar,
+    )))
+}
+
+/// A reader whose progress bar is cleared when it is dropped.
+struct Progress<R>(R, Option<indicatif::ProgressBar>);
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R> Drop for Progress<R> {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.1 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Feed every line of `input` to `f` (its number, its text); a line too long or not
@@ -243,13 +265,23 @@ impl Out {
     }
 
     fn line(&mut self, j: &crate::json::Json) {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        j.write(&mut buf);
+        self.raw(&buf);
+        self.buf = buf;
+    }
+
+    /// One line's text (without its newline).
+    fn raw(&mut self, line: &[u8]) {
         if self.closed {
             return;
         }
-        self.buf.clear();
-        j.write(&mut self.buf);
-        self.buf.push(b'\n');
-        if let Err(e) = self.out.write_all(&self.buf) {
+        if let Err(e) = self
+            .out
+            .write_all(line)
+            .and_then(|_| self.out.write_all(b"\n"))
+        {
             self.closed = true;
             if !super::closed(&e) {
                 eprintln!("error: cannot write to stdout: {e}");
@@ -303,10 +335,10 @@ fn replay(args: &ReplayArgs) -> u8 {
                     Err(e) => log.push_unreadable(n, e),
                 }
                 if n % 1024 == 0 {
-                    log.drain_ready(|j| out.line(&j));
+                    log.drain_ready(|l| out.raw(l));
                 }
             });
-            log.drain_ready(|j| out.line(&j));
+            log.drain_ready(|l| out.raw(l));
             out.finish();
             if let Err(code) = read {
                 return code;
@@ -345,7 +377,7 @@ fn replay(args: &ReplayArgs) -> u8 {
         }
     };
     let mut out = Out::new();
-    log.each_line(args.at, |j| out.line(&j));
+    log.each_line(args.at, |l| out.raw(l));
     out.finish();
     if log.error_count() > 0 {
         super::EXIT_FINDINGS
@@ -534,7 +566,9 @@ fn status(args: &StatusArgs) -> u8 {
             errors += 1;
             out.line(&error_line(Some(c.id()), e, err, None));
         }
-        out.line(&s.json());
+        let mut buf = Vec::with_capacity(1024);
+        s.write_json(&mut buf);
+        out.raw(&buf);
     }
     out.finish();
     if errors > 0 {
@@ -563,12 +597,9 @@ fn import(args: &ImportArgs) -> u8 {
         );
         return super::EXIT_USAGE;
     };
-    let input = match std::fs::File::open(&args.file) {
-        Ok(f) => BufReader::with_capacity(1 << 16, f),
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.file.display());
-            return super::EXIT_USAGE;
-        }
+    let input = match open(&args.file) {
+        Ok(r) => BufReader::with_capacity(1 << 16, r),
+        Err(code) => return code,
     };
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => match std::fs::File::create(p) {

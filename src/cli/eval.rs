@@ -118,11 +118,7 @@ pub fn run(args: &EvalArgs) -> u8 {
                 let bar = (kind == Some(Kind::Jsonl))
                     .then(|| progress_bar(&f))
                     .flatten();
-                let r = ctx.stream(
-                    BufReader::new(Counted::new(f, bar.as_ref())),
-                    kind,
-                    &mut out,
-                );
+                let r = ctx.stream(BufReader::new(Counted::new(f, bar.clone())), kind, &mut out);
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
                 }
@@ -256,7 +252,7 @@ struct Ctx<'a> {
 
 /// A bytes-based progress bar on standard error for a file, only when standard error is
 /// a terminal (never in pipes, so scripts and tests see no bar bytes).
-fn progress_bar(file: &std::fs::File) -> Option<indicatif::ProgressBar> {
+pub(super) fn progress_bar(file: &std::fs::File) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
@@ -276,15 +272,15 @@ fn progress_bar(file: &std::fs::File) -> Option<indicatif::ProgressBar> {
 
 /// A reader that counts the bytes read and moves a progress bar; the bar is moved once
 /// per 1 MiB read, so the count costs an addition per read call.
-struct Counted<'b, R> {
+pub(super) struct Counted<R> {
     inner: R,
-    bar: Option<&'b indicatif::ProgressBar>,
+    bar: Option<indicatif::ProgressBar>,
     read: u64,
     shown: u64,
 }
 
-impl<'b, R> Counted<'b, R> {
-    fn new(inner: R, bar: Option<&'b indicatif::ProgressBar>) -> Self {
+impl<R> Counted<R> {
+    pub(super) fn new(inner: R, bar: Option<indicatif::ProgressBar>) -> Self {
         Counted {
             inner,
             bar,
@@ -294,10 +290,10 @@ impl<'b, R> Counted<'b, R> {
     }
 }
 
-impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+impl<R: std::io::Read> std::io::Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some(bar) = self.bar {
+        if let Some(bar) = &self.bar {
             self.read += n as u64;
             if self.read - self.shown >= 1 << 20 || n == 0 {
                 bar.set_position(self.read);

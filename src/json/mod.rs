@@ -218,7 +218,7 @@ impl Json {
 }
 
 /// A string as a JSON string literal, escaped as `serde_json` escapes it.
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     // writing into a Vec cannot fail
     let _ = serde_json::to_writer(out, s);
 }

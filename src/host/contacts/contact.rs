@@ -229,7 +229,8 @@ impl<'r> Contact<'r> {
         }
         let kind = match event.kind {
             EventKind::Received { facts } => {
-                self.bundles.push(facts);
+                // kept with its defaults filled in, as routing reads it
+                self.bundles.push(with_defaults(&self.id, event.at, facts));
                 Kept::Received(self.bundles.len() - 1)
             }
             other => Kept::Other(other),
@@ -244,7 +245,6 @@ impl<'r> Contact<'r> {
         if in_order {
             let r = apply_one(
                 self.rules,
-                &self.id,
                 &mut self.state,
                 &self.bundles,
                 logged.at,
@@ -261,16 +261,9 @@ impl<'r> Contact<'r> {
         self.log.insert(k, logged);
         self.state = None;
         for l in self.log.iter_mut() {
-            l.error = apply_one(
-                self.rules,
-                &self.id,
-                &mut self.state,
-                &self.bundles,
-                l.at,
-                &l.kind,
-            )
-            .err()
-            .map(Box::new);
+            l.error = apply_one(self.rules, &mut self.state, &self.bundles, l.at, &l.kind)
+                .err()
+                .map(Box::new);
         }
         match self.log.get(k).and_then(|l| l.error.clone()) {
             Some(e) => Err(*e),
@@ -345,7 +338,11 @@ impl<'r> Contact<'r> {
 /// The bundle a `received` event routes: its facts, with `contact.id` defaulting to the
 /// contact's id and `contact.received_at` to the event's instant (CONTACTS.md).
 pub(crate) fn received_bundle(id: &str, at: Instant, facts: &Json) -> Json {
-    let mut facts = facts.clone();
+    with_defaults(id, at, facts.clone())
+}
+
+/// [`received_bundle`] in place.
+fn with_defaults(id: &str, at: Instant, mut facts: Json) -> Json {
     if facts.get("contact").is_none() {
         facts.insert("contact", Json::Object(Vec::new()));
     }
@@ -365,7 +362,6 @@ pub(crate) fn received_bundle(id: &str, at: Instant, facts: &Json) -> Json {
 /// Apply `e` to `state`; on an error `state` is left as it was.
 fn apply_one<'r>(
     rules: &'r RuleSet,
-    id: &str,
     state: &mut Option<State<'r>>,
     bundles: &[Json],
     at: Instant,
@@ -377,27 +373,25 @@ fn apply_one<'r>(
             if state.is_some() {
                 return Err(ContactError::AlreadyReceived);
             }
-            return receive(rules, id, state, bundles, *b, at);
+            return receive(rules, state, bundles, *b, at);
         }
     };
     let Some(s) = state.as_mut() else {
         return Err(ContactError::NotReceived);
     };
-    other_event(rules, id, s, bundles, at, kind)
+    other_event(rules, s, bundles, at, kind)
 }
 
 /// `received`: route the bundle, start the clocks.
 fn receive<'r>(
     rules: &'r RuleSet,
-    id: &str,
     state: &mut Option<State<'r>>,
     bundles: &[Json],
     bundle: usize,
     at: Instant,
 ) -> Result<(), ContactError> {
     {
-        let raw = bundles.get(bundle).ok_or(ContactError::NotReceived)?;
-        let facts = received_bundle(id, at, raw);
+        let facts = bundles.get(bundle).ok_or(ContactError::NotReceived)?;
         let received_at = facts
             .get("contact")
             .and_then(|c| c.get("received_at"))
@@ -409,7 +403,7 @@ fn receive<'r>(
             .and_then(|c| c.get("channel"))
             .and_then(Json::as_str)
             .map(str::to_string);
-        let r = route(rules, &facts, at)?;
+        let r = route(rules, facts, at)?;
         let calendar = pick_calendar(
             rules,
             r.queue.as_deref(),
@@ -459,7 +453,6 @@ fn receive<'r>(
 /// Any event but `received`, on a received contact.
 fn other_event<'r>(
     rules: &'r RuleSet,
-    id: &str,
     s: &mut State<'r>,
     bundles: &[Json],
     at: Instant,
@@ -549,8 +542,10 @@ fn other_event<'r>(
             s.status = *to;
         }
         EventKind::Priority { to } => {
-            let raw = bundles.get(s.bundle).ok_or(ContactError::NotReceived)?;
-            let mut facts = received_bundle(id, s.received_at, raw);
+            let mut facts = bundles
+                .get(s.bundle)
+                .ok_or(ContactError::NotReceived)?
+                .clone();
             if let Some(c) = facts.get_mut("contact") {
                 c.insert("priority", Json::String(to.as_str().to_string()));
             }

@@ -340,16 +340,14 @@ struct Fields<'a> {
 
 /// The event of `f` (its keys already known to be the event's, its values strings).
 fn build(f: &Fields<'_>) -> Result<Event, Box<BadEvent>> {
-    let contact = f.contact.map(str::to_string);
-    let event = f.id.map(str::to_string);
     let fail = |error: ContactError| {
         Box::new(BadEvent {
-            contact: contact.clone(),
-            event: event.clone(),
+            contact: f.contact.map(str::to_string),
+            event: f.id.map(str::to_string),
             error,
         })
     };
-    let Some(who) = contact.clone() else {
+    let Some(who) = f.contact.map(str::to_string) else {
         return Err(fail(ContactError::Invalid("`contact` is missing".into())));
     };
     let at = match f.at {
@@ -437,7 +435,7 @@ fn build(f: &Fields<'_>) -> Result<Event, Box<BadEvent>> {
         }
     };
     Ok(Event {
-        id: event,
+        id: f.id.map(str::to_string),
         contact: who,
         at,
         kind,

@@ -159,74 +159,138 @@ pub fn error_line(
     o
 }
 
+/// Writes a JSON object's entries straight into a buffer (a status line is written for
+/// every contact: no tree is built for it).
+struct Obj<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Obj<'o> {
+    fn new(out: &'o mut Vec<u8>) -> Obj<'o> {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        crate::json::write_str(self.out, k);
+        self.out.push(b':');
+        self.out
+    }
+
+    fn str(&mut self, k: &str, v: &str) {
+        let out = self.key(k);
+        crate::json::write_str(out, v);
+    }
+
+    fn opt(&mut self, k: &str, v: Option<&str>) {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.key(k).extend_from_slice(b"null"),
+        }
+    }
+
+    fn num(&mut self, k: &str, v: i64) {
+        let out = self.key(k);
+        out.extend_from_slice(v.to_string().as_bytes());
+    }
+
+    fn instant(&mut self, k: &str, t: &DateTime<FixedOffset>) {
+        self.str(k, &t.to_rfc3339());
+    }
+
+    fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
 impl ClockStatus {
     /// The clock as a status line writes it: `target`, `state`, `due`, `stopped_at`
-    /// (stopped clocks), `elapsed_s`, and `paused_s` where `paused` is asked for.
-    fn json(&self, paused: bool) -> Json {
-        let mut o = vec![
-            ("target".to_string(), Json::String(self.target.to_string())),
-            ("state".into(), Json::from(self.state.as_str())),
-            ("due".into(), Json::String(self.due.to_rfc3339())),
-        ];
-        if let Some(t) = self.stopped_at {
-            o.push(("stopped_at".into(), Json::String(t.to_rfc3339())));
+    /// (stopped clocks), `elapsed_s`, `paused_s` where `paused` is asked for, then
+    /// `extra` entries.
+    fn write(&self, out: &mut Vec<u8>, paused: bool, extra: &[(&str, i64)]) {
+        let mut o = Obj::new(out);
+        o.str("target", &self.target.to_string());
+        o.str("state", self.state.as_str());
+        o.instant("due", &self.due);
+        if let Some(t) = &self.stopped_at {
+            o.instant("stopped_at", t);
         }
-        o.push(("elapsed_s".into(), Json::of(&self.elapsed.num_seconds())));
+        o.num("elapsed_s", self.elapsed.num_seconds());
         if paused {
-            o.push(("paused_s".into(), Json::of(&self.paused.num_seconds())));
+            o.num("paused_s", self.paused.num_seconds());
         }
-        Json::Object(o)
+        for (k, v) in extra {
+            o.num(k, *v);
+        }
+        o.end();
     }
 }
 
 impl ContactStatus {
     /// The status line (CONTACTS.md, "Command line").
     pub fn to_json(&self) -> serde_json::Value {
-        self.json().to_serde()
+        let mut buf = Vec::new();
+        self.write_json(&mut buf);
+        serde_json::from_slice(&buf).unwrap_or_default()
     }
 
     /// The status line as the crate's ordered JSON.
     #[doc(hidden)]
     pub fn json(&self) -> Json {
-        let opt = |s: &Option<String>| Json::from(s.as_deref());
-        let mut clocks = Vec::new();
-        if let Some(c) = &self.first_response {
-            clocks.push(("first_response".to_string(), c.json(false)));
+        let mut buf = Vec::new();
+        self.write_json(&mut buf);
+        std::str::from_utf8(&buf)
+            .ok()
+            .and_then(|t| Json::parse(t).ok())
+            .unwrap_or_default()
+    }
+
+    /// Append the status line's compact JSON (no newline) to `out`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        o.str("contact", &self.contact);
+        o.str("status", self.status.as_str());
+        o.opt("queue", self.queue.as_deref());
+        o.opt("priority", self.priority.as_deref());
+        o.opt("segment", self.segment.as_deref());
+        o.opt("calendar", self.calendar.as_deref());
+        o.instant("received_at", &self.received_at);
+        {
+            let clocks = o.key("clocks");
+            let mut c = Obj::new(clocks);
+            if let Some(x) = &self.first_response {
+                x.write(c.key("first_response"), false, &[]);
+            }
+            if let Some(n) = &self.next_reply {
+                n.clock.write(
+                    c.key("next_reply"),
+                    false,
+                    &[
+                        ("cycles", i64::from(n.cycles)),
+                        ("breached_cycles", i64::from(n.breached_cycles)),
+                    ],
+                );
+            }
+            if let Some(x) = &self.resolve {
+                x.write(c.key("resolve"), true, &[]);
+            }
+            c.end();
         }
-        if let Some(n) = &self.next_reply {
-            let mut j = n.clock.json(false);
-            j.insert("cycles", Json::of(&n.cycles));
-            j.insert("breached_cycles", Json::of(&n.breached_cycles));
-            clocks.push(("next_reply".to_string(), j));
-        }
-        if let Some(c) = &self.resolve {
-            clocks.push(("resolve".to_string(), c.json(true)));
-        }
-        let mut o = vec![
-            ("contact".to_string(), Json::String(self.contact.clone())),
-            ("status".into(), Json::from(self.status.as_str())),
-            ("queue".into(), opt(&self.queue)),
-            ("priority".into(), opt(&self.priority)),
-            ("segment".into(), opt(&self.segment)),
-            ("calendar".into(), opt(&self.calendar)),
-            (
-                "received_at".into(),
-                Json::String(self.received_at.to_rfc3339()),
-            ),
-            ("clocks".into(), Json::Object(clocks)),
-        ];
         if let Some(e) = &self.escalation {
-            o.push((
-                "escalation".into(),
-                Json::object([
-                    ("at", Json::String(e.at.to_rfc3339())),
-                    ("to", Json::from(e.to.as_deref())),
-                    ("fired", Json::Bool(e.fired)),
-                ]),
-            ));
+            let mut x = Obj::new(o.key("escalation"));
+            x.instant("at", &e.at);
+            x.opt("to", e.to.as_deref());
+            x.key("fired")
+                .extend_from_slice(if e.fired { b"true" } else { b"false" });
+            x.end();
         }
-        o.push(("events".into(), Json::of(&self.events)));
-        Json::Object(o)
+        o.num("events", i64::try_from(self.events).unwrap_or(i64::MAX));
+        o.end();
     }
 }
 
@@ -385,58 +449,74 @@ impl<'r> Log<'r> {
     /// never received); a line that was not an event, in its place.
     pub fn lines(&self, at: Option<DateTime<FixedOffset>>) -> Vec<serde_json::Value> {
         let mut out = Vec::new();
-        self.each_line(at, |j| out.push(j.to_serde()));
+        self.each_line(at, |line| {
+            out.push(serde_json::from_slice(line).unwrap_or_default());
+        });
         out
     }
 
     /// The lines of one slot.
-    fn slot_lines(&self, slot: &Slot, at: Option<DateTime<FixedOffset>>, f: &mut impl FnMut(Json)) {
+    fn slot_lines(
+        &self,
+        slot: &Slot,
+        at: Option<DateTime<FixedOffset>>,
+        buf: &mut Vec<u8>,
+        f: &mut impl FnMut(&[u8]),
+    ) {
+        let mut json = |j: Json, buf: &mut Vec<u8>| {
+            buf.clear();
+            j.write(buf);
+            f(buf);
+        };
         match slot {
-            Slot::Bad(line, bad) => f(error_line(
-                bad.contact.as_deref(),
-                bad.event.as_deref(),
-                &bad.error,
-                Some(*line),
-            )),
-            Slot::Late(contact, id) => f(error_line(
-                Some(contact),
-                id.as_deref(),
-                &ContactError::Closed,
-                None,
-            )),
+            Slot::Bad(line, bad) => json(
+                error_line(
+                    bad.contact.as_deref(),
+                    bad.event.as_deref(),
+                    &bad.error,
+                    Some(*line),
+                ),
+                buf,
+            ),
+            Slot::Late(contact, id) => json(
+                error_line(Some(contact), id.as_deref(), &ContactError::Closed, None),
+                buf,
+            ),
             Slot::Contact(k) => {
                 let Some(Some(c)) = self.contacts.get(*k) else {
                     return;
                 };
                 for (e, err) in c.errors() {
-                    f(error_line(Some(c.id()), e, err, None));
+                    json(error_line(Some(c.id()), e, err, None), buf);
                 }
                 let status = match at {
                     Some(at) => c.status_at(at),
                     None => c.status(),
                 };
                 if let Some(s) = status {
-                    f(s.json());
+                    buf.clear();
+                    s.write_json(buf);
+                    f(buf);
                 }
             }
         }
     }
 
-    /// Each output line of [`Log::lines`] not yet written out, as the crate's ordered
-    /// JSON.
-    #[doc(hidden)]
-    pub fn each_line(&self, at: Option<DateTime<FixedOffset>>, mut f: impl FnMut(Json)) {
+    /// Each output line of [`Log::lines`] not yet written out: its compact JSON text
+    /// (no newline).
+    pub fn each_line(&self, at: Option<DateTime<FixedOffset>>, mut f: impl FnMut(&[u8])) {
         let at = at.or(self.as_of());
+        let mut buf = Vec::with_capacity(1024);
         for slot in &self.slots {
-            self.slot_lines(slot, at, &mut f);
+            self.slot_lines(slot, at, &mut buf, &mut f);
         }
     }
 
     /// Write out the lines that can no longer change, from the front: bad lines, and
     /// closed contacts (whose events are then forgotten); stop at the first contact still
     /// open. What is left comes from [`Log::each_line`].
-    #[doc(hidden)]
-    pub fn drain_ready(&mut self, mut f: impl FnMut(Json)) {
+    pub fn drain_ready(&mut self, mut f: impl FnMut(&[u8])) {
+        let mut buf = Vec::with_capacity(1024);
         while let Some(front) = self.slots.front() {
             let ready = match front {
                 Slot::Bad(..) | Slot::Late(..) => true,
@@ -450,7 +530,7 @@ impl<'r> Log<'r> {
             };
             self.written_errors += self.slot_errors(&slot);
             // a closed contact's line is the same whatever the instant it is read at
-            self.slot_lines(&slot, None, &mut f);
+            self.slot_lines(&slot, None, &mut buf, &mut f);
             if let Slot::Contact(k) = slot {
                 if let Some(c) = self.contacts.get_mut(k) {
                     *c = None;
