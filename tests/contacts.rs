@@ -552,3 +552,55 @@ fn a_log_writes_closed_contacts_out_early_and_a_late_event_is_an_error_in_place(
     assert_eq!(log.error_count(), 1);
     assert_eq!(log.contacts().count(), 1);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Damaged event lines (cut short, bytes replaced, lines repeated) never panic a log;
+    /// they are error lines, and every contact the log keeps is the contact its own
+    /// events give alone.
+    #[test]
+    fn damaged_logs_are_error_lines_never_a_panic(
+        h in history("complaint"),
+        cuts in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), any::<u8>()), 0..6),
+    ) {
+        let rules = desk();
+        let mut lines: Vec<String> = h
+            .iter()
+            .map(|e| {
+                let mut buf = Vec::new();
+                e.to_json().write(&mut buf);
+                String::from_utf8(buf).expect("utf-8")
+            })
+            .collect();
+        for (line, at, byte) in cuts {
+            let k = line.index(lines.len());
+            let mut bytes = lines[k].clone().into_bytes();
+            let p = at.index(bytes.len().max(1));
+            match byte % 3 {
+                0 => bytes.truncate(p),
+                1 => { if p < bytes.len() { bytes[p] = byte; } }
+                _ => { let copy = lines[k].clone(); lines.push(copy); }
+            }
+            lines[k] = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        let mut log = Log::new(&rules);
+        let mut events = Vec::new();
+        for (n, l) in lines.iter().enumerate() {
+            log.push_line(n + 1, l);
+            if let Ok(e) = Event::from_json_str(l) {
+                events.push(e);
+            }
+            log.drain_ready(|_| {});
+        }
+        let mut count = 0;
+        log.each_line(None, |l| {
+            count += 1;
+            assert!(serde_json::from_slice::<serde_json::Value>(l).is_ok());
+        });
+        for c in log.contacts() {
+            let mine: Vec<Event> = events.iter().filter(|e| e.contact == c.id()).cloned().collect();
+            prop_assert_eq!(Contact::replay(&rules, mine).status(), c.status());
+        }
+    }
+}

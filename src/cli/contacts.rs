@@ -379,7 +379,10 @@ fn replay(args: &ReplayArgs) -> u8 {
     let mut out = Out::new();
     log.each_line(args.at, |l| out.raw(l));
     out.finish();
-    if log.error_count() > 0 {
+    let errors = log.error_count();
+    // the process ends here: its memory goes back whole, not contact by contact
+    std::mem::forget(log);
+    if errors > 0 {
         super::EXIT_FINDINGS
     } else {
         code
