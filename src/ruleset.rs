@@ -378,6 +378,24 @@ impl RuleSet {
         self.output_index_of(decision.index as usize, name)
     }
 
+    /// The position of output `name` of a decision, `None` where it has no such output:
+    /// [`RuleSet::output_index`] without the error (and its suggestion) for a name that
+    /// may not be there.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::load("rules").unwrap();
+    /// let routing = rules.handle("routing").unwrap();
+    /// assert_eq!(rules.output_position(routing, "queue"), Some(0));
+    /// assert_eq!(rules.output_position(routing, "next_reply"), None);
+    /// ```
+    pub fn output_position(&self, decision: DecisionHandle, name: &str) -> Option<usize> {
+        if decision.serial != self.serial {
+            return None;
+        }
+        crate::eval::engine::output_names(&self.checked, decision.index as usize)
+            .position(|n| n == name)
+    }
+
     /// The position of output `name` of decision number `i`.
     pub(crate) fn output_index_of(
         &self,

@@ -685,39 +685,44 @@ fn route(rules: &RuleSet, facts: &Json, at: Instant) -> Result<Routed, ContactEr
         .facts_from_tree(facts)
         .map_err(ContactError::Facts)?
         .with_context_defaults(at);
-    let d = rules
-        .decide("routing", &bundle)
-        .map_err(ContactError::Eval)?;
-    let text = |d: &crate::eval::Decision, name: &str| match d.output(name) {
-        Some(Value::Label(s)) => Some(s.to_string()),
-        Some(Value::Text(s)) => Some(s.to_string()),
-        _ => d
-            .output_typed(name)
+    // decided into a verdict, outputs read by position: no owned `Decision` is built
+    let mut v = crate::Verdict::new();
+    let text = |v: &crate::Verdict, h, name: &str| {
+        let k = rules.output_position(h, name)?;
+        v.get_at::<Option<&str>>(rules, k)
             .ok()
-            .and_then(|o| o.name().map(str::to_string)),
+            .flatten()
+            .map(str::to_string)
     };
-    let duration = |d: &crate::eval::Decision, name: &str| match d.output(name) {
+    let duration = |v: &crate::Verdict, h, name: &str| match rules
+        .output_position(h, name)
+        .and_then(|k| v.value(k))
+    {
         Some(Value::Duration(x)) => Some(*x),
         _ => None,
     };
+    let h = rules.handle("routing").map_err(ContactError::Eval)?;
+    rules
+        .decide_into(h, &bundle, &mut v)
+        .map_err(ContactError::Eval)?;
     let mut r = Routed {
-        queue: text(&d, "queue"),
-        priority: text(&d, "priority"),
-        first_response: duration(&d, "first_response"),
-        next_reply: duration(&d, "next_reply"),
-        resolve: duration(&d, "resolve"),
-        escalate_after: duration(&d, "escalate_after"),
-        escalate_to: text(&d, "escalate_to"),
+        queue: text(&v, h, "queue"),
+        priority: text(&v, h, "priority"),
+        first_response: duration(&v, h, "first_response"),
+        next_reply: duration(&v, h, "next_reply"),
+        resolve: duration(&v, h, "resolve"),
+        escalate_after: duration(&v, h, "escalate_after"),
+        escalate_to: text(&v, h, "escalate_to"),
         ..Routed::default()
     };
-    if rules.has_decision("segment") {
-        let seg = rules
-            .decide("segment", &bundle)
+    if let Ok(seg) = rules.handle("segment") {
+        rules
+            .decide_into(seg, &bundle, &mut v)
             .map_err(ContactError::Eval)?;
-        r.segment = text(&seg, "name");
-        r.segment_calendar = text(&seg, "calendar");
+        r.segment = text(&v, seg, "name");
+        r.segment_calendar = text(&v, seg, "calendar");
         if r.next_reply.is_none() {
-            r.next_reply = duration(&seg, "next_reply");
+            r.next_reply = duration(&v, seg, "next_reply");
         }
     }
     Ok(r)
