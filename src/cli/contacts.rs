@@ -511,6 +511,69 @@ fn ingest(args: &IngestArgs) -> u8 {
     }
 }
 
+/// `status`'s output: the store gives each contact's events together, so each contact
+/// is printed and forgotten as soon as the next one starts (memory: one contact).
+struct Printer<'a, 'r> {
+    rules: &'r RuleSet,
+    args: &'a StatusArgs,
+    at: Option<DateTime<FixedOffset>>,
+    out: Out,
+    errors: usize,
+    current: Option<crate::host::contacts::Contact<'r>>,
+}
+
+impl Printer<'_, '_> {
+    fn feed(&mut self, e: Event) {
+        if self.args.at.is_some_and(|u| e.at > u) {
+            return;
+        }
+        if self.current.as_ref().map(|c| c.id()) != Some(e.contact.as_str()) {
+            self.flush();
+            self.current = Some(crate::host::contacts::Contact::new(
+                self.rules,
+                e.contact.clone(),
+            ));
+        }
+        if let Some(c) = self.current.as_mut() {
+            let _ = c.apply(e);
+        }
+    }
+
+    /// Print the contact in hand, if it passes the filters.
+    fn flush(&mut self) {
+        let Some(c) = self.current.take() else {
+            return;
+        };
+        let args = self.args;
+        let status = self
+            .at
+            .and_then(|at| c.status_at(at))
+            .or_else(|| c.status());
+        let shown = match &status {
+            // never received: its error lines, unless a filter asks for statuses
+            None => args.queue.is_none() && !args.breached,
+            Some(s) => {
+                args.queue
+                    .as_ref()
+                    .is_none_or(|q| s.queue.as_ref() == Some(q))
+                    && (!args.breached || s.any_breached())
+            }
+        };
+        if !shown {
+            return;
+        }
+        for (e, err) in c.errors() {
+            self.errors += 1;
+            self.out.line(&error_line(Some(c.id()), e, err, None));
+        }
+        if let Some(s) = status {
+            let mut buf = Vec::with_capacity(1024);
+            s.write_json(&mut buf);
+            self.out.raw(&buf);
+        }
+    }
+}
+
 fn status(args: &StatusArgs) -> u8 {
     let rules = match load(&args.rules) {
         Ok(r) => r,
@@ -524,56 +587,30 @@ fn status(args: &StatusArgs) -> u8 {
         eprintln!("error: {e}");
         super::EXIT_USAGE
     };
-    let mut log = Log::new(&rules);
-    if let Some(at) = args.at {
-        log = log.until(at);
-    }
     let last = match store.last_at() {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
+    let mut p = Printer {
+        rules: &rules,
+        args,
+        at: args.at.or(last),
+        out: Out::new(),
+        errors: 0,
+        current: None,
+    };
     let read = match &args.contact {
         Some(c) => store
             .events_of(c)
-            .map(|events| events.into_iter().for_each(|e| log.push(e))),
-        None => store.each_event(&mut |e| log.push(e)),
+            .map(|events| events.into_iter().for_each(|e| p.feed(e))),
+        None => store.each_event(&mut |e| p.feed(e)),
     };
+    p.flush();
+    let Printer { out, errors, .. } = p;
+    out.finish();
     if let Err(e) = read {
         return fail(e);
     }
-    let at = args.at.or(last);
-    let mut out = Out::new();
-    let mut errors = 0usize;
-    for c in log.contacts() {
-        let Some(s) = at.and_then(|at| c.status_at(at)).or_else(|| c.status()) else {
-            // never received: its error lines, unless a filter asks for statuses
-            if args.queue.is_none() && !args.breached {
-                for (e, err) in c.errors() {
-                    errors += 1;
-                    out.line(&error_line(Some(c.id()), e, err, None));
-                }
-            }
-            continue;
-        };
-        if args
-            .queue
-            .as_ref()
-            .is_some_and(|q| s.queue.as_ref() != Some(q))
-        {
-            continue;
-        }
-        if args.breached && !s.any_breached() {
-            continue;
-        }
-        for (e, err) in c.errors() {
-            errors += 1;
-            out.line(&error_line(Some(c.id()), e, err, None));
-        }
-        let mut buf = Vec::with_capacity(1024);
-        s.write_json(&mut buf);
-        out.raw(&buf);
-    }
-    out.finish();
     if errors > 0 {
         super::EXIT_FINDINGS
     } else {

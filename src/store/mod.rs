@@ -97,6 +97,69 @@ pub enum StoreError {
     },
 }
 
+/// What opening found.
+enum Setup {
+    Ready,
+    Foreign(String),
+    Newer(i64),
+}
+
+/// Put the journal in WAL mode, check the file is ours and migrate it, in one immediate
+/// transaction.
+fn setup(conn: &mut Connection) -> rusqlite::Result<Setup> {
+    // WAL: readers do not block the writer; a commit is durable once it returns
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let app: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if app != APPLICATION_ID && (app != 0 || tables > 0) {
+        return Ok(Setup::Foreign(if app == 0 {
+            format!("{tables} schema object(s) of another application")
+        } else {
+            format!("application_id {app:#x}")
+        }));
+    }
+    let known = MIGRATIONS.len();
+    let from = usize::try_from(version).unwrap_or(usize::MAX);
+    if from > known {
+        return Ok(Setup::Newer(version));
+    }
+    for m in MIGRATIONS.iter().skip(from) {
+        tx.execute_batch(m)?;
+    }
+    if from < known || app == 0 {
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", known as i64)?;
+    }
+    tx.commit()?;
+    Ok(Setup::Ready)
+}
+
+/// Run `f` again while SQLite answers busy or locked, for up to [`BUSY_TIMEOUT`].
+fn busy_retry<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    let mut wait = Duration::from_millis(5);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, m))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                if start.elapsed() >= BUSY_TIMEOUT {
+                    return Err(rusqlite::Error::SqliteFailure(e, m));
+                }
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_millis(200));
+            }
+            r => return r,
+        }
+    }
+}
+
 /// An open store.
 #[derive(Debug)]
 pub struct Store {
@@ -144,52 +207,25 @@ impl Store {
         }
         let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
-        // WAL: readers do not block the writer; a commit is durable once it returns
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(err)?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let app: i32 = tx
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(err)?;
-        let version: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
-        let tables: i64 = tx
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(err)?;
-        if app != APPLICATION_ID && (app != 0 || tables > 0) {
-            return Err(StoreError::Foreign {
-                path: path.to_path_buf(),
-                found: if app == 0 {
-                    format!("{tables} schema object(s) of another application")
-                } else {
-                    format!("application_id {app:#x}")
-                },
-            });
+        // another process creating or migrating the same file at this moment can make
+        // SQLite answer "busy" without waiting (changing the journal mode, upgrading a
+        // lock): the setup is tried again until the busy timeout
+        match busy_retry(|| setup(&mut conn)).map_err(err)? {
+            Setup::Ready => {}
+            Setup::Foreign(found) => {
+                return Err(StoreError::Foreign {
+                    path: path.to_path_buf(),
+                    found,
+                })
+            }
+            Setup::Newer(found) => {
+                return Err(StoreError::Newer {
+                    path: path.to_path_buf(),
+                    found,
+                    known: MIGRATIONS.len(),
+                })
+            }
         }
-        let known = MIGRATIONS.len();
-        let from = usize::try_from(version).unwrap_or(usize::MAX);
-        if from > known {
-            return Err(StoreError::Newer {
-                path: path.to_path_buf(),
-                found: version,
-                known,
-            });
-        }
-        for m in MIGRATIONS.iter().skip(from) {
-            tx.execute_batch(m).map_err(err)?;
-        }
-        if from < known || app == 0 {
-            tx.pragma_update(None, "application_id", APPLICATION_ID)
-                .map_err(err)?;
-            tx.pragma_update(None, "user_version", known as i64)
-                .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -231,35 +267,34 @@ impl ContactStore for Store {
     type Error = StoreError;
 
     fn append(&mut self, events: &[Event]) -> Result<usize, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let mut added = 0;
-        {
-            let mut insert = tx
-                .prepare_cached(
+        // the bodies once, then the transaction (tried again while another writer holds
+        // the file: all or nothing each time)
+        let bodies: Vec<String> = events
+            .iter()
+            .map(|e| {
+                let mut body = Vec::with_capacity(256);
+                e.to_json().write(&mut body);
+                String::from_utf8_lossy(&body).into_owned()
+            })
+            .collect();
+        let conn = &mut self.conn;
+        busy_retry(|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut added = 0;
+            {
+                let mut insert = tx.prepare_cached(
                     "INSERT OR IGNORE INTO contact_events (event_id, contact, at_us, body)
                      VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(err)?;
-            let mut body = Vec::with_capacity(256);
-            for e in events {
-                body.clear();
-                e.to_json().write(&mut body);
-                let text = String::from_utf8_lossy(&body);
-                added += insert
-                    .execute(params![e.id, e.contact, e.at.timestamp_micros(), text])
-                    .map_err(err)?;
+                )?;
+                for (e, body) in events.iter().zip(&bodies) {
+                    added +=
+                        insert.execute(params![e.id, e.contact, e.at.timestamp_micros(), body])?;
+                }
             }
-        }
-        tx.commit().map_err(err)?;
-        Ok(added)
+            tx.commit()?;
+            Ok(added)
+        })
+        .map_err(|e| self.err(e))
     }
 
     fn contacts(&self) -> Result<Vec<String>, StoreError> {
