@@ -95,6 +95,21 @@ fn is_business(d: &Duration) -> bool {
     matches!(d, Duration::BusinessDays(_) | Duration::BusinessHours(_))
 }
 
+/// `start` plus `target`: business time on `cal` (the contact's calendar), any other
+/// duration on the wall clock.
+pub(crate) fn due(
+    target: &Duration,
+    cal: Option<Calendar<'_>>,
+    start: Instant,
+) -> Result<Instant, TimerError> {
+    if is_business(target) {
+        cal.ok_or(TimerError::NeedsCalendar)?.add(start, target)
+    } else {
+        add_wall(start, target)
+    }
+    .ok_or(TimerError::Overflow)
+}
+
 impl<'r> Timer<'r> {
     /// A clock of `target` started at `start`, counting business time on `cal`.
     pub(crate) fn start(
@@ -107,7 +122,7 @@ impl<'r> Timer<'r> {
         } else {
             None
         };
-        let due = Timer::due_from(&target, cal, start)?;
+        let due = due(&target, cal, start)?;
         Ok(Timer {
             target,
             cal,
@@ -121,18 +136,6 @@ impl<'r> Timer<'r> {
             breached: None,
             stop: None,
         })
-    }
-
-    fn due_from(
-        target: &Duration,
-        cal: Option<Calendar<'r>>,
-        start: Instant,
-    ) -> Result<Instant, TimerError> {
-        match cal {
-            Some(c) => c.add(start, target),
-            None => add_wall(start, target),
-        }
-        .ok_or(TimerError::Overflow)
     }
 
     /// The clock's time between two instants.
@@ -241,7 +244,7 @@ impl<'r> Timer<'r> {
         } else {
             None
         };
-        let base = Timer::due_from(&target, cal, start)?;
+        let base = due(&target, cal, start)?;
         let same_kind = match (self.cal, cal) {
             (None, None) => true,
             (Some(a), Some(b)) => a.name() == b.name(),

@@ -1,6 +1,6 @@
 //! A contact through time: its events applied in order, its routing, its clocks.
 
-use super::clock::{ClockState, ClockStatus, Timer, TimerError};
+use super::clock::{due, ClockState, ClockStatus, Timer, TimerError};
 use super::event::{By, Event, EventKind, Lifecycle};
 use super::ContactError;
 use crate::eval::Calendar;
@@ -416,7 +416,7 @@ fn receive<'r>(
         };
         let escalation = match r.escalate_after {
             Some(d) => Some((
-                due_of(&d, calendar, received_at).map_err(|e| timer_error(e, "escalate_after"))?,
+                due(&d, calendar, received_at).map_err(|e| timer_error(e, "escalate_after"))?,
                 r.escalate_to.clone(),
             )),
             None => None,
@@ -559,7 +559,7 @@ fn other_event<'r>(
                 (&r.escalate_after, "escalate_after"),
             ] {
                 if let Some(d) = d {
-                    due_of(d, cal, received).map_err(|e| timer_error(e, clock))?;
+                    due(d, cal, received).map_err(|e| timer_error(e, clock))?;
                 }
             }
             for (slot, d) in [
@@ -597,7 +597,7 @@ fn other_event<'r>(
                 }
             }
             if let Some(d) = r.escalate_after {
-                if let Ok(when) = due_of(&d, cal, received) {
+                if let Ok(when) = due(&d, cal, received) {
                     s.escalation = Some((when, r.escalate_to.clone()));
                 }
             }
@@ -652,17 +652,6 @@ fn timer_error(e: TimerError, clock: &str) -> ContactError {
         TimerError::Overflow => ContactError::Overflow {
             clock: clock.to_string(),
         },
-    }
-}
-
-/// `start` plus `d` on the contact's calendar (business time) or the wall clock.
-fn due_of(d: &Duration, cal: Option<Calendar<'_>>, start: Instant) -> Result<Instant, TimerError> {
-    match d {
-        Duration::BusinessDays(_) | Duration::BusinessHours(_) => cal
-            .ok_or(TimerError::NeedsCalendar)?
-            .add(start, d)
-            .ok_or(TimerError::Overflow),
-        _ => crate::eval::add_wall(start, d).ok_or(TimerError::Overflow),
     }
 }
 

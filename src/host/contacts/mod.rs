@@ -239,17 +239,6 @@ impl ContactStatus {
         serde_json::from_slice(&buf).unwrap_or_default()
     }
 
-    /// The status line as the crate's ordered JSON.
-    #[doc(hidden)]
-    pub fn json(&self) -> Json {
-        let mut buf = Vec::new();
-        self.write_json(&mut buf);
-        std::str::from_utf8(&buf)
-            .ok()
-            .and_then(|t| Json::parse(t).ok())
-            .unwrap_or_default()
-    }
-
     /// Append the status line's compact JSON (no newline) to `out`.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::new(out);
