@@ -1035,14 +1035,15 @@ fn segments_are_tried_in_order_and_give_their_service_levels() {
         json!({"id": "K1", "decision": "segment",
                "outputs": {"name": "platinum", "first_response": "1h", "resolve": "1 business day",
                            "escalate_after": "30 min", "channels": ["phone", "chat", "email"],
-                           "calendar": "us_office"},
+                           "calendar": "us_office", "channel_allowed": null},
                "rules": ["platinum"]})
     );
     let o = outputs(&rs, "segment", &customer(Some("USD 9999.99"), Some("gold")));
     assert_eq!(
         o,
         json!({"name": "gold", "first_response": "4h", "resolve": "2 business days",
-               "escalate_after": null, "channels": null, "calendar": null})
+               "escalate_after": null, "channels": null, "calendar": null,
+               "channel_allowed": null})
     );
     let j = decide(&rs, "segment", &customer(None, None)).unwrap();
     assert_eq!(j["outputs"]["name"], "standard");
@@ -1069,6 +1070,87 @@ fn other_decisions_read_the_segment_and_its_business_time() {
     let call = |v: Option<&str>| outputs(&rs, "callback", &customer(v, None))["call"].clone();
     assert_eq!(call(Some("USD 20000")), true);
     assert_eq!(call(None), false);
+}
+
+/// A customer of lifetime value `value` writing on `channel`.
+fn customer_on(value: &str, channel: &str) -> J {
+    json!({"id": "K", "customer": {"id": "C", "lifetime_value": value},
+           "contact": {"id": "K", "kind": "complaint", "channel": channel, "text": "hi",
+                       "received_at": "2026-03-02T10:00:00-05:00"}})
+}
+
+#[test]
+fn segment_and_routing_say_whether_the_channel_is_offered_to_the_segment() {
+    // platinum lists its channels, standard lists its own; chat is offered to platinum
+    // and gold only (LANGUAGE.md §5.6); gold lists no channels: every channel but what
+    // the channel items restrict
+    let rs = rules(&format!(
+        r#"{SEGMENTS}
+        channel chat {{ segments [platinum, gold] }}
+        channel social {{ segments [gold] }}
+        queue care "Care" {{ calendar us_office }}
+        queue vip_callback "VIP call-back" {{ calendar us_office }}
+        route complaint {{
+          rule wrong_channel when has segment.channel_allowed and not segment.channel_allowed
+            then queue = vip_callback, priority = p2
+          otherwise queue = care, priority = p3
+        }}"#
+    ));
+    let allowed = |value: &str, channel: &str| {
+        outputs(&rs, "segment", &customer_on(value, channel))["channel_allowed"].clone()
+    };
+    // platinum: phone, chat, email; chat also lists platinum
+    assert_eq!(allowed("USD 20000", "phone"), true);
+    assert_eq!(allowed("USD 20000", "chat"), true);
+    assert_eq!(
+        allowed("USD 20000", "web"),
+        false,
+        "platinum does not list web"
+    );
+    assert_eq!(
+        allowed("USD 20000", "social"),
+        false,
+        "social lists gold only"
+    );
+    // standard: email, web; chat is not offered to it either way
+    assert_eq!(allowed("USD 10", "web"), true);
+    assert_eq!(allowed("USD 10", "chat"), false);
+    assert_eq!(allowed("USD 10", "phone"), false);
+    // gold lists no channels: only the channel items restrict it
+    let gold = |channel: &str| {
+        let mut b = customer_on("USD 10", channel);
+        b["customer"]["tier"] = json!("gold");
+        outputs(&rs, "segment", &b)["channel_allowed"].clone()
+    };
+    assert_eq!(gold("sms"), true);
+    assert_eq!(gold("social"), true);
+    assert_eq!(gold("chat"), true);
+    // a segment decided for a customer alone: nothing to say about a channel
+    assert_eq!(
+        outputs(&rs, "segment", &customer(Some("USD 20000"), None))["channel_allowed"],
+        J::Null
+    );
+    // the route reads it, and gives it
+    let route = |value: &str, channel: &str| {
+        let o = outputs(&rs, "complaint", &customer_on(value, channel));
+        (o["queue"].clone(), o["channel_allowed"].clone())
+    };
+    assert_eq!(
+        route("USD 20000", "web"),
+        (json!("vip_callback"), json!(false))
+    );
+    assert_eq!(route("USD 20000", "chat"), (json!("care"), json!(true)));
+    assert_eq!(
+        outputs(&rs, "routing", &customer_on("USD 10", "chat"))["channel_allowed"],
+        false
+    );
+}
+
+#[test]
+fn without_channel_lists_the_segment_keeps_the_outputs_it_had() {
+    let rs = rules("segment everyone otherwise { first_response 8h }");
+    let o = outputs(&rs, "segment", &customer(None, None));
+    assert!(o.get("channel_allowed").is_none(), "{o}");
 }
 
 #[test]

@@ -243,6 +243,43 @@ pub enum ItemKind {
     /// A route (`route NAME`): its rules are the plain decision at the same index of
     /// [`super::Checked::decisions`]; this completes their outputs.
     Route(RouteSla),
+    /// `segment`: its rules are the plain decision at the same index of
+    /// [`super::Checked::decisions`]; this adds `channel_allowed`.
+    Segment(SegmentChannels),
+}
+
+/// Whether the contact's channel is offered to its segment (LANGUAGE.md §5.6): the
+/// segment's `channels` list, when it has one, names the channel, and the channel's
+/// `segments` list, when it has one, names the segment. Absent when the bundle has no
+/// contact or no segment applies.
+#[derive(Debug, Clone)]
+pub struct SegmentChannels {
+    /// `contact.channel`, when the rule set's `contact` has an enum `channel`.
+    pub channel: Option<Ir>,
+    /// The place of `channels` among the segment's outputs.
+    pub channels_output: u16,
+    /// The place of `channel_allowed` among the segment's outputs.
+    pub allowed_output: u16,
+    /// Per variant of `contact.channel`: the segments (variants of `segment.name`) its
+    /// `channel` item offers it to, when the item lists them.
+    pub offered_to: Vec<Option<Vec<u32>>>,
+}
+
+impl SegmentChannels {
+    /// Whether channel `channel` (a variant of `contact.channel`) is offered to segment
+    /// `segment` (a variant of `segment.name`) whose `channels` output is `channels`
+    /// (absent: every channel).
+    pub fn allowed(&self, segment: u32, channels: Option<&Value>, channel: u32) -> bool {
+        let by_segment = match channels {
+            Some(Value::Set(list)) => list.iter().any(|c| *c == Value::Enum(channel)),
+            _ => true,
+        };
+        let by_channel = match self.offered_to.get(channel as usize) {
+            Some(Some(segments)) => segments.contains(&segment),
+            _ => true,
+        };
+        by_segment && by_channel
+    }
 }
 
 /// What completes a route's outputs once its rules have given theirs (LANGUAGE.md §5.5,
@@ -276,6 +313,8 @@ pub struct SegmentOutputs {
     pub escalate_after: Ir,
     /// `segment.calendar`
     pub calendar: Ir,
+    /// `segment.channel_allowed`, where the segment has that output.
+    pub channel_allowed: Option<Ir>,
 }
 
 /// A queue (`queue NAME { calendar, skills }`).

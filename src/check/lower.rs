@@ -84,6 +84,9 @@ pub(super) struct Lowering {
     pub(super) queues: Vec<ir::QueueDef>,
     /// Each channel with a calendar, and its calendar.
     pub(super) channels: Vec<(String, u32)>,
+    /// Each channel item: its name, the segments (variants of `segment.name`) it lists,
+    /// and whether it lists any.
+    pub(super) channel_segments: Vec<(String, Vec<u32>, bool)>,
     /// Items seen of each decision (an item's enum variant is the count before it).
     seen: HashMap<&'static str, u32>,
     /// Decisions with an item that did not check.
@@ -898,6 +901,14 @@ impl ItemChecker<'_> {
                     rules: lowering.segments.clone(),
                     otherwise,
                 });
+                if let Some(channels) = self.segment_channels(&lowering, di) {
+                    self.items[di] = Some(ir::ItemDecision {
+                        name: "segment".into(),
+                        span: sig.span,
+                        outputs: plain_outputs(sig),
+                        kind: ir::ItemKind::Segment(channels),
+                    });
+                }
             }
         }
         for name in &lowering.routes {
@@ -930,6 +941,39 @@ impl ItemChecker<'_> {
         }
     }
 
+    /// What completes the outputs of `segment` (decision `di`): `channel_allowed`, when
+    /// the decision has that output.
+    fn segment_channels(&self, lowering: &Lowering, di: usize) -> Option<ir::SegmentChannels> {
+        let sig = self.decisions.get(di);
+        let at = |name: &str| sig.outputs.iter().position(|o| o.name == name);
+        let allowed_output = at("channel_allowed")? as u16;
+        let channels_output = at("channels")? as u16;
+        let channel = field(self.env, "contact", "channel", sig.span)
+            .filter(|ir| matches!(ir.ty, Type::Enum(_)));
+        let offered_to = match channel.as_ref().map(|c| &c.ty) {
+            Some(Type::Enum(id)) => self
+                .env
+                .enum_def(*id)
+                .variants
+                .iter()
+                .map(|v| {
+                    lowering
+                        .channel_segments
+                        .iter()
+                        .find(|(c, _, listed)| c == v && *listed)
+                        .map(|(_, segments, _)| segments.clone())
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(ir::SegmentChannels {
+            channel,
+            channels_output,
+            allowed_output,
+            offered_to,
+        })
+    }
+
     /// What completes the outputs of a route.
     fn route_sla(&self, lowering: &Lowering, span: Span) -> Option<ir::RouteSla> {
         let received_at = field(self.env, "contact", "received_at", span)?;
@@ -952,6 +996,11 @@ impl ItemChecker<'_> {
                 resolve: read("resolve"),
                 escalate_after: read("escalate_after"),
                 calendar: read("calendar"),
+                channel_allowed: sig
+                    .outputs
+                    .iter()
+                    .any(|o| o.name == "channel_allowed")
+                    .then(|| read("channel_allowed")),
             }
         });
         let channel_calendars = match &channel.ty {

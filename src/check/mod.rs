@@ -485,9 +485,16 @@ impl Decisions {
             Type::Duration(lower::sla_kind(assigned.chain(segments)))
         };
         let slas = [sla("first_response"), sla("resolve"), sla("escalate_after")];
+        // `channel_allowed` only where a segment lists its channels or a channel its
+        // segments (as `next_reply`), so that other rule sets keep the outputs §5.6 lists
+        let channels_limited = items.iter().any(|i| match i {
+            Item::Segment(s) => !s.channels.is_empty(),
+            Item::Channel(c) => !c.segments.is_empty(),
+            _ => false,
+        }) && items.iter().any(|i| matches!(i, Item::Segment(_)));
         let route_outputs = |queue_ty: &Type, prio: &Type| {
             let [first_response, resolve, escalate_after] = slas.clone();
-            vec![
+            let mut list = vec![
                 out("queue", queue_ty.clone(), true),
                 out("priority", prio.clone(), true),
                 out("skills", Type::Set(Box::new(Type::Label)), true),
@@ -499,7 +506,11 @@ impl Decisions {
                 out("first_response_due", Type::DateTime, true),
                 out("resolve_due", Type::DateTime, true),
                 out("escalate_at", Type::DateTime, true),
-            ]
+            ];
+            if channels_limited {
+                list.push(out("channel_allowed", Type::Bool, true));
+            }
+            list
         };
         for item in &items {
             if let Item::Route(r) = item {
@@ -554,6 +565,9 @@ impl Decisions {
             }
             outputs.push(out("channels", Type::Set(Box::new(channel)), true));
             outputs.push(out("calendar", Type::Label, true));
+            if channels_limited {
+                outputs.push(out("channel_allowed", Type::Bool, true));
+            }
             d.add(DecisionSig {
                 name: "segment".into(),
                 span,
@@ -809,6 +823,15 @@ impl ItemChecker<'_> {
                         _ => None,
                     })
                     .unwrap_or_default();
+                self.lowering.channel_segments.push((
+                    c.name.name.clone(),
+                    c.segments
+                        .iter()
+                        .filter_map(|s| segs.iter().position(|n| *n == s.name))
+                        .map(|k| k as u32)
+                        .collect(),
+                    !c.segments.is_empty(),
+                ));
                 for s in &c.segments {
                     if !segs.contains(&s.name) {
                         self.diags.push(

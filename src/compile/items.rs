@@ -104,7 +104,7 @@ pub(crate) fn compile(
             .enumerate()
             .map(|(k, o)| (k as u32, o.id.as_str(), o.when.as_ref()))
             .collect())],
-        ItemKind::Recovery(_) | ItemKind::Route(_) => return None,
+        ItemKind::Recovery(_) | ItemKind::Route(_) | ItemKind::Segment(_) => return None,
     };
     Some(CompiledItem { sets })
 }

@@ -20,6 +20,7 @@ use super::{Decision, EvalError};
 use crate::check::ir::{
     CheckedCalendar, CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit,
     CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla,
+    SegmentChannels,
 };
 use crate::check::Checked;
 use crate::diag::Span;
@@ -105,6 +106,7 @@ pub(crate) fn eval_item(
         ItemKind::Reports(list) => reports(checked, list, ev),
         ItemKind::Opportunities(list) => opportunities(list, ev),
         ItemKind::Route(sla) => route(checked, index, item, sla, ev),
+        ItemKind::Segment(channels) => segment(index, channels, ev),
     }
 }
 
@@ -169,7 +171,7 @@ pub(crate) fn rule_name(checked: &Checked, i: usize, k: u32) -> &str {
         Some(ItemKind::Recalls(list)) => list.get(k).map(|r| r.id.as_str()),
         Some(ItemKind::Reports(list)) => list.get(k).map(|r| r.id.as_str()),
         Some(ItemKind::Opportunities(list)) => list.get(k).map(|o| o.id.as_str()),
-        Some(ItemKind::Route(_)) | None => checked
+        Some(ItemKind::Route(_) | ItemKind::Segment(_)) | None => checked
             .decisions
             .get(i)
             .and_then(Option::as_ref)
@@ -794,11 +796,12 @@ fn route(
     }
     if let Some(seg) = &sla.segment {
         for (name, read) in [
-            ("first_response", &seg.first_response),
-            ("resolve", &seg.resolve),
-            ("escalate_after", &seg.escalate_after),
+            ("first_response", Some(&seg.first_response)),
+            ("resolve", Some(&seg.resolve)),
+            ("escalate_after", Some(&seg.escalate_after)),
+            ("channel_allowed", seg.channel_allowed.as_ref()),
         ] {
-            if let Some(k) = at(name) {
+            if let (Some(k), Some(read)) = (at(name), read) {
                 if values[k].is_none() {
                     values[k] = ev.eval(read, rule)?;
                 }
@@ -858,6 +861,41 @@ fn route(
         values[due] = Some(Value::DateTime(instant));
     }
     Ok(Outcome::new(values, d.rules))
+}
+
+/// `segment`: its rules' outputs, with `channel_allowed` (absent when no segment applies
+/// or the bundle has no contact: a segment is decided for a customer alone too).
+fn segment(
+    index: usize,
+    channels: &SegmentChannels,
+    ev: &mut dyn ExprEval,
+) -> Result<Outcome, EvalError> {
+    let mut d = ev.rules(index)?;
+    if d.no_match {
+        return Ok(d);
+    }
+    let Some(read) = &channels.channel else {
+        return Ok(d);
+    };
+    let channel = match ev.eval(read, "segment") {
+        Ok(Some(Value::Enum(c))) => c,
+        Ok(_) | Err(EvalError::MissingRoot { .. }) => return Ok(d),
+        Err(e) => return Err(e),
+    };
+    let allowed = match d.values.first() {
+        Some(Some(Value::Enum(segment))) => channels.allowed(
+            *segment,
+            d.values
+                .get(channels.channels_output as usize)
+                .and_then(Option::as_ref),
+            channel,
+        ),
+        _ => return Ok(d),
+    };
+    if let Some(slot) = d.values.get_mut(channels.allowed_output as usize) {
+        *slot = Some(Value::Bool(allowed));
+    }
+    Ok(d)
 }
 
 /// The calendar of a route's business time: the queue's, else the segment's, else the

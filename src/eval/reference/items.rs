@@ -11,7 +11,7 @@
 use super::{op_error, Outcome, Reference};
 use crate::check::ir::{
     CheckedCalendar, CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit,
-    CheckedWarranty, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla,
+    CheckedWarranty, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla, SegmentChannels,
 };
 use crate::dsl::ast::BinOp;
 use crate::eval::business;
@@ -77,6 +77,7 @@ impl<'a> Reference<'a> {
             ItemKind::Reports(list) => self.reports(list),
             ItemKind::Opportunities(list) => self.opportunities(list),
             ItemKind::Route(sla) => self.route(index, item, sla),
+            ItemKind::Segment(channels) => self.segment(index, item, channels),
         }
     }
 
@@ -599,12 +600,13 @@ impl<'a> Reference<'a> {
         }
         if let Some(seg) = &sla.segment {
             let levels = [
-                ("first_response", &seg.first_response),
-                ("resolve", &seg.resolve),
-                ("escalate_after", &seg.escalate_after),
+                ("first_response", Some(&seg.first_response)),
+                ("resolve", Some(&seg.resolve)),
+                ("escalate_after", Some(&seg.escalate_after)),
+                ("channel_allowed", seg.channel_allowed.as_ref()),
             ];
             for (output, ir) in levels {
-                if let Some(k) = slot(output) {
+                if let (Some(k), Some(ir)) = (slot(output), ir) {
                     if values[k].is_none() {
                         values[k] = self.value(ir, name)?;
                     }
@@ -656,6 +658,48 @@ impl<'a> Reference<'a> {
             values[d] = Some(Value::DateTime(at));
         }
         Ok(Outcome::new(values, ruled.rules))
+    }
+
+    /// `segment`'s rules, then `channel_allowed`: the segment chosen lists the contact's
+    /// channel (or lists none) and the channel's item lists the segment (or lists none);
+    /// absent without a segment or a contact.
+    fn segment(
+        &mut self,
+        index: usize,
+        item: &ItemDecision,
+        channels: &SegmentChannels,
+    ) -> Result<Outcome, EvalError> {
+        let mut ruled = self.rules_of(index)?;
+        let Some(read) = channels.channel.as_ref().filter(|_| !ruled.no_match) else {
+            return Ok(ruled);
+        };
+        let channel = match self.value(read, &item.name) {
+            Ok(Some(Value::Enum(c))) => c,
+            Ok(_) | Err(EvalError::MissingRoot { .. }) => return Ok(ruled),
+            Err(e) => return Err(e),
+        };
+        let Some(Some(Value::Enum(segment))) = ruled.values.first().cloned() else {
+            return Ok(ruled);
+        };
+        let listed = ruled
+            .values
+            .get(usize::from(channels.channels_output))
+            .cloned()
+            .flatten();
+        let segment_offers = match listed {
+            Some(Value::Set(list)) => list.contains(&Value::Enum(channel)),
+            _ => true,
+        };
+        let channel_serves = channels
+            .offered_to
+            .get(channel as usize)
+            .cloned()
+            .flatten()
+            .is_none_or(|segments| segments.contains(&segment));
+        if let Some(slot) = ruled.values.get_mut(usize::from(channels.allowed_output)) {
+            *slot = Some(Value::Bool(segment_offers && channel_serves));
+        }
+        Ok(ruled)
     }
 
     fn route_calendar(
