@@ -271,7 +271,7 @@ impl SegmentChannels {
     /// (absent: every channel).
     pub fn allowed(&self, segment: u32, channels: Option<&Value>, channel: u32) -> bool {
         let by_segment = match channels {
-            Some(Value::Set(list)) => list.iter().any(|c| *c == Value::Enum(channel)),
+            Some(Value::Set(list)) => list.contains(&Value::Enum(channel)),
             _ => true,
         };
         let by_channel = match self.offered_to.get(channel as usize) {
