@@ -375,6 +375,8 @@ diagnostic_codes! {
     TimeZone = "E0217", "unknown time zone";
     /// A `collect` aggregation over outputs it cannot aggregate.
     Aggregation = "E0218", "invalid aggregation";
+    /// A response template that is not valid minijinja, or whose file cannot be read.
+    Template = "E0219", "template problem";
     /// A rule no input can reach: earlier rules take all its inputs, or its conditions
     /// can never all hold (warning).
     UnreachableRule = "E0301", "unreachable rule";

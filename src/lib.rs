@@ -114,7 +114,9 @@ pub mod types;
 pub mod value;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use eval::{Decision, EvalError, Explanation, FromOutput, Output, OutputError, Verdict};
+pub use eval::{
+    Decision, EvalError, Explanation, FromOutput, Output, OutputError, TemplateError, Verdict,
+};
 pub use facts::{FactError, FactErrors, Facts, FactsBuilder};
 pub use ruleset::{Clock, DecisionHandle, LoadOptions, RuleSet};
 pub use value::{Distance, Money, ParseValueError, Value};
@@ -139,4 +141,7 @@ pub enum Error {
     /// A money or distance text did not parse.
     #[error("{0}")]
     Parse(#[from] ParseValueError),
+    /// A response template could not be rendered for a bundle.
+    #[error("{0}")]
+    Template(#[from] TemplateError),
 }

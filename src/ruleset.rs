@@ -562,6 +562,51 @@ impl RuleSet {
         crate::facts::Facts::from_serialize(self.env(), value)
     }
 
+    /// Render the response template `name` (`template NAME …`, docs/language.md "Response
+    /// templates") for `facts`: the fact roots it reads as the bundle gives them, and the
+    /// outputs of the decisions it reads, decided for the bundle. A value it prints that
+    /// the bundle does not give is [`TemplateError::Absent`], never an empty string.
+    ///
+    /// ```
+    /// let rules = aftersales::RuleSet::from_sources([("a.rules".to_string(), r#"
+    /// decision tier { output name: text = "standard"
+    ///   rule gold when has customer.lifetime_value and customer.lifetime_value >= USD 2500
+    ///     then name = "gold" }
+    /// template hello "Dear customer {{ customer.id }}, you are {{ tier.name }}."
+    /// "#.to_string())]).unwrap();
+    /// let facts = rules.facts_from_json(r#"{"customer": {"id": "K1", "lifetime_value": "USD 3000"}}"#).unwrap();
+    /// assert_eq!(rules.render("hello", &facts).unwrap(), "Dear customer K1, you are gold.");
+    /// let err = rules.render("helo", &facts).unwrap_err();
+    /// assert_eq!(err.to_string(), "unknown template `helo`; did you mean `hello`?");
+    /// ```
+    ///
+    /// [`TemplateError::Absent`]: crate::TemplateError::Absent
+    pub fn render(
+        &self,
+        name: &str,
+        facts: &crate::facts::Facts,
+    ) -> Result<String, crate::eval::TemplateError> {
+        let owned = self.own_facts(facts).map(|()| self.clocked(facts));
+        let facts = match owned {
+            Ok(f) => f,
+            Err(error) => return Err(crate::eval::TemplateError::Facts(Box::new(error))),
+        };
+        crate::eval::templates::render(&self.checked, name, &facts, |i| {
+            self.decide_with(
+                DecisionHandle {
+                    index: i as u32,
+                    serial: self.serial,
+                },
+                &facts,
+            )
+        })
+    }
+
+    /// The names of the response templates, in declaration order.
+    pub fn templates(&self) -> impl Iterator<Item = &str> {
+        self.checked.templates.list.iter().map(|t| t.name.as_str())
+    }
+
     /// `file:line:column` of the rule an evaluation error names, if it names a place.
     ///
     /// ```

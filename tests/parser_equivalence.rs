@@ -123,6 +123,15 @@ fn both_parsers_agree_on_tricky_lexemes() {
         "units { currency USD distance mi }",
         "decision d { rule r when x == 1.5x then a = 1 }",
         "decision d { rule r when x >= 1 and y <= 2 or z != 3 and w == 4 then a = 1 }",
+        "template t \"Hi {{ contact.id }}\\n\"",
+        "template t \"\"\"\n  Dear {{ x }},\n  \"quoted\" \"\" text\n  \"\"\"",
+        "template t \"\"\"unclosed {{ x }}",
+        "template t \"\"\"\"\"\"",
+        "template t \"\"\"a\"\"\"\"",
+        "template t from \"a.j2\" template u from",
+        "template t from template u \"x\"",
+        "template t",
+        "template \"x\"",
     ];
     for (i, c) in cases.iter().enumerate() {
         agree(&format!("case {i}"), c);
@@ -215,6 +224,10 @@ const VOCAB: &[&str] = &[
     "km",
     "EUR 1_000.50",
     "sat..sun",
+    "\"\"\"",
+    "\"\"\"{{ x }}\"\"\"",
+    "from",
+    "template",
 ];
 
 /// Characters inserted by the character-level mutation.
@@ -269,6 +282,7 @@ const TEMPLATES: &[&str] = &[
     "schema s { a: {} }",
     "split s { party p pays parts {} cap {} }",
     "recall {} { affects {} }",
+    "template t {} template u {}",
 ];
 
 proptest! {

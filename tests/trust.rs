@@ -7,7 +7,6 @@
 
 use aftersales::facts::Facts;
 use aftersales::RuleSet;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -38,36 +37,12 @@ impl Drop for TempDir {
     }
 }
 
+#[path = "support/run.rs"]
+mod run;
+use run::run_in;
+
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     run_in(None, args, stdin)
-}
-
-/// Run `aftersales ARGS` in folder `dir` (the test's own by default), `stdin` fed from
-/// another thread; the exit code, standard output and standard error.
-fn run_in(dir: Option<&str>, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftersales"));
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
-    let mut child = cmd
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let text = stdin.to_string();
-    let mut pipe = child.stdin.take().expect("stdin");
-    let feeder = std::thread::spawn(move || {
-        let _ = pipe.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().expect("finishes");
-    feeder.join().expect("stdin written");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// The `phase` output of each result line.

@@ -499,3 +499,28 @@ pub struct CheckedCalendar {
     /// Closed dates, sorted.
     pub holidays: Vec<NaiveDate>,
 }
+
+/// The response templates of a rule set (docs/language.md, "Response templates"), compiled
+/// once: the minijinja environment that renders them, and what each reads.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    /// The environment holding every template that checked, by name.
+    pub env: minijinja::Environment<'static>,
+    /// Every template that checked, in declaration order.
+    pub list: Vec<CheckedTemplate>,
+}
+
+/// One checked response template.
+#[derive(Debug, Clone)]
+pub struct CheckedTemplate {
+    /// Its name.
+    pub name: String,
+    /// Where it is declared.
+    pub span: Span,
+    /// Its text (minijinja syntax).
+    pub source: Arc<str>,
+    /// The fact roots it reads.
+    pub roots: Vec<SchemaId>,
+    /// The decisions whose outputs it reads (indices of [`super::Checked::names`]).
+    pub decisions: Vec<u32>,
+}

@@ -23,6 +23,7 @@ mod expr;
 pub mod ir;
 mod lower;
 mod names;
+pub(crate) mod templates;
 
 pub use names::duplicate_names;
 
@@ -85,6 +86,8 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
     diags.sort();
     let names = decisions.list.iter().map(|d| d.name.clone()).collect();
     let calendars = lower::calendars(&parsed.files);
+    let templates = templates::check(&parsed.files, &parsed.map, &env, &decisions, &mut diags);
+    diags.sort();
     (
         Checked {
             env,
@@ -94,6 +97,7 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
             calendars,
             queues,
             channel_calendars,
+            templates,
         },
         diags,
     )
@@ -123,6 +127,8 @@ pub struct Checked {
     /// Each channel declared with a calendar (`channel NAME { calendar C }`), and the
     /// calendar (index in `calendars`).
     pub channel_calendars: Vec<(String, u32)>,
+    /// The response templates that checked.
+    pub templates: ir::Templates,
 }
 
 impl Checked {
@@ -852,7 +858,11 @@ impl ItemChecker<'_> {
             Item::Recall(r) => self.recall(r),
             Item::Report(r) => self.report(r),
             Item::Opportunity(o) => self.opportunity(o),
-            Item::Schema(_) | Item::Extend(_) | Item::Units(_) | Item::Codes(_) => {}
+            Item::Schema(_)
+            | Item::Extend(_)
+            | Item::Units(_)
+            | Item::Codes(_)
+            | Item::Template(_) => {}
         }
     }
 

@@ -71,6 +71,7 @@ pub fn duplicate_names(files: &[RuleFile]) -> Diagnostics {
     let mut calendars = Namespace::new("calendar");
     let mut queues = Namespace::new("queue");
     let mut channels = Namespace::new("channel");
+    let mut templates = Namespace::new("template");
     let mut decisions = Namespace::new("decision");
     // members of the lowered decisions, keyed by decision name
     let mut members: HashMap<&'static str, Namespace> = HashMap::new();
@@ -268,6 +269,12 @@ pub fn duplicate_names(files: &[RuleFile]) -> Diagnostics {
                     &c.name.name,
                     c.name.span,
                     format!("channel `{}`", c.name.name),
+                    &mut diags,
+                ),
+                Item::Template(t) => templates.declare(
+                    &t.name.name,
+                    t.name.span,
+                    format!("template `{}`", t.name.name),
                     &mut diags,
                 ),
             }

@@ -43,12 +43,12 @@ pub struct EvalArgs {
     pub now: Option<DateTime<FixedOffset>>,
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
+pub(super) fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("expected a date such as 2026-01-31, found `{s}`"))
 }
 
-fn parse_now(s: &str) -> Result<DateTime<FixedOffset>, String> {
+pub(super) fn parse_now(s: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(s)
         .map_err(|_| format!("expected a date-time such as 2026-01-31T08:00:00Z, found `{s}`"))
 }

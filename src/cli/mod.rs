@@ -13,6 +13,7 @@ pub mod eval;
 pub mod forecast;
 pub mod import;
 pub mod qa;
+pub mod reply;
 pub mod schedule;
 pub mod staff;
 pub mod test;
@@ -41,6 +42,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Evaluate a decision for each bundle of a JSON, JSONL or YAML input; JSONL out.
     Eval(eval::EvalArgs),
+    /// Render a response template (`template NAME …`) for each bundle.
+    Reply(reply::ReplyArgs),
     /// Run fixture files (expected results for given facts) against a rule set, for CI.
     Test(test::TestArgs),
     /// Contacts over time: replay an event log through routing and service-level clocks.
@@ -87,6 +90,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Reply(args) => reply::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Contacts(args) => contacts::run(&args),

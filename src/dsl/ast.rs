@@ -82,6 +82,9 @@ pub enum Item {
     Report(ReportDecl),
     /// `opportunity NAME "title" { ... }`, lowered to decision `opportunities`.
     Opportunity(OpportunityDecl),
+    /// `template NAME "text"`, `template NAME """text"""` or `template NAME from "file.j2"`:
+    /// a response template rendered with the facts and decisions' outputs.
+    Template(TemplateDecl),
 }
 
 impl Item {
@@ -123,6 +126,7 @@ impl Item {
             Item::Recall(d) => d.span,
             Item::Report(d) => d.span,
             Item::Opportunity(d) => d.span,
+            Item::Template(d) => d.span,
         }
     }
 
@@ -146,6 +150,7 @@ impl Item {
             Item::Recall(_) => "recall",
             Item::Report(_) => "report",
             Item::Opportunity(_) => "opportunity",
+            Item::Template(_) => "template",
         }
     }
 }
@@ -610,6 +615,26 @@ pub struct SegmentDecl {
     pub calendar: Option<Ident>,
     /// The whole item.
     pub span: Span,
+}
+
+/// `template NAME …`: a response template (minijinja syntax).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateDecl {
+    /// The template's name.
+    pub name: Ident,
+    /// Where its text is.
+    pub source: TemplateSource,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// Where a template's text is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateSource {
+    /// Written in the rule file (a string, or a text block with its indentation removed).
+    Inline(Str),
+    /// `from "file.j2"`: a file, relative to the rule file.
+    File(Str),
 }
 
 /// `channel NAME { calendar, segments }`

@@ -1030,6 +1030,33 @@ impl Fast<'_> {
                 true,
                 Self::opportunity_clause,
             )
+            || self.template_item()
+    }
+
+    fn template_item(&mut self) -> bool {
+        self.node(Rule::template_item, |p| {
+            p.keyword(Rule::k_template, b"template")
+                && p.then(|p| p.ident())
+                && p.then(|p| {
+                    p.group(|p| p.keyword(Rule::k_from, b"from") && p.then(|p| p.string()))
+                        || p.text_block()
+                        || p.string()
+                })
+        })
+    }
+
+    fn text_block(&mut self) -> bool {
+        self.node(Rule::text_block, |p| {
+            if !p.eat(b"\"\"\"") {
+                return false;
+            }
+            p.node(Rule::text_block_inner, |p| {
+                while p.peek().is_some() && !p.starts(b"\"\"\"") {
+                    p.skip_char();
+                }
+                true
+            }) && p.punct(Rule::text_block_close, b"\"\"\"")
+        })
     }
 
     /// `{ clause* }` after the head of an item.

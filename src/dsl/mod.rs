@@ -86,7 +86,8 @@ where
     sources.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, text) in sources {
         // a code table's CSV kept with the rules (`codes t from "ops.csv"`), not a rule file
-        if name.to_ascii_lowercase().ends_with(".csv") {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".csv") || lower.ends_with(".j2") {
             parsed.map.add_data(name, text);
         } else {
             parsed.add_source(&name, &text);

@@ -165,6 +165,41 @@ pub fn parse_file_with_pest(map: &SourceMap, file: FileId) -> (RuleFile, Diagnos
     }
 }
 
+/// The text of a text block as it is meant: a line break right after the opening `"""`
+/// is dropped, the indentation common to the lines that are not blank is removed, and a
+/// last line of blanks only (the indentation of the closing `"""`) is left empty.
+pub(crate) fn dedent(raw: &str) -> String {
+    let raw = raw
+        .strip_prefix("\r\n")
+        .or_else(|| raw.strip_prefix('\n'))
+        .unwrap_or(raw);
+    let blank = |l: &str| l.trim().is_empty();
+    let indent = raw
+        .split('\n')
+        .filter(|l| !blank(l))
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0);
+    let lines: Vec<&str> = raw.split('\n').collect();
+    let last = lines.len() - 1;
+    let mut out = String::with_capacity(raw.len());
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if blank(line) {
+            // a blank line keeps no blanks (and the closing line none)
+            if i < last {
+                out.push_str(line.trim_start_matches([' ', '\t']));
+            }
+            continue;
+        }
+        // `indent` bytes are blanks (ASCII) on every line that is not blank
+        out.push_str(line.get(indent..).unwrap_or(line));
+    }
+    out
+}
+
 /// Find brackets nested deeper than [`MAX_NESTING`] before pest sees them, skipping
 /// comments and strings, so that no input can exhaust the stack.
 fn check_nesting(map: &SourceMap, file: FileId, text: &str) -> Option<Diagnostic> {
@@ -201,6 +236,12 @@ fn check_nesting(map: &SourceMap, file: FileId, text: &str) -> Option<Diagnostic
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
                 }
+            }
+            b'"' if text[i..].starts_with("\"\"\"") => {
+                // a text block: to its closing `"""` (or the end)
+                i = text[i + 3..]
+                    .find("\"\"\"")
+                    .map_or(bytes.len(), |k| i + 3 + k + 2);
             }
             b'"' => {
                 i += 1;
@@ -425,6 +466,7 @@ impl<'m> Builder<'m> {
             Rule::recall_item => Some(Item::Recall(self.recall(p, span))),
             Rule::report_item => Some(Item::Report(self.report(p, span))),
             Rule::opportunity_item => Some(Item::Opportunity(self.opportunity(p, span))),
+            Rule::template_item => Some(Item::Template(self.template(p, span))),
             _ => None,
         }
     }
@@ -1699,6 +1741,36 @@ impl<'m> Builder<'m> {
             }
         }
         s
+    }
+
+    fn template(&mut self, p: Pair<'_>, span: Span) -> TemplateDecl {
+        let mut name = self.missing_ident(span);
+        let mut source = TemplateSource::Inline(Str {
+            value: String::new(),
+            span,
+        });
+        let mut from = false;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::ident => name = self.ident(&c),
+                Rule::k_from => from = true,
+                Rule::string if from => source = TemplateSource::File(self.string(c)),
+                Rule::string => source = TemplateSource::Inline(self.string(c)),
+                Rule::text_block => {
+                    let span = self.span(&c);
+                    let raw = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::text_block_inner)
+                        .map_or("", |x| x.as_str());
+                    source = TemplateSource::Inline(Str {
+                        value: dedent(raw),
+                        span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        TemplateDecl { name, source, span }
     }
 
     fn channel(&mut self, p: Pair<'_>, span: Span) -> ChannelDecl {

@@ -29,6 +29,8 @@ fn describe(rule: Rule) -> (&'static str, Option<&'static str>) {
         ),
         string | title | string_inner => ("a string in double quotes", None),
         string_close => ("`\"` to close the string", None),
+        text_block | text_block_inner => ("a text block in `\"\"\"`", None),
+        text_block_close => ("`\"\"\"` to close the text block", None),
         string_escape => ("an escape sequence", None),
         regex | regex_body => ("a regular expression such as `/^INJ-/`", None),
         regex_close => ("`/` to close the regular expression", None),
@@ -66,7 +68,7 @@ fn describe(rule: Rule) -> (&'static str, Option<&'static str>) {
         | k_report | k_opportunity | schema_item | extend_item | units_item | codes_item
         | decision_item | warranty_item | split_item | queue_item | route_item | calendar_item
         | segment_item | channel_item | returns_item | disposition_item | recall_item
-        | report_item | opportunity_item | file => ("an item", None),
+        | report_item | opportunity_item | k_template | template_item | file => ("an item", None),
         not_in | matches_op => ("an operator", None),
         k_open => ("`open`", Some("open")),
         k_from => ("`from`", Some("from")),

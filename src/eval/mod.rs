@@ -24,12 +24,14 @@ pub mod explain;
 pub(crate) mod items;
 pub mod output;
 pub mod reference;
+pub(crate) mod templates;
 pub(crate) mod value_ops;
 mod verdict;
 
 pub use calendar::{add_wall, Calendar};
 pub use explain::{Explanation, Seen, Step, Test};
 pub use output::{FromOutput, Output, OutputError};
+pub use templates::TemplateError;
 pub use verdict::Verdict;
 
 use crate::diag::Span;

@@ -1,0 +1,33 @@
+//! Running the `aftersales` binary from a test.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Run `aftersales ARGS` in folder `dir` (the test's own by default), `stdin` fed from
+/// another thread (so that a large input cannot deadlock against the output filling its
+/// pipe); the exit code, standard output and standard error.
+pub fn run_in(dir: Option<&str>, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftersales"));
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let text = stdin.to_string();
+    let mut pipe = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().expect("finishes");
+    feeder.join().expect("stdin written");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
