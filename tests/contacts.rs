@@ -439,7 +439,7 @@ proptest! {
         for e in h {
             log.push(e);
         }
-        prop_assert_eq!(log.contacts().next().and_then(|c| c.status()), whole.status());
+        prop_assert_eq!(log.statuses(None).next(), whole.status());
     }
 
     /// An internal note anywhere changes nothing but the event count.
@@ -515,42 +515,113 @@ fn an_escalation_does_not_fire_once_the_contact_is_solved() {
     assert!(!s.escalation.expect("escalation").fired);
 }
 
-#[test]
-fn a_log_writes_closed_contacts_out_early_and_a_late_event_is_an_error_in_place() {
+/// Lines of `text` pushed into a log, draining after each: (written early, the rest).
+fn log_lines(
+    text: &str,
+    drain_every: usize,
+) -> (Vec<serde_json::Value>, Vec<serde_json::Value>, usize) {
     let rules = desk();
-    let text = r#"{"id": "A1", "contact": "A", "at": "2026-03-03T09:00:00Z", "type": "received", "facts": {"customer": {"id": "C"}, "contact": {"kind": "inquiry", "channel": "email", "text": "x"}}}
-{"id": "B1", "contact": "B", "at": "2026-03-03T09:05:00Z", "type": "received", "facts": {"customer": {"id": "C"}, "contact": {"kind": "inquiry", "channel": "email", "text": "x"}}}
-{"id": "A2", "contact": "A", "at": "2026-03-03T10:00:00Z", "type": "status", "to": "closed"}
-{"id": "A3", "contact": "A", "at": "2026-03-03T09:30:00Z", "type": "reply", "by": "agent"}
-"#;
     let mut log = Log::new(&rules);
     let mut written = Vec::new();
     for (n, l) in text.lines().enumerate() {
         log.push_line(n + 1, l);
-        log.drain_ready(|l| {
-            written.push(serde_json::from_slice::<serde_json::Value>(l).expect("JSON"))
-        });
+        if (n + 1) % drain_every == 0 {
+            log.drain_ready(|l| {
+                written.push(serde_json::from_slice::<serde_json::Value>(l).expect("JSON"))
+            });
+        }
     }
-    // A closed on its second event: written out at once; B (open) not yet
-    assert_eq!(written.len(), 1, "{written:?}");
+    (written, log.lines(None), log.error_count())
+}
+
+#[test]
+fn a_closed_contact_is_final_a_day_after_its_close_and_a_later_event_is_an_error_in_place() {
+    let received = |c: &str, at: &str| {
+        format!(
+            r#"{{"id": "{c}1", "contact": "{c}", "at": "{at}", "type": "received", "facts": {{"customer": {{"id": "C"}}, "contact": {{"kind": "inquiry", "channel": "email", "text": "x"}}}}}}"#
+        )
+    };
+    let text = [
+        received("A", "2026-03-03T09:00:00Z"),
+        received("B", "2026-03-03T09:05:00Z"),
+        r#"{"id": "A2", "contact": "A", "at": "2026-03-03T10:00:00Z", "type": "status", "to": "closed"}"#.into(),
+        // late in the file, before the close in time: applied in `at` order
+        r#"{"id": "A3", "contact": "A", "at": "2026-03-03T09:30:00Z", "type": "reply", "by": "agent"}"#.into(),
+        // the log reads a day past A's close: A is final
+        r#"{"id": "B2", "contact": "B", "at": "2026-03-04T10:00:00Z", "type": "reply", "by": "agent"}"#.into(),
+        r#"{"id": "A4", "contact": "A", "at": "2026-03-03T09:40:00Z", "type": "reply", "by": "customer"}"#.into(),
+    ]
+    .join("\n");
+    // whatever how often the log is drained, the same lines in the same order
+    let mut seen = Vec::new();
+    for every in [1, 2, 1000] {
+        let (written, rest, errors) = log_lines(&text, every);
+        let all: Vec<serde_json::Value> = written.iter().chain(&rest).cloned().collect();
+        assert_eq!(all.len(), 3, "{all:#?}");
+        assert_eq!(
+            (all[0]["contact"].as_str(), all[0]["status"].as_str()),
+            (Some("A"), Some("closed"))
+        );
+        // A3 was applied before the close: the first response was met at 09:30
+        assert_eq!(
+            all[0]["clocks"]["first_response"]["stopped_at"],
+            "2026-03-03T09:30:00+00:00"
+        );
+        assert_eq!(all[0]["events"], 3);
+        assert_eq!(all[1]["contact"], "B");
+        // A4 came for a final contact: the error line `closed`, in its place
+        assert_eq!(
+            (all[2]["error"]["code"].as_str(), all[2]["event"].as_str()),
+            (Some("closed"), Some("A4"))
+        );
+        assert_eq!(errors, 1);
+        if every == 1 {
+            // drained after each line: A was written out as soon as it was final
+            assert_eq!(written.len(), 1);
+        }
+        seen.push(all);
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn a_closed_contact_is_final_ten_thousand_events_after_its_close_when_time_stands_still() {
+    use aftersales::host::contacts::LATE_LINES;
+    let received = |c: &str| {
+        format!(
+            r#"{{"id": "{c}-1", "contact": "{c}", "at": "2026-03-03T09:00:00Z", "type": "received", "facts": {{"customer": {{"id": "C"}}, "contact": {{"kind": "inquiry", "channel": "email", "text": "x"}}}}}}"#
+        )
+    };
+    // A closes; then `others` events of other contacts at the same instant; then an
+    // event for A from before its close
+    let text = |others: usize| {
+        let mut lines = vec![
+            received("A"),
+            r#"{"id": "A2", "contact": "A", "at": "2026-03-03T10:00:00Z", "type": "status", "to": "closed"}"#.to_string(),
+        ];
+        lines.extend((0..others).map(|k| received(&format!("K{k}"))));
+        lines.push(r#"{"id": "A3", "contact": "A", "at": "2026-03-03T09:30:00Z", "type": "reply", "by": "agent"}"#.into());
+        lines.join("\n")
+    };
+    // `LATE_LINES - 1` events after the close: A3 still applies in its place in time
+    let (written, rest, errors) = log_lines(&text(LATE_LINES - 1), 1);
+    assert_eq!(errors, 0);
+    let a = written
+        .iter()
+        .chain(&rest)
+        .find(|l| l["contact"] == "A")
+        .expect("A");
+    assert_eq!(a["events"], 3);
+    // one more: A is final, A3 is the error line `closed` at the end
+    let (written, rest, errors) = log_lines(&text(LATE_LINES), 1);
+    assert_eq!(errors, 1);
+    let all: Vec<_> = written.iter().chain(&rest).collect();
+    assert_eq!(all[0]["events"], 2);
+    let last = all.last().expect("lines");
     assert_eq!(
-        (
-            written[0]["contact"].as_str(),
-            written[0]["status"].as_str()
-        ),
-        (Some("A"), Some("closed"))
-    );
-    // the late reply for A: A was written out, final, so the error line `closed`, in
-    // its place after B
-    let rest = log.lines(None);
-    assert_eq!(rest.len(), 2);
-    assert_eq!(rest[0]["contact"], "B");
-    assert_eq!(
-        (rest[1]["error"]["code"].as_str(), rest[1]["event"].as_str()),
+        (last["error"]["code"].as_str(), last["event"].as_str()),
         (Some("closed"), Some("A3"))
     );
-    assert_eq!(log.error_count(), 1);
-    assert_eq!(log.contacts().count(), 1);
 }
 
 proptest! {

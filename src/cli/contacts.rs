@@ -758,10 +758,8 @@ fn report(args: &ReportArgs) -> u8 {
     }
     let at = log.as_of();
     let mut report = Report::new(by);
-    for c in log.contacts() {
-        if let Some(s) = at.and_then(|at| c.status_at(at)) {
-            report.add(&s);
-        }
+    for s in log.statuses(at) {
+        report.add(&s);
     }
     report.finish();
     if let Some(path) = &args.html {

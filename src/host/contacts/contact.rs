@@ -38,8 +38,33 @@ pub struct Contact<'r> {
     log: Vec<Logged>,
     /// The bundles of its `received` events (a second one is an error line, but a late
     /// event can make it the first).
-    bundles: Vec<Json>,
+    bundles: Vec<Bundle>,
     state: Option<State<'r>>,
+}
+
+/// The bundle of a `received` event, kept as compact JSON text with its defaults filled
+/// in (a tenth of its tree's memory), and what the clocks read of it.
+#[derive(Debug, Clone)]
+struct Bundle {
+    /// The facts, as routing reads them.
+    text: Box<str>,
+    /// `contact.received_at`, where it is an instant.
+    received_at: Option<Instant>,
+    /// `contact.channel`.
+    channel: Option<Box<str>>,
+}
+
+impl Bundle {
+    fn new(id: &str, at: Instant, facts: Json) -> Bundle {
+        let facts = with_defaults(id, at, facts);
+        let contact = facts.get("contact");
+        let field = |name: &str| contact.and_then(|c| c.get(name)).and_then(Json::as_str);
+        Bundle {
+            received_at: field("received_at").and_then(|s| DateTime::parse_from_rfc3339(s).ok()),
+            channel: field("channel").map(Box::from),
+            text: facts.to_string().into_boxed_str(),
+        }
+    }
 }
 
 /// An applied event, kept compactly (its contact is the contact's; a bundle is in
@@ -95,7 +120,8 @@ struct State<'r> {
     segment_calendar: Option<String>,
     calendar: Option<Calendar<'r>>,
     first_response: Option<Timer<'r>>,
-    next_reply: Option<Cycles<'r>>,
+    /// Boxed: most rule sets give no next-reply target, and a cycle is a clock's size.
+    next_reply: Option<Box<Cycles<'r>>>,
     resolve: Option<Timer<'r>>,
     escalation: Option<(Instant, Option<String>)>,
     first_agent_reply: Option<Instant>,
@@ -230,7 +256,7 @@ impl<'r> Contact<'r> {
         let kind = match event.kind {
             EventKind::Received { facts } => {
                 // kept with its defaults filled in, as routing reads it
-                self.bundles.push(with_defaults(&self.id, event.at, facts));
+                self.bundles.push(Bundle::new(&self.id, event.at, facts));
                 Kept::Received(self.bundles.len() - 1)
             }
             other => Kept::Other(other),
@@ -363,7 +389,7 @@ fn with_defaults(id: &str, at: Instant, mut facts: Json) -> Json {
 fn apply_one<'r>(
     rules: &'r RuleSet,
     state: &mut Option<State<'r>>,
-    bundles: &[Json],
+    bundles: &[Bundle],
     at: Instant,
     kind: &Kept,
 ) -> Result<(), ContactError> {
@@ -386,23 +412,17 @@ fn apply_one<'r>(
 fn receive<'r>(
     rules: &'r RuleSet,
     state: &mut Option<State<'r>>,
-    bundles: &[Json],
+    bundles: &[Bundle],
     bundle: usize,
     at: Instant,
 ) -> Result<(), ContactError> {
     {
-        let facts = bundles.get(bundle).ok_or(ContactError::NotReceived)?;
-        let received_at = facts
-            .get("contact")
-            .and_then(|c| c.get("received_at"))
-            .and_then(Json::as_str)
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .unwrap_or(at);
-        let channel = facts
-            .get("contact")
-            .and_then(|c| c.get("channel"))
-            .and_then(Json::as_str)
-            .map(str::to_string);
+        let b = bundles.get(bundle).ok_or(ContactError::NotReceived)?;
+        let received_at = b.received_at.unwrap_or(at);
+        let channel = b.channel.as_deref().map(str::to_string);
+        let facts = rules
+            .facts_from_json(&b.text)
+            .map_err(ContactError::Facts)?;
         let r = route(rules, facts, at)?;
         let calendar = pick_calendar(
             rules,
@@ -431,11 +451,13 @@ fn receive<'r>(
             segment_calendar: r.segment_calendar,
             calendar,
             first_response: timer(r.first_response, "first_response")?,
-            next_reply: r.next_reply.map(|target| Cycles {
-                target,
-                current: None,
-                cycles: 0,
-                breached: 0,
+            next_reply: r.next_reply.map(|target| {
+                Box::new(Cycles {
+                    target,
+                    current: None,
+                    cycles: 0,
+                    breached: 0,
+                })
             }),
             resolve: timer(r.resolve, "resolve")?,
             escalation,
@@ -454,7 +476,7 @@ fn receive<'r>(
 fn other_event<'r>(
     rules: &'r RuleSet,
     s: &mut State<'r>,
-    bundles: &[Json],
+    bundles: &[Bundle],
     at: Instant,
     kind: &EventKind,
 ) -> Result<(), ContactError> {
@@ -542,14 +564,14 @@ fn other_event<'r>(
             s.status = *to;
         }
         EventKind::Priority { to } => {
-            let mut facts = bundles
-                .get(s.bundle)
-                .ok_or(ContactError::NotReceived)?
-                .clone();
+            let b = bundles.get(s.bundle).ok_or(ContactError::NotReceived)?;
+            // the bundle was written from JSON: it reads back
+            let mut facts = Json::parse(&b.text).map_err(|_| ContactError::NotReceived)?;
             if let Some(c) = facts.get_mut("contact") {
                 c.insert("priority", Json::String(to.as_str().to_string()));
             }
-            let r = route(rules, &facts, at)?;
+            let facts = rules.facts_from_tree(&facts).map_err(ContactError::Facts)?;
+            let r = route(rules, facts, at)?;
             let (received, cal) = (s.received_at, s.calendar);
             // check every new target first, so that an error changes nothing
             for (d, clock) in [
@@ -587,12 +609,12 @@ fn other_event<'r>(
                         }
                     }
                     None => {
-                        s.next_reply = Some(Cycles {
+                        s.next_reply = Some(Box::new(Cycles {
                             target: d,
                             current: None,
                             cycles: 0,
                             breached: 0,
-                        })
+                        }))
                     }
                 }
             }
@@ -669,11 +691,8 @@ fn pick_calendar<'r>(
 }
 
 /// Route the bundle: the `routing` decision, and `segment` where there is one.
-fn route(rules: &RuleSet, facts: &Json, at: Instant) -> Result<Routed, ContactError> {
-    let bundle = rules
-        .facts_from_tree(facts)
-        .map_err(ContactError::Facts)?
-        .with_context_defaults(at);
+fn route(rules: &RuleSet, facts: crate::Facts, at: Instant) -> Result<Routed, ContactError> {
+    let bundle = facts.with_context_defaults(at);
     // decided into a verdict, outputs read by position: no owned `Decision` is built
     let mut v = crate::Verdict::new();
     let text = |v: &crate::Verdict, h, name: &str| {

@@ -329,17 +329,41 @@ enum Slot {
     Bad(usize, Box<BadEvent>),
     /// An event for a contact already closed and written out.
     Late(String, Option<String>),
+    /// A closed contact made final: what its lines say. Its events are forgotten.
+    Done(Box<Final>),
 }
+
+/// What is kept of a final contact: its error lines' content and its status.
+#[derive(Debug, Clone)]
+struct Final {
+    id: String,
+    errors: Vec<(Option<String>, ContactError)>,
+    status: Option<ContactStatus>,
+}
+
+/// How long, in the log's own time (the latest `at` read), a closed contact waits for
+/// events that come later in the file but belong before its close: they are still
+/// applied in `at` order. Past it, the contact is final (see [`Log`]).
+pub const LATE_EVENTS: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// How many events a closed contact waits for, in the file, for events that belong
+/// before its close (whichever of this and [`LATE_EVENTS`] comes first): a log whose
+/// instants do not advance still forgets its closed contacts.
+pub const LATE_LINES: usize = 10_000;
 
 /// Every contact of an event log, in order of first appearance: what `aftersales
 /// contacts replay` prints. Events are applied as they come (each contact in `at` order);
 /// an event whose id its contact has seen before is ignored.
 ///
-/// A closed contact is final: [`Log::drain_ready`] writes out the lines that can no longer
-/// change (closed contacts, bad lines) as soon as every line before them is written, and
-/// forgets those contacts' events, so that memory follows the contacts still open. An
-/// event that comes for a contact already written out is the error line `closed` in its
-/// place, whatever its instant.
+/// A closed contact becomes final once the log has read an event [`LATE_EVENTS`] (24
+/// hours) past its close, or [`LATE_LINES`] (10,000) events after it, whichever first: the log then keeps only what its lines say and forgets its
+/// events, and [`Log::drain_ready`] writes out the lines that can no longer change (final
+/// contacts, bad lines) as soon as every line before them is written, so that memory
+/// follows the contacts still open (and the statuses of final contacts that wait for an
+/// earlier contact still open). An event that comes for a final contact is the error
+/// line `closed` in its place, whatever its instant; until then, an event that comes late
+/// in the file is applied in `at` order. What is final depends only on the events read,
+/// never on how often `drain_ready` is called.
 #[derive(Debug)]
 pub struct Log<'r> {
     rules: &'r RuleSet,
@@ -348,6 +372,16 @@ pub struct Log<'r> {
     contacts: Vec<Option<Box<Contact<'r>>>>,
     index: HashMap<String, usize>,
     slots: std::collections::VecDeque<Slot>,
+    /// The slot of each contact, counted from the first slot ever (see `popped`).
+    slot_of: Vec<usize>,
+    /// Slots written out and removed from the front of `slots`.
+    popped: usize,
+    /// Contacts that closed, by the instant they closed (the earliest first).
+    closing: std::collections::BinaryHeap<std::cmp::Reverse<(i64, usize)>>,
+    /// Contacts that closed, by the count of events read when they closed.
+    closed_lines: std::collections::VecDeque<(usize, usize)>,
+    /// Events read.
+    read: usize,
     until: Option<DateTime<FixedOffset>>,
     last: Option<DateTime<FixedOffset>>,
     /// Error lines already written out.
@@ -362,6 +396,11 @@ impl<'r> Log<'r> {
             contacts: Vec::new(),
             index: HashMap::new(),
             slots: std::collections::VecDeque::new(),
+            slot_of: Vec::new(),
+            popped: 0,
+            closing: std::collections::BinaryHeap::new(),
+            closed_lines: std::collections::VecDeque::new(),
+            read: 0,
             until: None,
             last: None,
             written_errors: 0,
@@ -402,6 +441,7 @@ impl<'r> Log<'r> {
             return;
         }
         self.last = Some(self.last.map_or(event.at, |l| l.max(event.at)));
+        self.read += 1;
         let k = match self.index.get(&event.contact) {
             Some(k) => *k,
             None => {
@@ -411,19 +451,87 @@ impl<'r> Log<'r> {
                     event.contact.clone(),
                 ))));
                 self.index.insert(event.contact.clone(), k);
+                self.slot_of.push(self.popped + self.slots.len());
                 self.slots.push_back(Slot::Contact(k));
                 k
             }
         };
         match self.contacts.get_mut(k) {
             Some(Some(c)) => {
+                let was_closed = c.is_closed();
                 let _ = c.apply(event);
+                if !was_closed && c.is_closed() {
+                    if let Some(at) = c.last_at() {
+                        self.closing.push(std::cmp::Reverse((at.timestamp(), k)));
+                    }
+                    self.closed_lines.push_back((self.read, k));
+                }
             }
             _ => self.slots.push_back(Slot::Late(event.contact, event.id)),
         }
+        self.finalize();
     }
 
-    /// The contacts not yet written out, in order of first appearance.
+    /// Make final the closed contacts the log has read [`LATE_EVENTS`] past: keep their
+    /// lines, forget their events.
+    fn finalize(&mut self) {
+        let Some(last) = self.last else { return };
+        let horizon = last.timestamp() - LATE_EVENTS.num_seconds();
+        loop {
+            let k = match (
+                self.closing.peek().copied(),
+                self.closed_lines.front().copied(),
+            ) {
+                (Some(std::cmp::Reverse((closed, k))), _) if closed <= horizon => {
+                    self.closing.pop();
+                    k
+                }
+                (_, Some((read, k))) if read + LATE_LINES <= self.read => {
+                    self.closed_lines.pop_front();
+                    k
+                }
+                _ => return,
+            };
+            let Some(slot) = self.slot_of.get(k).and_then(|s| s.checked_sub(self.popped)) else {
+                continue;
+            };
+            let Some(Some(c)) = self.contacts.get_mut(k).map(Option::take) else {
+                continue;
+            };
+            // a closed contact's status is the same whatever the instant it is read at
+            let done = Final {
+                id: c.id().to_string(),
+                errors: c
+                    .errors()
+                    .map(|(e, err)| (e.map(str::to_string), err.clone()))
+                    .collect(),
+                status: c.status(),
+            };
+            if let Some(s) = self.slots.get_mut(slot) {
+                *s = Slot::Done(Box::new(done));
+            }
+        }
+    }
+
+    /// The status of each contact not yet written out, as of `at` (default
+    /// [`Log::as_of`]), in order of first appearance: final contacts' as they closed.
+    pub fn statuses(
+        &self,
+        at: Option<DateTime<FixedOffset>>,
+    ) -> impl Iterator<Item = ContactStatus> + '_ {
+        let at = at.or(self.as_of());
+        self.slots.iter().filter_map(move |slot| match slot {
+            Slot::Done(done) => done.status.clone(),
+            Slot::Contact(k) => match (self.contacts.get(*k), at) {
+                (Some(Some(c)), Some(at)) => c.status_at(at),
+                (Some(Some(c)), None) => c.status(),
+                _ => None,
+            },
+            Slot::Bad(..) | Slot::Late(..) => None,
+        })
+    }
+
+    /// The contacts not yet final, in order of first appearance.
     pub fn contacts(&self) -> impl Iterator<Item = &Contact<'r>> {
         self.contacts.iter().flatten().map(|c| &**c)
     }
@@ -471,6 +579,16 @@ impl<'r> Log<'r> {
                 error_line(Some(contact), id.as_deref(), &ContactError::Closed, None),
                 buf,
             ),
+            Slot::Done(done) => {
+                for (e, err) in &done.errors {
+                    json(error_line(Some(&done.id), e.as_deref(), err, None), buf);
+                }
+                if let Some(s) = &done.status {
+                    buf.clear();
+                    s.write_json(buf);
+                    f(buf);
+                }
+            }
             Slot::Contact(k) => {
                 let Some(Some(c)) = self.contacts.get(*k) else {
                     return;
@@ -501,36 +619,28 @@ impl<'r> Log<'r> {
         }
     }
 
-    /// Write out the lines that can no longer change, from the front: bad lines, and
-    /// closed contacts (whose events are then forgotten); stop at the first contact still
-    /// open. What is left comes from [`Log::each_line`].
+    /// Write out the lines that can no longer change, from the front: bad lines and final
+    /// contacts; stop at the first contact not final. What is left comes from
+    /// [`Log::each_line`].
     pub fn drain_ready(&mut self, mut f: impl FnMut(&[u8])) {
         let mut buf = Vec::with_capacity(1024);
         while let Some(front) = self.slots.front() {
-            let ready = match front {
-                Slot::Bad(..) | Slot::Late(..) => true,
-                Slot::Contact(k) => matches!(self.contacts.get(*k), Some(Some(c)) if c.is_closed()),
-            };
-            if !ready {
+            if matches!(front, Slot::Contact(_)) {
                 return;
             }
             let Some(slot) = self.slots.pop_front() else {
                 return;
             };
+            self.popped += 1;
             self.written_errors += self.slot_errors(&slot);
-            // a closed contact's line is the same whatever the instant it is read at
             self.slot_lines(&slot, None, &mut buf, &mut f);
-            if let Slot::Contact(k) = slot {
-                if let Some(c) = self.contacts.get_mut(k) {
-                    *c = None;
-                }
-            }
         }
     }
 
     fn slot_errors(&self, slot: &Slot) -> usize {
         match slot {
             Slot::Bad(..) | Slot::Late(..) => 1,
+            Slot::Done(done) => done.errors.len(),
             Slot::Contact(k) => match self.contacts.get(*k) {
                 Some(Some(c)) => c.errors().count(),
                 _ => 0,
