@@ -1183,11 +1183,6 @@ fn a_segment_without_when_always_applies_and_one_otherwise_is_allowed() {
 
 const REPORTS: &str = r#"
 extend product { market: enum { us, eu, other } }
-calendar us_federal {
-  timezone "America/New_York"
-  hours mon..fri 09:00-17:00
-  holidays [2026-11-26, 2026-12-25]
-}
 report nhtsa_573 "NHTSA Part 573" {
   when recall_notice.severity == safety and product.market == us
   due 5 business days after recall_notice.determined_on calendar us_federal

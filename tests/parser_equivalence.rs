@@ -132,6 +132,20 @@ fn both_parsers_agree_on_tricky_lexemes() {
         "template t from template u \"x\"",
         "template t",
         "template \"x\"",
+        "calendar c extends d { holidays [jan 1 observed, 3rd mon of jan from 1986, last thu of nov until 1941, easter - 2, easter + 39, 4th thu of nov + 1, 2026-12-24, dec 31 from 2027 until 2030,] }",
+        "calendar c { holidays [] holidays [jan 1] }",
+        "calendar c { holidays [jan 123] }",
+        "calendar c { holidays [jan1] }",
+        "calendar c { holidays [6th mon of jan] }",
+        "calendar c { holidays [1st mon of] }",
+        "calendar c { holidays [easter + ] }",
+        "calendar c { holidays [easter +1000] }",
+        "calendar c { holidays [jul 4 observed observed] }",
+        "calendar c { holidays [jul 4 from 21] }",
+        "calendar c { holidays [jul 4 until 2021 from 2020] }",
+        "calendar c extends { }",
+        "calendar c extends d e { }",
+        "calendar c { holidays = [jan 1] }",
     ];
     for (i, c) in cases.iter().enumerate() {
         agree(&format!("case {i}"), c);
@@ -228,6 +242,14 @@ const VOCAB: &[&str] = &[
     "\"\"\"{{ x }}\"\"\"",
     "from",
     "template",
+    "jan 1",
+    "last mon of may",
+    "3rd thu of nov + 1",
+    "easter - 2",
+    "observed",
+    "until 2030",
+    "holidays",
+    "extends",
 ];
 
 /// Characters inserted by the character-level mutation.
@@ -283,6 +305,7 @@ const TEMPLATES: &[&str] = &[
     "split s { party p pays parts {} cap {} }",
     "recall {} { affects {} }",
     "template t {} template u {}",
+    "calendar c { holidays [{}, {}] }",
 ];
 
 proptest! {

@@ -17,6 +17,7 @@ use crate::diag::{Code, Diagnostic, Span};
 use crate::dsl::ast::{self, Expr, ExprKind, HitPolicy, Literal, Then};
 use crate::types::{DurationKind, Env, Field, Schema, Type};
 use crate::value::Value;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -1068,22 +1069,50 @@ fn plain_outputs(sig: &DecisionSig) -> Vec<ir::OutputDef> {
         .collect()
 }
 
+/// The first and last years a calendar has business time for (LANGUAGE.md §5.10); its
+/// holiday rules are expanded over them (and the years either side, whose observed days
+/// can fall in them).
+pub const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 /// The calendars of the rule set, in declaration order (a name declared twice is an
-/// error reported elsewhere; the first declaration is kept).
+/// error reported elsewhere; the first declaration is kept). `extends C` takes C's holiday
+/// rules, and its zone and hours where the calendar gives none; an unknown or circular
+/// `extends` (reported by the checker) takes nothing.
 pub(super) fn calendars(files: &[ast::RuleFile]) -> Vec<ir::CheckedCalendar> {
+    let decls: Vec<&ast::CalendarDecl> = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|i| match i {
+            ast::Item::Calendar(c) => Some(c),
+            _ => None,
+        })
+        .collect();
     let mut out: Vec<ir::CheckedCalendar> = Vec::new();
-    for item in files.iter().flat_map(|f| &f.items) {
-        let ast::Item::Calendar(c) = item else {
+    for c in &decls {
+        if out.iter().any(|o| o.name == c.name.name) {
             continue;
-        };
-        let timezone = c
-            .timezone
-            .as_ref()
+        }
+        // the chain of `extends`, this calendar first, stopping at a repeat
+        let mut chain: Vec<&ast::CalendarDecl> = vec![c];
+        while let Some(base) = chain
+            .last()
+            .and_then(|x| x.extends.as_ref())
+            .and_then(|b| decls.iter().find(|d| d.name.name == b.name))
+        {
+            if chain.iter().any(|x| x.name.name == base.name.name) {
+                break;
+            }
+            chain.push(base);
+        }
+        let timezone = chain
+            .iter()
+            .find_map(|x| x.timezone.as_ref())
             .and_then(|tz| tz.value.parse::<chrono_tz::Tz>().ok())
             .unwrap_or(chrono_tz::UTC);
         let mut hours: [Vec<(chrono::NaiveTime, Option<chrono::NaiveTime>)>; 7] =
             Default::default();
-        for h in &c.hours {
+        let with_hours = chain.iter().find(|x| !x.hours.is_empty());
+        for h in with_hours.map(|x| x.hours.as_slice()).unwrap_or_default() {
             for day in &h.days {
                 let slot = &mut hours[day.num_days_from_monday() as usize];
                 for (open, close) in &h.ranges {
@@ -1096,16 +1125,85 @@ pub(super) fn calendars(files: &[ast::RuleFile]) -> Vec<ir::CheckedCalendar> {
         for slot in &mut hours {
             slot.sort();
         }
-        let mut holidays: Vec<_> = c.holidays.iter().map(|(d, _)| *d).collect();
-        holidays.sort();
-        holidays.dedup();
+        let rules: Vec<&ast::HolidayRule> = chain.iter().flat_map(|x| &x.holidays).collect();
         out.push(ir::CheckedCalendar {
             name: c.name.name.clone(),
             span: c.name.span,
             timezone,
             hours,
-            holidays,
+            holidays: holidays(&rules),
         });
     }
     out
+}
+
+/// The dates `rules` give over [`CALENDAR_YEARS`], sorted, each once.
+pub(crate) fn holidays(rules: &[&ast::HolidayRule]) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    for year in CALENDAR_YEARS.start() - 1..=CALENDAR_YEARS.end() + 1 {
+        for r in rules {
+            if let Some(d) = holiday_in(r, year) {
+                out.push(d);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The day holiday rule `r` gives for `year` (its bounds are years of that kind), if any.
+pub(crate) fn holiday_in(r: &ast::HolidayRule, year: i32) -> Option<NaiveDate> {
+    use chrono::{Datelike, Weekday};
+    if r.from.is_some_and(|f| year < f) || r.until.is_some_and(|u| year > u) {
+        return None;
+    }
+    let base = match r.day {
+        ast::HolidayDay::Date(d) => (d.year() == year).then_some(d)?,
+        ast::HolidayDay::Fixed { month, day } => NaiveDate::from_ymd_opt(year, month, day)?,
+        ast::HolidayDay::Nth { n, weekday, month } => nth_weekday(year, month, weekday, n)?,
+        ast::HolidayDay::Easter => easter(year)?,
+    };
+    let d = base.checked_add_signed(chrono::TimeDelta::days(i64::from(r.shift)))?;
+    Some(match (r.observed, d.weekday()) {
+        (true, Weekday::Sat) => d.pred_opt()?,
+        (true, Weekday::Sun) => d.succ_opt()?,
+        _ => d,
+    })
+}
+
+/// The `n`-th (1–5) or last (`n` = -1) `weekday` of `month` of `year`.
+fn nth_weekday(year: i32, month: u32, weekday: chrono::Weekday, n: i8) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    if n < 0 {
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)?
+        };
+        let last = next.pred_opt()?;
+        let back = (last.weekday().num_days_from_monday() + 7 - weekday.num_days_from_monday()) % 7;
+        return last.checked_sub_signed(chrono::TimeDelta::days(i64::from(back)));
+    }
+    NaiveDate::from_weekday_of_month_opt(year, month, weekday, u8::try_from(n).ok()?)
+}
+
+/// Western (Gregorian) Easter Sunday of `year`: the anonymous Gregorian algorithm
+/// (Meeus, *Astronomical Algorithms*, ch. 8).
+pub(crate) fn easter(year: i32) -> Option<NaiveDate> {
+    let a = year.rem_euclid(19);
+    let b = year.div_euclid(100);
+    let c = year.rem_euclid(100);
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
 }

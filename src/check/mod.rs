@@ -25,6 +25,7 @@ mod lower;
 mod names;
 pub(crate) mod templates;
 
+pub use lower::CALENDAR_YEARS;
 pub use names::duplicate_names;
 
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics, Span};
@@ -85,6 +86,7 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
     cycles(&decisions, &reads, &mut diags);
     diags.sort();
     let names = decisions.list.iter().map(|d| d.name.clone()).collect();
+    calendar_extends(&parsed.files, &mut diags);
     let calendars = lower::calendars(&parsed.files);
     let templates = templates::check(&parsed.files, &parsed.map, &env, &decisions, &mut diags);
     diags.sort();
@@ -101,6 +103,76 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
         },
         diags,
     )
+}
+
+/// `calendar C extends B`: B must be a calendar, the chain must not come back to C, and
+/// some calendar of the chain must give opening hours.
+fn calendar_extends(files: &[ast::RuleFile], diags: &mut Diagnostics) {
+    let decls: Vec<&ast::CalendarDecl> = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|i| match i {
+            Item::Calendar(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let find = |name: &str| decls.iter().find(|d| d.name.name == name).copied();
+    for c in &decls {
+        let Some(base) = &c.extends else { continue };
+        if find(&base.name).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    format!("unknown calendar `{}`", base.name),
+                )
+                .at(base.span)
+                .with_help(suggest_help(
+                    &base.name,
+                    decls.iter().map(|d| d.name.name.as_str()),
+                    "calendars",
+                )),
+            );
+            continue;
+        }
+        let mut seen = vec![c.name.name.as_str()];
+        let mut at = find(&base.name);
+        let mut hours = !c.hours.is_empty();
+        while let Some(x) = at {
+            if seen.contains(&x.name.name.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Cycle,
+                        format!(
+                            "calendar `{}` extends itself: {} → {}",
+                            c.name.name,
+                            seen.join(" → "),
+                            x.name.name
+                        ),
+                    )
+                    .at(base.span)
+                    .with_help("a calendar extends one that does not come back to it"),
+                );
+                hours = true; // reported: no second error
+                break;
+            }
+            seen.push(&x.name.name);
+            hours |= !x.hours.is_empty();
+            at = x.extends.as_ref().and_then(|b| find(&b.name));
+        }
+        if !hours {
+            diags.push(
+                Diagnostic::error(
+                    Code::MissingClause,
+                    format!(
+                        "calendar `{}` has no `hours`, nor does any calendar it extends: it is never open",
+                        c.name.name
+                    ),
+                )
+                .at(c.name.span)
+                .with_help("add opening hours, e.g. `hours mon..fri 09:00-17:00`"),
+            );
+        }
+    }
 }
 
 /// The result of checking a rule set: its environment and the IR of its decisions.
@@ -773,7 +845,8 @@ impl ItemChecker<'_> {
                 });
             }
             Item::Calendar(c) => {
-                if c.hours.is_empty() {
+                // a calendar that extends another takes its hours (checked with the chain)
+                if c.hours.is_empty() && c.extends.is_none() {
                     self.diags.push(
                         Diagnostic::error(
                             Code::MissingClause,

@@ -563,12 +563,58 @@ pub struct CalendarDecl {
     pub name: Ident,
     /// IANA time zone.
     pub timezone: Option<Str>,
+    /// `extends C`: the calendar whose holidays (and zone and hours, where not given) it
+    /// takes.
+    pub extends: Option<Ident>,
     /// Opening hours.
     pub hours: Vec<Hours>,
-    /// Closed dates.
-    pub holidays: Vec<(NaiveDate, Span)>,
+    /// Holiday rules.
+    pub holidays: Vec<HolidayRule>,
     /// The whole item.
     pub span: Span,
+}
+
+/// A holiday rule of a calendar (LANGUAGE.md §5.10): a day, shifted by whole days,
+/// moved off the weekend where `observed`, in the years between `from` and `until`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HolidayRule {
+    /// The day it starts from.
+    pub day: HolidayDay,
+    /// Days added (`+ 1`) or taken away (`- 2`).
+    pub shift: i32,
+    /// `observed`: a Saturday is kept on the Friday before, a Sunday on the Monday after.
+    pub observed: bool,
+    /// `from YEAR`: the first year it applies.
+    pub from: Option<i32>,
+    /// `until YEAR`: the last year it applies.
+    pub until: Option<i32>,
+    /// The whole rule.
+    pub span: Span,
+}
+
+/// The day a [`HolidayRule`] starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HolidayDay {
+    /// One date.
+    Date(NaiveDate),
+    /// The same day of every year (`jul 4`).
+    Fixed {
+        /// 1 to 12.
+        month: u32,
+        /// 1 to 31.
+        day: u32,
+    },
+    /// The n-th (1 to 5) or last (`-1`) weekday of a month (`3rd mon of jan`).
+    Nth {
+        /// 1 to 5, or -1 for the last.
+        n: i8,
+        /// The weekday.
+        weekday: Weekday,
+        /// 1 to 12.
+        month: u32,
+    },
+    /// Western (Gregorian) Easter Sunday.
+    Easter,
 }
 
 /// `hours mon..fri 08:00-18:00[, 13:00-17:00]`

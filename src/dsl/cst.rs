@@ -194,6 +194,7 @@ const SPECIAL: &[&[u8]] = &[
     b"party",
     b"due",
     b"hours",
+    b"holidays",
     b"format",
     b"attributes",
     b"covers",
@@ -998,13 +999,7 @@ impl Fast<'_> {
                 Self::prop_clause,
             )
             || self.route_item()
-            || self.named_item(
-                Rule::calendar_item,
-                Rule::k_calendar,
-                b"calendar",
-                false,
-                Self::calendar_clause,
-            )
+            || self.calendar_item()
             || self.segment_item()
             || self.named_item(
                 Rule::channel_item,
@@ -1450,6 +1445,19 @@ impl Fast<'_> {
             || self.prop_clause()
     }
 
+    fn calendar_item(&mut self) -> bool {
+        self.node(Rule::calendar_item, |p| {
+            if !(p.keyword(Rule::k_calendar, b"calendar") && p.then(|p| p.ident())) {
+                return false;
+            }
+            p.group(|p| {
+                p.ws();
+                p.keyword(Rule::k_extends, b"extends") && p.then(|p| p.ident())
+            });
+            p.body(Self::calendar_clause)
+        })
+    }
+
     fn calendar_clause(&mut self) -> bool {
         self.node(Rule::hours_clause, |p| {
             if !(p.keyword(Rule::k_hours, b"hours")
@@ -1460,7 +1468,119 @@ impl Fast<'_> {
             }
             p.comma_more(|p| p.opening());
             true
+        }) || self.node(Rule::holidays_clause, |p| {
+            p.keyword(Rule::k_holidays, b"holidays")
+                && p.then(|p| {
+                    p.delimited_n(
+                        (Rule::lbrack, b"["),
+                        (Rule::rbrack, b"]"),
+                        |p| p.holiday(),
+                        true,
+                        false,
+                    )
+                })
         }) || self.prop_clause()
+    }
+
+    fn holiday(&mut self) -> bool {
+        self.node(Rule::holiday, |p| {
+            if !(p.date()
+                || p.nth_weekday()
+                || p.month_day()
+                || p.keyword(Rule::k_easter, b"easter"))
+            {
+                return false;
+            }
+            p.group(|p| {
+                p.ws();
+                p.node(Rule::holiday_shift, |p| {
+                    (p.punct(Rule::op_add, b"+") || p.punct(Rule::op_sub, b"-"))
+                        && p.then(|p| p.digits_word(Rule::day_count, 3))
+                })
+            });
+            p.group(|p| {
+                p.ws();
+                p.keyword(Rule::k_observed, b"observed")
+            });
+            p.group(|p| {
+                p.ws();
+                p.keyword(Rule::k_from, b"from") && p.then(|p| p.year())
+            });
+            p.group(|p| {
+                p.ws();
+                p.keyword(Rule::k_until, b"until") && p.then(|p| p.year())
+            });
+            true
+        })
+    }
+
+    fn month(&mut self) -> bool {
+        const MONTHS: &[&[u8]] = &[
+            b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+            b"dec",
+        ];
+        MONTHS.iter().any(|m| self.starts(m))
+            && !self.s.get(self.pos + 3).is_some_and(|b| is_ident_char(*b))
+            && self.node(Rule::month, |p| {
+                p.pos += 3;
+                true
+            })
+    }
+
+    fn month_day(&mut self) -> bool {
+        self.node(Rule::month_day, |p| {
+            p.month() && p.then(|p| p.digits_word(Rule::day_of_month, 2))
+        })
+    }
+
+    fn nth_weekday(&mut self) -> bool {
+        self.node(Rule::nth_weekday, |p| {
+            p.ordinal()
+                && p.then(|p| p.weekday())
+                && p.then(|p| p.keyword(Rule::k_of, b"of"))
+                && p.then(|p| p.month())
+        })
+    }
+
+    fn ordinal(&mut self) -> bool {
+        const ORDINALS: &[&[u8]] = &[b"1st", b"2nd", b"3rd", b"4th", b"5th", b"last"];
+        for o in ORDINALS {
+            if self.starts(o)
+                && !self
+                    .s
+                    .get(self.pos + o.len())
+                    .is_some_and(|b| is_ident_char(*b))
+            {
+                let n = o.len();
+                return self.node(Rule::ordinal, |p| {
+                    p.pos += n;
+                    true
+                });
+            }
+        }
+        false
+    }
+
+    /// 1 to `max` digits not followed by a character of a name (`day_of_month`,
+    /// `day_count`).
+    fn digits_word(&mut self, rule: Rule, max: usize) -> bool {
+        self.node(rule, |p| {
+            if !p.eat_if(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            for _ in 1..max {
+                if !p.eat_if(|b| b.is_ascii_digit()) {
+                    break;
+                }
+            }
+            !p.peek().is_some_and(is_ident_char)
+        })
+    }
+
+    fn year(&mut self) -> bool {
+        self.node(Rule::year, |p| {
+            p.digits_n(4) && !p.peek().is_some_and(is_ident_char)
+        })
     }
 
     fn weekdays(&mut self) -> bool {

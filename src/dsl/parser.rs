@@ -314,6 +314,14 @@ struct Builder<'m> {
     depth_reported: bool,
 }
 
+/// The month of `jan` … `dec`.
+fn month_of(s: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    MONTHS.iter().position(|m| *m == s).map(|k| k as u32 + 1)
+}
+
 fn inner(p: Pair<'_>) -> Vec<Pair<'_>> {
     p.into_inner().collect()
 }
@@ -1569,14 +1577,42 @@ impl<'m> Builder<'m> {
         let mut set = Clauses::new("calendar", &["timezone", "holidays"]);
         let mut cal = CalendarDecl {
             name: self.missing_ident(span),
+            extends: None,
             timezone: None,
             hours: Vec::new(),
             holidays: Vec::new(),
             span,
         };
+        let mut named = false;
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::ident => cal.name = self.ident(&c),
+                Rule::ident if !named => {
+                    cal.name = self.ident(&c);
+                    named = true;
+                }
+                Rule::ident => cal.extends = Some(self.ident(&c)),
+                Rule::holidays_clause => {
+                    let hspan = self.span(&c);
+                    if let Some(first) = set.seen.get("holidays") {
+                        let first = *first;
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::RepeatedClause,
+                                "`holidays` is given twice in calendar",
+                            )
+                            .at(hspan)
+                            .with_related(first, "first given here")
+                            .with_help("list every holiday in one `holidays [...]`"),
+                        );
+                    } else {
+                        set.seen.insert("holidays", hspan);
+                    }
+                    for h in c.into_inner().filter(|x| x.as_rule() == Rule::holiday) {
+                        if let Some(rule) = self.holiday(h) {
+                            cal.holidays.push(rule);
+                        }
+                    }
+                }
                 Rule::hours_clause => {
                     let hspan = self.span(&c);
                     let mut days = Vec::new();
@@ -1601,39 +1637,123 @@ impl<'m> Builder<'m> {
                 }
                 Rule::prop_clause => {
                     let (name, value) = self.prop(c);
-                    match self.clause(&mut set, &name) {
-                        Some("timezone") => cal.timezone = self.want_str(&value, "timezone"),
-                        Some("holidays") => {
-                            if let ExprKind::List(items) = &value.kind {
-                                for i in items {
-                                    match &i.kind {
-                                        ExprKind::Literal(Literal::Date(d)) => {
-                                            cal.holidays.push((*d, i.span))
-                                        }
-                                        _ => {
-                                            self.error(
-                                                Code::ClauseForm,
-                                                i.span,
-                                                "holidays are dates such as `2026-12-25`",
-                                            );
-                                        }
-                                    }
-                                }
-                            } else {
-                                self.error(
-                                    Code::ClauseForm,
-                                    value.span,
-                                    "`holidays` takes a list of dates, e.g. `holidays [2026-12-25]`",
-                                );
-                            }
-                        }
-                        _ => {}
+                    if let Some("timezone") = self.clause(&mut set, &name) {
+                        cal.timezone = self.want_str(&value, "timezone");
                     }
                 }
                 _ => {}
             }
         }
         cal
+    }
+
+    /// One holiday rule; `None` (reported) for a day that cannot be (`feb 30`).
+    fn holiday(&mut self, p: Pair<'_>) -> Option<HolidayRule> {
+        let span = self.span(&p);
+        let mut rule = HolidayRule {
+            day: HolidayDay::Easter,
+            shift: 0,
+            observed: false,
+            from: None,
+            until: None,
+            span,
+        };
+        let mut bound: Option<bool> = None; // true: `from`, false: `until`
+        let mut ok = true;
+        for x in p.into_inner() {
+            let xspan = self.span(&x);
+            match x.as_rule() {
+                Rule::date => match NaiveDate::parse_from_str(x.as_str(), "%Y-%m-%d") {
+                    Ok(d) => rule.day = HolidayDay::Date(d),
+                    Err(_) => {
+                        self.error(
+                            Code::InvalidLiteral,
+                            xspan,
+                            format!("`{}` is not a calendar date", x.as_str()),
+                        );
+                        ok = false;
+                    }
+                },
+                Rule::month_day => {
+                    let parts = inner(x);
+                    let month = parts.first().and_then(|m| month_of(m.as_str()));
+                    let day = parts.get(1).and_then(|d| d.as_str().parse::<u32>().ok());
+                    match (month, day) {
+                        // 2000 is a leap year: `feb 29` is a day (of leap years)
+                        (Some(m), Some(d)) if NaiveDate::from_ymd_opt(2000, m, d).is_some() => {
+                            rule.day = HolidayDay::Fixed { month: m, day: d }
+                        }
+                        _ => {
+                            self.error(
+                                Code::InvalidLiteral,
+                                xspan,
+                                format!("`{}` is not a day of the year", x.as_str()),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                Rule::nth_weekday => {
+                    let parts = inner(x);
+                    let n = match parts.first().map(|o| o.as_str()) {
+                        Some("last") => -1,
+                        Some(o) => o[..1].parse::<i8>().unwrap_or(1),
+                        None => 1,
+                    };
+                    let weekday = parts
+                        .iter()
+                        .find(|q| q.as_rule() == Rule::weekday)
+                        .and_then(|w| weekday_of(w.as_str()));
+                    let month = parts
+                        .iter()
+                        .find(|q| q.as_rule() == Rule::month)
+                        .and_then(|m| month_of(m.as_str()));
+                    if let (Some(weekday), Some(month)) = (weekday, month) {
+                        rule.day = HolidayDay::Nth { n, weekday, month };
+                    }
+                }
+                Rule::k_easter => rule.day = HolidayDay::Easter,
+                Rule::holiday_shift => {
+                    let parts = inner(x);
+                    let sign = if parts.first().map(|s| s.as_str()) == Some("-") {
+                        -1
+                    } else {
+                        1
+                    };
+                    let n = parts
+                        .iter()
+                        .find(|q| q.as_rule() == Rule::day_count)
+                        .and_then(|d| d.as_str().parse::<i32>().ok())
+                        .unwrap_or(0);
+                    rule.shift = sign * n;
+                }
+                Rule::k_observed => rule.observed = true,
+                Rule::k_from => bound = Some(true),
+                Rule::k_until => bound = Some(false),
+                Rule::year => {
+                    let y = x.as_str().parse::<i32>().ok();
+                    match bound {
+                        Some(true) => rule.from = y,
+                        _ => rule.until = y,
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let (Some(a), Some(b)) = (rule.from, rule.until) {
+            if a > b {
+                self.error(
+                    Code::InvalidLiteral,
+                    span,
+                    format!(
+                        "holiday `{}` applies from {a} until {b}: no year",
+                        p.as_str()
+                    ),
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(rule)
     }
 
     fn weekdays(&mut self, p: Pair<'_>) -> Vec<Weekday> {

@@ -16,6 +16,11 @@ use rust_decimal::Decimal;
 /// never loops for ever, whatever the calendar and the amount.
 const MAX_DAYS: usize = 1_000_000;
 
+/// Whether `d` is in the years a calendar has business time for (LANGUAGE.md §5.10).
+fn in_range(d: NaiveDate) -> bool {
+    crate::check::CALENDAR_YEARS.contains(&d.year())
+}
+
 /// Whether `d` is a business day of `cal`.
 pub(crate) fn is_business_day(cal: &CheckedCalendar, d: NaiveDate) -> bool {
     !cal.hours[d.weekday().num_days_from_monday() as usize].is_empty()
@@ -54,6 +59,9 @@ pub(crate) fn days_after(cal: &CheckedCalendar, d: NaiveDate, n: Decimal) -> Opt
         } else {
             day.succ_opt()?
         };
+        if !in_range(day) {
+            return None;
+        }
         if is_business_day(cal, day) {
             left -= 1;
             if left == 0 {
@@ -139,6 +147,9 @@ pub(crate) fn add_open(
     let start = at.with_timezone(&Utc);
     let mut day = at.with_timezone(&cal.timezone).date_naive();
     for _ in 0..MAX_DAYS {
+        if !in_range(day) {
+            return None;
+        }
         for (open, close) in intervals(cal, day) {
             let (open, close) = (open.with_timezone(&Utc), close.with_timezone(&Utc));
             let from = open.max(start);
@@ -175,6 +186,9 @@ pub(crate) fn open_between(
     for _ in 0..MAX_DAYS {
         if day > last {
             return Some(total);
+        }
+        if !in_range(day) {
+            return None;
         }
         for (open, close) in intervals(cal, day) {
             let (open, close) = (

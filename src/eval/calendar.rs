@@ -47,6 +47,41 @@ impl<'r> Calendar<'r> {
         self.cal.timezone
     }
 
+    /// Whether `date` is a business day: a weekday with opening hours that is not a
+    /// holiday (LANGUAGE.md §5.6).
+    pub fn is_business_day(&self, date: chrono::NaiveDate) -> bool {
+        business::is_business_day(self.cal, date)
+    }
+
+    /// Its holidays from `from` to `to`, both included, in order (the days its holiday
+    /// rules give, observed where they say so; 1899 to 2201 at most).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// let rules = aftersales::RuleSet::from_sources([("c.rules".to_string(),
+    ///     "units { distance mi }".to_string())]).unwrap();
+    /// let federal = rules.calendar("us_federal").unwrap(); // the prelude's
+    /// let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    /// let days: Vec<NaiveDate> = federal.holidays(d("2027-11-01"), d("2028-01-31")).collect();
+    /// // Veterans Day, Thanksgiving, Christmas (Saturday: Friday), New Year's Day 2028
+    /// // (Saturday: Friday 2027-12-31), Martin Luther King Jr. Day
+    /// assert_eq!(days, [d("2027-11-11"), d("2027-11-25"), d("2027-12-24"), d("2027-12-31"),
+    ///                   d("2028-01-17")]);
+    /// ```
+    pub fn holidays(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> impl Iterator<Item = chrono::NaiveDate> + 'r {
+        let list = &self.cal.holidays;
+        let start = list.partition_point(|d| *d < from);
+        let end = list.partition_point(|d| *d <= to);
+        list.get(start..end.max(start))
+            .unwrap_or_default()
+            .iter()
+            .copied()
+    }
+
     /// Whether `at` falls within its opening hours on a business day.
     pub fn is_open(&self, at: DateTime<FixedOffset>) -> bool {
         business::is_open(self.cal, at)
