@@ -1211,7 +1211,10 @@ fn reports_list_every_due_report_with_its_deadline() {
         j,
         json!({"id": "N1", "decision": "reports",
                "outputs": {"ids": ["nhtsa_573", "quarterly"], "any": true,
-                           "due": ["2026-11-30", "2026-12-31"]},
+                           "id": ["nhtsa_573", "quarterly"],
+                           "title": ["NHTSA Part 573", "Quarterly summary"],
+                           "due": ["2026-11-30", "2026-12-31"],
+                           "immediate": [false, false], "calendar": ["us_federal"]},
                "rules": ["nhtsa_573", "quarterly"]})
     );
     // a Saturday: the first business day strictly after is Monday
@@ -1233,8 +1236,118 @@ fn reports_list_every_due_report_with_its_deadline() {
     let o = outputs(&rs, "reports", &notice("compliance", "other", "2026-01-15"));
     assert_eq!(
         o,
-        json!({"ids": ["quarterly", "note"], "any": true, "due": ["2026-12-31"]})
+        json!({"ids": ["quarterly", "note"], "any": true, "id": ["quarterly", "note"],
+               "title": ["Quarterly summary", "A note without a deadline"],
+               "due": ["2026-12-31"], "immediate": [false, false], "calendar": []})
     );
+}
+
+const DEADLINES: &str = r#"
+extend recall_notice { determined_at: datetime? }
+calendar ny extends us_federal { hours mon..fri 09:00-17:00 }
+report by_day "Days" { due 5 business days after recall_notice.determined_on calendar ny }
+report at_once "At once" { due immediately after recall_notice.determined_on }
+report hours_after "Hours" { when has recall_notice.determined_at due 24 hours after recall_notice.determined_at }
+report work_hours "Work hours" { when has recall_notice.determined_at
+  due 4 business hours after recall_notice.determined_at calendar ny }
+report quarter "Quarter" { due 60 days after end_of_quarter(recall_notice.determined_on) roll forward calendar ny }
+report month_end "Month end" { due end_of_month(recall_notice.determined_on) }
+report year_end "Year end" { due end_of_year(recall_notice.determined_on) roll forward calendar ny }
+"#;
+
+#[test]
+fn deadlines_are_dates_or_instants_and_roll_forward() {
+    let rs = rules(DEADLINES);
+    let b = |on: &str, at: Option<&str>| {
+        let mut n = json!({"id": "N", "severity": "safety", "determined_on": on});
+        if let Some(at) = at {
+            n["determined_at"] = json!(at);
+        }
+        json!({"recall_notice": n})
+    };
+    // Friday 2026-12-18 at 15:00 New York
+    let o = outputs(
+        &rs,
+        "reports",
+        &b("2026-12-18", Some("2026-12-18T15:00:00-05:00")),
+    );
+    assert_eq!(
+        o["id"],
+        json!([
+            "by_day",
+            "at_once",
+            "hours_after",
+            "work_hours",
+            "quarter",
+            "month_end",
+            "year_end"
+        ])
+    );
+    assert_eq!(
+        o["due"],
+        json!([
+            "2026-12-28",                // 21, 22, 23, 24, (25 Christmas) 28
+            "2026-12-18",                // immediately: the day itself
+            "2026-12-19T20:00:00+00:00", // 24 exact hours; no calendar: UTC
+            "2026-12-21T11:00:00-05:00", // 2 open hours on Friday, 2 on Monday from 09:00
+            "2027-03-01",                // 60 days after 2026-12-31 is Monday March 1
+            "2026-12-31",
+            "2026-12-31" // Thursday: a business day, no roll
+        ])
+    );
+    assert_eq!(
+        o["immediate"],
+        json!([false, true, false, false, false, false, false])
+    );
+    // a date with hours: from the first instant of the day
+    let o = outputs(&rs, "reports", &b("2027-06-30", None));
+    assert_eq!(
+        o["id"],
+        json!(["by_day", "at_once", "quarter", "month_end", "year_end"])
+    );
+    // 60 days after 2027-06-30 is Sunday 08-29: Monday 08-30; 2027-12-31 is a Friday holiday (New Year
+    // 2028 observed): rolls to Monday 2028-01-03
+    assert_eq!(
+        o["due"],
+        json!([
+            "2027-07-08",
+            "2027-06-30",
+            "2027-08-30",
+            "2027-06-30",
+            "2028-01-03"
+        ]),
+        "by_day: (Jul 1, 2, Jul 5 observed for the 4th) 6, 7, 8 … "
+    );
+}
+
+#[test]
+fn end_of_period_functions_give_the_last_day() {
+    let rs = rules(
+        r#"decision ends { output m: date? output q: date? output y: date?
+             rule r when has recall_notice.determined_on
+               then m = end_of_month(recall_notice.determined_on),
+                    q = end_of_quarter(recall_notice.determined_on),
+                    y = end_of_year(recall_notice.determined_on) }"#,
+    );
+    for (on, m, q, y) in [
+        ("2024-02-10", "2024-02-29", "2024-03-31", "2024-12-31"),
+        ("2026-02-10", "2026-02-28", "2026-03-31", "2026-12-31"),
+        ("2026-04-01", "2026-04-30", "2026-06-30", "2026-12-31"),
+        ("2026-09-30", "2026-09-30", "2026-09-30", "2026-12-31"),
+        ("2026-12-31", "2026-12-31", "2026-12-31", "2026-12-31"),
+        ("2026-11-15", "2026-11-30", "2026-12-31", "2026-12-31"),
+    ] {
+        let o = outputs(
+            &rs,
+            "ends",
+            &json!({"recall_notice": {"id": "N", "severity": "safety", "determined_on": on}}),
+        );
+        assert_eq!(
+            (o["m"].as_str(), o["q"].as_str(), o["y"].as_str()),
+            (Some(m), Some(q), Some(y)),
+            "{on}"
+        );
+    }
 }
 
 #[test]

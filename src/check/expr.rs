@@ -59,6 +59,9 @@ const FUNCTIONS: &[&str] = &[
     "min",
     "max",
     "round",
+    "end_of_month",
+    "end_of_quarter",
+    "end_of_year",
 ];
 
 fn is_money_like(t: &Type) -> bool {
@@ -988,6 +991,16 @@ impl<'a> Checker<'a> {
                     Builtin::MonthsBetween
                 };
                 (f, Type::Int, vec![a, b])
+            }
+            "end_of_month" | "end_of_quarter" | "end_of_year" => {
+                arity(1, self)?;
+                let a = self.check_against(&args[0], &Type::Date, g, &what)?;
+                let f = match name.name.as_str() {
+                    "end_of_month" => Builtin::EndOfMonth,
+                    "end_of_quarter" => Builtin::EndOfQuarter,
+                    _ => Builtin::EndOfYear,
+                };
+                (f, Type::Date, vec![a])
             }
             "min" | "max" => {
                 arity(2, self)?;

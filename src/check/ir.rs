@@ -44,6 +44,12 @@ pub enum Builtin {
     Max,
     /// `round(x, places)`, half-even
     Round,
+    /// `end_of_month(d)`: the last day of d's month
+    EndOfMonth,
+    /// `end_of_quarter(d)`: the last day of d's calendar quarter
+    EndOfQuarter,
+    /// `end_of_year(d)`: December 31 of d's year
+    EndOfYear,
 }
 
 /// The right-hand side of `in`.
@@ -451,22 +457,33 @@ pub struct CheckedReport {
     pub when: Option<Ir>,
     /// Its deadline.
     pub due: Option<CheckedDue>,
+    /// Its title, else its id.
+    pub title: String,
+    /// Its calendar's name.
+    pub calendar: Option<String>,
+    /// `roll forward`: the calendar (index in [`super::Checked::calendars`]) on whose next
+    /// business day a deadline that is not one moves to.
+    pub roll: Option<u32>,
 }
 
-/// A report's deadline.
+/// A report's deadline (LANGUAGE.md §5.9): a date, or an instant.
 #[derive(Debug, Clone)]
 pub enum CheckedDue {
-    /// `due DATE`
+    /// `due DATE` (or a date-time)
     On(Ir),
-    /// `due D after DATE [calendar C]`
+    /// `due D after X [roll forward] [calendar C]`
     After {
         /// The delay (exact, calendar or business).
         offset: Ir,
-        /// The date it counts from.
+        /// The date or date-time it counts from.
         after: Ir,
         /// The calendar business time counts on (index in [`super::Checked::calendars`]).
         calendar: Option<u32>,
+        /// Whether the deadline is an instant (counted from a date-time, or in hours).
+        instant: bool,
     },
+    /// `due immediately after X`: X itself, flagged `immediate`.
+    Immediately(Ir),
 }
 
 /// One opportunity (`opportunity NAME { when, team, value }`).

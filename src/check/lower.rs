@@ -464,23 +464,57 @@ impl ItemChecker<'_> {
             Some(c) => keep(&mut ok, self.calendar_ref(c)),
             None => None,
         };
+        if let (Some(span), None) = (r.roll_forward, &r.calendar) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MissingClause,
+                    format!(
+                        "report `{}` rolls forward, and has no `calendar` to roll on",
+                        r.name.name
+                    ),
+                )
+                .at(span)
+                .with_help("name the calendar whose business days count: `calendar us_federal`"),
+            );
+            ok = false;
+        }
         let due = match &r.due {
             Some(due) => match &due.after {
+                Some(after) if due.immediately => {
+                    keep(&mut ok, self.date_or_instant(D, after, &g, "`after`"))
+                        .map(ir::CheckedDue::Immediately)
+                }
                 Some(after) => {
                     let offset = keep(&mut ok, self.sla_or_calendar(D, &due.offset, &g));
-                    let after = keep(&mut ok, self.typed(D, after, &Type::Date, &g, "`after`"));
+                    let after = keep(&mut ok, self.date_or_instant(D, after, &g, "`after`"));
                     match (offset, after) {
-                        (Some(offset), Some(after)) => Some(ir::CheckedDue::After {
-                            offset,
-                            after,
-                            calendar,
-                        }),
+                        (Some(offset), Some(after)) => {
+                            let instant = after.ty == Type::DateTime
+                                || matches!(
+                                    &offset.kind,
+                                    IrKind::Const(Value::Duration(
+                                        crate::value::Duration::BusinessHours(_)
+                                            | crate::value::Duration::Exact(
+                                                _,
+                                                crate::value::TimeUnit::Hour
+                                                    | crate::value::TimeUnit::Minute
+                                                    | crate::value::TimeUnit::Second,
+                                            ),
+                                    ))
+                                );
+                            Some(ir::CheckedDue::After {
+                                offset,
+                                after,
+                                calendar,
+                                instant,
+                            })
+                        }
                         _ => None,
                     }
                 }
                 None => keep(
                     &mut ok,
-                    self.typed(D, &due.offset, &Type::Date, &g, "`due` without `after`"),
+                    self.date_or_instant(D, &due.offset, &g, "`due` without `after`"),
                 )
                 .map(ir::CheckedDue::On),
             },
@@ -492,10 +526,31 @@ impl ItemChecker<'_> {
                 span: r.name.span,
                 when,
                 due,
+                title: r
+                    .title
+                    .as_ref()
+                    .map_or_else(|| r.name.name.clone(), |t| t.value.clone()),
+                calendar: r.calendar.as_ref().map(|c| c.name.clone()),
+                roll: calendar.filter(|_| r.roll_forward.is_some()),
             });
         } else {
             self.lowering.failed.insert(D);
         }
+    }
+
+    /// A date or a date-time (what a deadline counts from).
+    fn date_or_instant(&mut self, owner: &str, e: &Expr, g: &Guards, what: &str) -> Option<Ir> {
+        let ir = self.with(Some(owner), |c| c.check(e, None, g))?;
+        if !matches!(ir.ty, Type::Date | Type::DateTime) {
+            let msg = format!(
+                "{what} is a date or a date-time, found {}",
+                ir.ty.display(self.env)
+            );
+            self.diags
+                .push(Diagnostic::error(Code::TypeMismatch, msg).at(e.span));
+            return None;
+        }
+        Some(ir)
     }
 
     /// A report's delay: exact, calendar or business time.

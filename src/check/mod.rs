@@ -105,6 +105,71 @@ pub fn check_full(parsed: &Parsed) -> (Checked, Diagnostics) {
     )
 }
 
+/// Whether a report's deadline is a date or an instant (LANGUAGE.md §5.9), read from its
+/// clause: an instant when it counts from a date-time, or counts hours (`24 hours`,
+/// `4 business hours`); `None` where the clause does not tell (a delay or a start that is
+/// not written out: the evaluation tells).
+pub(crate) fn due_is_instant(env: &Env, due: &ast::Due) -> Option<bool> {
+    use crate::dsl::ast::Unit;
+    let start = due.after.as_ref().unwrap_or(&due.offset);
+    let start_instant = match &start.kind {
+        ExprKind::Literal(Literal::Date(_)) => false,
+        ExprKind::Literal(Literal::DateTime(_)) => true,
+        ExprKind::Call { name, .. }
+            if matches!(
+                name.name.as_str(),
+                "end_of_month" | "end_of_quarter" | "end_of_year"
+            ) =>
+        {
+            false
+        }
+        ExprKind::Path(p) => {
+            let mut segs = p.segments.iter();
+            let sid = segs.next().and_then(|r| env.schema_id(&r.name))?;
+            let mut ty = Type::Record(sid);
+            for seg in segs {
+                let Type::Record(sid) = ty else { return None };
+                ty = env.schema(sid).field(&seg.name)?.ty.clone();
+            }
+            match ty {
+                Type::Date => false,
+                Type::DateTime => true,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    if start_instant || due.immediately || due.after.is_none() {
+        return Some(start_instant);
+    }
+    match &due.offset.kind {
+        ExprKind::Literal(Literal::Quantity { unit, .. }) => Some(matches!(
+            unit,
+            Unit::Hour | Unit::Minute | Unit::BusinessHour
+        )),
+        _ => None,
+    }
+}
+
+/// The type of the deadlines `reports` lists: dates, instants, or either (each written as
+/// it is) where the reports give both or do not tell.
+fn due_type(env: &Env, items: &[&Item]) -> Type {
+    let kinds: Vec<Option<bool>> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Report(r) => r.due.as_ref().map(|d| due_is_instant(env, d)),
+            _ => None,
+        })
+        .collect();
+    if kinds.iter().all(|k| *k == Some(false)) {
+        Type::Date
+    } else if kinds.iter().all(|k| *k == Some(true)) {
+        Type::DateTime
+    } else {
+        Type::Any
+    }
+}
+
 /// `calendar C extends B`: B must be a calendar, the chain must not come back to C, and
 /// some calendar of the chain must give opening hours.
 fn calendar_extends(files: &[ast::RuleFile], diags: &mut Diagnostics) {
@@ -721,7 +786,13 @@ impl Decisions {
             (
                 "report",
                 "reports",
-                vec![out("due", Type::Set(Box::new(Type::Date)), false)],
+                vec![
+                    out("id", Type::Set(Box::new(Type::Label)), false),
+                    out("title", Type::Set(Box::new(Type::Text)), false),
+                    out("due", Type::Set(Box::new(due_type(env, &items))), false),
+                    out("immediate", Type::Set(Box::new(Type::Bool)), false),
+                    out("calendar", Type::Set(Box::new(Type::Label)), false),
+                ],
             ),
             (
                 "opportunity",

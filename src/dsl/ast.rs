@@ -734,17 +734,23 @@ pub struct ReportDecl {
     pub due: Option<Due>,
     /// Calendar for business time in the deadline.
     pub calendar: Option<Ident>,
+    /// `roll forward`: a deadline that is not a business day of the calendar moves to the
+    /// next that is.
+    pub roll_forward: Option<Span>,
     /// The whole item.
     pub span: Span,
 }
 
-/// `due D [after DATE]`
+/// `due D [after DATE]`, or `due immediately after X`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Due {
-    /// The delay, or an absolute date when `after` is absent.
+    /// The delay, or an absolute date when `after` is absent (the path `immediately` for
+    /// `due immediately after X`).
     pub offset: Expr,
     /// The date it counts from.
     pub after: Option<Expr>,
+    /// `due immediately after X`: the deadline is X itself, flagged `immediate`.
+    pub immediately: bool,
     /// The whole clause.
     pub span: Span,
 }

@@ -1995,13 +1995,14 @@ impl<'m> Builder<'m> {
     }
 
     fn report(&mut self, p: Pair<'_>, span: Span) -> ReportDecl {
-        let mut set = Clauses::new("report", &["when", "due", "calendar"]);
+        let mut set = Clauses::new("report", &["when", "due", "calendar", "roll"]);
         let mut r = ReportDecl {
             name: self.missing_ident(span),
             title: None,
             when: None,
             due: None,
             calendar: None,
+            roll_forward: None,
             span,
         };
         for c in p.into_inner() {
@@ -2029,17 +2030,42 @@ impl<'m> Builder<'m> {
                         .collect::<Vec<_>>()
                         .into_iter();
                     if let Some(offset) = sums.next() {
+                        let immediately = matches!(&offset.kind,
+                            ExprKind::Path(p) if p.segments.len() == 1 && p.segments[0].name == "immediately");
+                        let after = sums.next();
+                        if immediately && after.is_none() {
+                            self.error(
+                                Code::ClauseForm,
+                                offset.span,
+                                "`due immediately` counts from something: `due immediately after recall_notice.determined_on`",
+                            );
+                        }
                         r.due = Some(Due {
                             offset,
-                            after: sums.next(),
+                            after,
+                            immediately,
                             span: dspan,
                         });
                     }
                 }
                 Rule::prop_clause => {
                     let (name, value) = self.prop(c);
-                    if let Some("calendar") = self.clause(&mut set, &name) {
-                        r.calendar = self.want_ident(&value, "calendar");
+                    match self.clause(&mut set, &name) {
+                        Some("calendar") => r.calendar = self.want_ident(&value, "calendar"),
+                        Some("roll") => {
+                            if matches!(&value.kind,
+                                ExprKind::Path(p) if p.segments.len() == 1 && p.segments[0].name == "forward")
+                            {
+                                r.roll_forward = Some(name.span.to(value.span));
+                            } else {
+                                self.error(
+                                    Code::ClauseForm,
+                                    value.span,
+                                    "`roll` takes `forward`: `roll forward` moves a deadline that is not a business day to the next one",
+                                );
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 _ => {}

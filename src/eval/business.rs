@@ -72,6 +72,32 @@ pub(crate) fn days_after(cal: &CheckedCalendar, d: NaiveDate, n: Decimal) -> Opt
     None
 }
 
+/// The first instant of day `d` in `tz` (a midnight that does not exist: the first
+/// instant after it).
+pub(crate) fn start_of_day(tz: Tz, d: NaiveDate) -> Option<DateTime<FixedOffset>> {
+    let t = local(tz, d, NaiveTime::MIN)?;
+    Some(t.with_timezone(&t.offset().fix()))
+}
+
+/// `d` when it is a business day of `cal`, else the first business day after it; `None`
+/// past the range or for a calendar with no business day.
+pub(crate) fn next_business_day(cal: &CheckedCalendar, d: NaiveDate) -> Option<NaiveDate> {
+    if !has_open_days(cal) {
+        return None;
+    }
+    let mut day = d;
+    for _ in 0..MAX_DAYS {
+        if !in_range(day) {
+            return None;
+        }
+        if is_business_day(cal, day) {
+            return Some(day);
+        }
+        day = day.succ_opt()?;
+    }
+    None
+}
+
 /// The instant of local time `t` on day `d` in `tz`: the earlier of two in a repeated hour,
 /// the first valid instant after a skipped one.
 fn local(tz: Tz, d: NaiveDate, t: NaiveTime) -> Option<DateTime<Tz>> {

@@ -886,6 +886,15 @@ impl<'a> Engine<'a> {
                 (Some(a), Some(b)) => Some(Value::Int((b - a).num_days())),
                 _ => None,
             },
+            (Builtin::EndOfMonth, [a]) => date(a)
+                .map(|d| value_ops::end_of_month(d, 1))
+                .map(Value::Date),
+            (Builtin::EndOfQuarter, [a]) => date(a)
+                .map(|d| value_ops::end_of_month(d, 3))
+                .map(Value::Date),
+            (Builtin::EndOfYear, [a]) => date(a)
+                .map(|d| value_ops::end_of_month(d, 12))
+                .map(Value::Date),
             (Builtin::MonthsBetween, [a, b]) => match (date(a), date(b)) {
                 (Some(a), Some(b)) => Some(Value::Int(
                     value_ops::months_between(a, b).ok_or_else(overflow)?,

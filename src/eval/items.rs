@@ -654,7 +654,10 @@ fn reports(
     ev: &mut dyn ExprEval,
 ) -> Result<Outcome, EvalError> {
     let mut ids = Vec::new();
+    let mut titles = Vec::new();
     let mut due = Vec::new();
+    let mut immediate = Vec::new();
+    let mut calendars = Vec::new();
     let pre = ev.clauses(0, list.len(), true);
     for (k, r) in list.iter().enumerate() {
         let holds = match &pre {
@@ -665,41 +668,52 @@ fn reports(
             continue;
         }
         ids.push(k as u32);
+        titles.push(Value::Text(Arc::from(r.title.as_str())));
+        immediate.push(Value::Bool(matches!(
+            r.due,
+            Some(CheckedDue::Immediately(_))
+        )));
+        if let Some(c) = &r.calendar {
+            calendars.push(label(c));
+        }
         if let Some(d) = &r.due {
-            due.extend(deadline(checked, ev, d, &r.id)?.map(Value::Date));
+            if let Some(day) = deadline(checked, ev, d, &r.id)? {
+                let cal = r.roll.and_then(|c| checked.calendars.get(c as usize));
+                due.push(roll_forward(cal, day, &r.id, r.span)?);
+            }
         }
     }
-    let labels = ids.iter().map(|k| label(&list[*k as usize].id)).collect();
+    let labels: Arc<[Value]> = ids.iter().map(|k| label(&list[*k as usize].id)).collect();
     Ok(Outcome::new(
         vec![
-            Some(Value::Set(labels)),
+            Some(Value::Set(labels.clone())),
             Some(Value::Bool(!ids.is_empty())),
+            Some(Value::Set(labels)),
+            Some(Value::Set(titles.into())),
             Some(Value::Set(due.into())),
+            Some(Value::Set(immediate.into())),
+            Some(Value::Set(calendars.into())),
         ],
         ids,
     ))
 }
 
-/// A report's deadline: `due DATE`, or `due D after DATE` (business time on the report's
-/// calendar). `None` where the date it counts from is absent.
+/// A report's deadline: `due DATE`, `due immediately after X`, or `due D after X`.
+/// `None` where what it counts from is absent.
 fn deadline(
     checked: &Checked,
     ev: &mut dyn ExprEval,
     due: &CheckedDue,
     id: &str,
-) -> Result<Option<NaiveDate>, EvalError> {
-    let (offset, after, calendar) = match due {
-        CheckedDue::On(date) => {
-            return Ok(match ev.eval(date, id)? {
-                Some(Value::Date(d)) => Some(d),
-                _ => None,
-            })
-        }
+) -> Result<Option<Value>, EvalError> {
+    let (offset, after, calendar, instant) = match due {
+        CheckedDue::On(x) | CheckedDue::Immediately(x) => return ev.eval(x, id),
         CheckedDue::After {
             offset,
             after,
             calendar,
-        } => (offset, after, calendar),
+            instant,
+        } => (offset, after, calendar, *instant),
     };
     let Some(start) = ev.eval(after, id)? else {
         return Ok(None);
@@ -707,24 +721,98 @@ fn deadline(
     let Some(delay) = ev.eval(offset, id)? else {
         return Ok(None);
     };
-    match (&start, &delay) {
+    let cal = calendar.and_then(|c| checked.calendars.get(c as usize));
+    deadline_after(cal, start, &delay, instant, id, offset.span).map(Some)
+}
+
+/// `due DELAY after START` (LANGUAGE.md §5.9) on calendar `cal`: a date, or, where
+/// `instant` (counted from a date-time, or in hours), an instant in the calendar's zone
+/// (UTC without one); a date counts as its first instant there. Both evaluators compute
+/// deadlines here.
+pub(crate) fn deadline_after(
+    cal: Option<&CheckedCalendar>,
+    start: Value,
+    delay: &Value,
+    instant: bool,
+    id: &str,
+    span: Span,
+) -> Result<Value, EvalError> {
+    let needs = || EvalError::NeedsCalendar {
+        rule: id.to_string(),
+        span,
+    };
+    let tz = cal.map_or(chrono_tz::UTC, |c| c.timezone);
+    let start = match (start, instant) {
+        (Value::Date(d), true) => Value::DateTime(
+            business::start_of_day(tz, d).ok_or_else(|| overflow("date", id, span))?,
+        ),
+        (other, _) => other,
+    };
+    let due = match (&start, delay) {
         (Value::Date(d), Value::Duration(Duration::BusinessDays(n))) => {
-            let Some(cal) = calendar.and_then(|c| checked.calendars.get(c as usize)) else {
-                return Err(EvalError::NeedsCalendar {
-                    rule: id.to_string(),
-                    span: offset.span,
-                });
-            };
-            business::days_after(cal, *d, *n)
-                .map(Some)
-                .ok_or_else(|| overflow("date", id, offset.span))
+            let cal = cal.ok_or_else(needs)?;
+            Value::Date(
+                business::days_after(cal, *d, *n).ok_or_else(|| overflow("date", id, span))?,
+            )
         }
-        _ => match value_ops::arith(BinOp::Add, &start, &delay) {
-            Ok(Value::Date(d)) => Ok(Some(d)),
-            Ok(_) => Err(overflow("date", id, offset.span)),
-            Err(e) => Err(op_error(e, id, offset.span)),
+        (Value::Date(d), Value::Duration(Duration::BusinessHours(h))) => {
+            // a delay in hours that is not written out: counted from the day's start,
+            // the deadline is the day it ends on
+            let cal = cal.ok_or_else(needs)?;
+            let from = business::start_of_day(cal.timezone, *d)
+                .ok_or_else(|| overflow("date", id, span))?;
+            let end =
+                business::add_hours(cal, from, *h).ok_or_else(|| overflow("date", id, span))?;
+            Value::Date(end.date_naive())
+        }
+        (Value::DateTime(t), Value::Duration(Duration::BusinessDays(n))) => {
+            let cal = cal.ok_or_else(needs)?;
+            Value::DateTime(
+                business::add_days(cal, *t, *n).ok_or_else(|| overflow("date", id, span))?,
+            )
+        }
+        (Value::DateTime(t), Value::Duration(Duration::BusinessHours(h))) => {
+            let cal = cal.ok_or_else(needs)?;
+            Value::DateTime(
+                business::add_hours(cal, *t, *h).ok_or_else(|| overflow("date", id, span))?,
+            )
+        }
+        _ => match value_ops::arith(BinOp::Add, &start, delay) {
+            Ok(Value::Date(d)) => Value::Date(d),
+            Ok(Value::DateTime(t)) => {
+                let here = t.with_timezone(&tz);
+                Value::DateTime(here.with_timezone(&chrono::Offset::fix(here.offset())))
+            }
+            Ok(_) => return Err(overflow("date", id, span)),
+            Err(e) => return Err(op_error(e, id, span)),
         },
-    }
+    };
+    Ok(due)
+}
+
+/// `roll forward` on calendar `cal` (none: no roll): a deadline on a day that is not a
+/// business day moves to the next business day (an instant, to its next opening).
+pub(crate) fn roll_forward(
+    cal: Option<&CheckedCalendar>,
+    due: Value,
+    id: &str,
+    span: Span,
+) -> Result<Value, EvalError> {
+    let Some(cal) = cal else { return Ok(due) };
+    Ok(match due {
+        Value::Date(d) => Value::Date(
+            business::next_business_day(cal, d).ok_or_else(|| overflow("date", id, span))?,
+        ),
+        Value::DateTime(t)
+            if !business::is_business_day(cal, t.with_timezone(&cal.timezone).date_naive()) =>
+        {
+            Value::DateTime(
+                business::add_open(cal, t, chrono::TimeDelta::zero())
+                    .ok_or_else(|| overflow("date", id, span))?,
+            )
+        }
+        other => other,
+    })
 }
 
 /// Every opportunity whose `when` holds, in declaration order: `ids`, `any`, and the

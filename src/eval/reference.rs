@@ -595,6 +595,25 @@ impl Reference<'_> {
             (Builtin::DaysBetween, [a, b]) => date(a)
                 .zip(date(b))
                 .map(|(a, b)| Value::Int((b - a).num_days())),
+            (Builtin::EndOfMonth | Builtin::EndOfQuarter | Builtin::EndOfYear, [a]) => {
+                date(a).and_then(|d| {
+                    use chrono::Datelike;
+                    // the first day of the month after the period, less one day
+                    let last_month = match func {
+                        Builtin::EndOfMonth => d.month(),
+                        Builtin::EndOfQuarter => (d.month() - 1) / 3 * 3 + 3,
+                        _ => 12,
+                    };
+                    let (y, m) = if last_month == 12 {
+                        (d.year() + 1, 1)
+                    } else {
+                        (d.year(), last_month + 1)
+                    };
+                    chrono::NaiveDate::from_ymd_opt(y, m, 1)
+                        .and_then(|n| n.pred_opt())
+                        .map(Value::Date)
+                })
+            }
             (Builtin::MonthsBetween, [a, b]) => match date(a).zip(date(b)) {
                 Some((a, b)) => Some(Value::Int(value_ops::months_between(a, b).ok_or(
                     EvalError::Overflow {

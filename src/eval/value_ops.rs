@@ -361,3 +361,17 @@ pub(crate) fn months_between(a: NaiveDate, b: NaiveDate) -> Option<i64> {
     }
     None
 }
+
+/// The last day of the period of `months` months (1: a month, 3: a calendar quarter, 12: a
+/// year) that `d` falls in; periods start in January.
+pub(crate) fn end_of_month(d: NaiveDate, months: u32) -> NaiveDate {
+    use chrono::Datelike;
+    let months = months.clamp(1, 12);
+    let last = (d.month() - 1) / months * months + months;
+    // the last day of month `last`: its 28th plus the days left in it
+    let mut day = NaiveDate::from_ymd_opt(d.year(), last, 28).unwrap_or(d);
+    while let Some(next) = day.succ_opt().filter(|n| n.month() == last) {
+        day = next;
+    }
+    day
+}

@@ -85,6 +85,9 @@ impl Path<'_> {
 pub(crate) struct Builder<'e> {
     pub(crate) env: &'e Env,
     errors: Vec<(Vec<u32>, FactError)>,
+    /// Keep a list's repeated elements (an expected output list that lines up with
+    /// another, such as `reports.immediate`); facts' sets drop them.
+    pub(crate) keep_duplicates: bool,
 }
 
 impl<'e> Builder<'e> {
@@ -92,6 +95,7 @@ impl<'e> Builder<'e> {
         Builder {
             env,
             errors: Vec::new(),
+            keep_duplicates: false,
         }
     }
 
@@ -270,6 +274,9 @@ impl<'e> Builder<'e> {
             (Type::Distance, View::Number(n)) => self.distance(n, true, path),
             (Type::Distance, View::String(s)) => self.distance(s, false, path),
             (Type::Duration(kind), View::String(s)) => self.duration(s, *kind, path),
+            // an element of a list that holds dates and instants (a `reports` deadline)
+            (Type::Any, View::String(s)) if s.contains('T') => self.datetime(s, path),
+            (Type::Any, View::String(s)) => self.date(s, path),
             (Type::Date, View::String(s)) => self.date(s, path),
             (Type::DateTime, View::String(s)) => self.datetime(s, path),
             (Type::Enum(e), View::String(s)) => self.variant(*e, s, path),
@@ -288,7 +295,9 @@ impl<'e> Builder<'e> {
                     }
                 }
                 if ok {
-                    dedupe(&mut out);
+                    if !self.keep_duplicates {
+                        dedupe(&mut out);
+                    }
                     Ok(Value::Set(Arc::from(out)))
                 } else {
                     Err(())

@@ -554,6 +554,7 @@ pub(crate) fn decode_value(
     path: &str,
 ) -> Result<Value, FactErrors> {
     let mut b = Builder::new(env);
+    b.keep_duplicates = true;
     let p = Path::Root { name: path, sid: 0 };
     match b.value(ty, v, &p, 0) {
         Some(x) if !b.has_errors() => Ok(x),

@@ -473,16 +473,28 @@ impl<'a> Reference<'a> {
     }
 
     fn reports(&mut self, list: &[CheckedReport]) -> Result<Outcome, EvalError> {
-        let mut due = Vec::new();
         let mut ids = Vec::new();
+        let mut titles = Vec::new();
+        let mut due = Vec::new();
+        let mut immediate = Vec::new();
+        let mut calendars = Vec::new();
         for r in list {
             if !self.clause(r.when.as_ref(), &r.id)? {
                 continue;
             }
             ids.push(r.id.clone());
+            titles.push(Value::Text(Arc::from(r.title.as_str())));
+            immediate.push(Value::Bool(matches!(
+                r.due,
+                Some(CheckedDue::Immediately(_))
+            )));
+            if let Some(c) = &r.calendar {
+                calendars.push(c.clone());
+            }
             if let Some(d) = &r.due {
                 if let Some(day) = self.due_day(d, &r.id)? {
-                    due.push(Value::Date(day));
+                    let cal = r.roll.and_then(|c| self.checked.calendars.get(c as usize));
+                    due.push(crate::eval::items::roll_forward(cal, day, &r.id, r.span)?);
                 }
             }
         }
@@ -491,24 +503,26 @@ impl<'a> Reference<'a> {
             vec![
                 Some(labels(&ids)),
                 Some(Value::Bool(any)),
+                Some(labels(&ids)),
+                Some(Value::Set(titles.into())),
                 Some(Value::Set(due.into())),
+                Some(Value::Set(immediate.into())),
+                Some(labels(&calendars)),
             ],
             ids,
         ))
     }
 
-    /// A report's deadline (`due DATE`, or `due D after DATE`, business days on the
-    /// report's calendar); none when a date it needs is absent.
-    fn due_day(&mut self, due: &CheckedDue, id: &str) -> Result<Option<NaiveDate>, EvalError> {
+    /// A report's deadline (`due DATE`, `due immediately after X`, or `due D after X`);
+    /// none when what it counts from is absent.
+    fn due_day(&mut self, due: &CheckedDue, id: &str) -> Result<Option<Value>, EvalError> {
         match due {
-            CheckedDue::On(date) => Ok(match self.value(date, id)? {
-                Some(Value::Date(d)) => Some(d),
-                _ => None,
-            }),
+            CheckedDue::On(x) | CheckedDue::Immediately(x) => self.value(x, id),
             CheckedDue::After {
                 offset,
                 after,
                 calendar,
+                instant,
             } => {
                 let Some(from) = self.value(after, id)? else {
                     return Ok(None);
@@ -516,25 +530,9 @@ impl<'a> Reference<'a> {
                 let Some(delay) = self.value(offset, id)? else {
                     return Ok(None);
                 };
-                if let (Value::Date(day), Value::Duration(Duration::BusinessDays(n))) =
-                    (&from, &delay)
-                {
-                    let cal = calendar
-                        .and_then(|k| self.checked.calendars.get(k as usize))
-                        .ok_or_else(|| EvalError::NeedsCalendar {
-                            rule: id.to_string(),
-                            span: offset.span,
-                        })?;
-                    return match business::days_after(cal, *day, *n) {
-                        Some(d) => Ok(Some(d)),
-                        None => Err(overflow("date", id, offset.span)),
-                    };
-                }
-                match value_ops::arith(BinOp::Add, &from, &delay) {
-                    Ok(Value::Date(d)) => Ok(Some(d)),
-                    Ok(_) => Err(overflow("date", id, offset.span)),
-                    Err(e) => Err(op_error(e, id, offset.span)),
-                }
+                let cal = calendar.and_then(|k| self.checked.calendars.get(k as usize));
+                crate::eval::items::deadline_after(cal, from, &delay, *instant, id, offset.span)
+                    .map(Some)
             }
         }
     }
