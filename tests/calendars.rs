@@ -255,3 +255,148 @@ fn calendar_mistakes_are_reported_where_they_are() {
     assert_eq!(p[0].0, "E0001", "{p:?}");
     assert!(p[0].2.contains("holiday"), "{p:?}");
 }
+
+mod props {
+    use super::*;
+    use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone};
+    use proptest::prelude::*;
+
+    /// Calendars of every shape the arithmetic meets: holidays by rule, split and short
+    /// days, weekends open, a 24-hour day across the change of summer time, zones east
+    /// and west.
+    const CALENDARS: &str = r#"
+calendar ny extends us_federal { timezone "America/New_York"
+  hours mon..fri 08:00-12:00, 13:00-18:00  hours sat 10:00-14:00 }
+calendar berlin { timezone "Europe/Berlin"  hours mon..thu 07:00-16:00  hours fri 07:00-12:30
+  holidays [jan 1, easter - 2, easter + 1, may 1, oct 3, dec 24, dec 25, dec 26] }
+calendar round_the_clock { timezone "Europe/London"  hours mon..sun 00:00-24:00 holidays [dec 25] }
+calendar night { timezone "Australia/Sydney"  hours mon..fri 22:00-24:00  hours tue..sat 00:00-02:30 }
+"#;
+
+    fn rs() -> &'static RuleSet {
+        static RS: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        RS.get_or_init(|| rules(CALENDARS))
+    }
+
+    fn cal_name() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            Just("ny"),
+            Just("berlin"),
+            Just("round_the_clock"),
+            Just("night"),
+            Just("us_federal")
+        ]
+    }
+
+    /// An instant from 2020 to 2030, to the minute, with a random offset.
+    fn instant() -> impl Strategy<Value = DateTime<FixedOffset>> {
+        (0i64..(11 * 365 * 24 * 60), -12i32..=14).prop_map(|(m, h)| {
+            let utc = chrono::Utc
+                .with_ymd_and_hms(2020, 1, 1, 0, 0, 0)
+                .single()
+                .expect("utc")
+                + TimeDelta::minutes(m);
+            utc.with_timezone(&FixedOffset::east_opt(h * 3600).expect("offset"))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Adding N of open time and measuring gives back N; the result is in the
+        /// calendar's zone and, for N > 0, within its opening hours or at their close.
+        #[test]
+        fn add_then_measure_gives_back_the_amount(name in cal_name(), t in instant(), minutes in 0i64..(300 * 60)) {
+            let cal = rs().calendar(name).expect("calendar");
+            let n = TimeDelta::minutes(minutes);
+            let due = cal.add_open(t, n).expect("in range");
+            prop_assert_eq!(cal.open_between(t, due), Some(n));
+            let zone_offset = cal.timezone().offset_from_utc_datetime(&due.naive_utc());
+            prop_assert_eq!(due.offset().local_minus_utc(), chrono::Offset::fix(&zone_offset).local_minus_utc());
+            prop_assert!(due >= t);
+        }
+
+        /// Adding in two steps is adding once (a second step of more than nothing).
+        #[test]
+        fn adding_in_two_steps_is_adding_once(name in cal_name(), t in instant(), a in 0i64..(100 * 60), b in 1i64..(100 * 60)) {
+            let cal = rs().calendar(name).expect("calendar");
+            let once = cal.add_open(t, TimeDelta::minutes(a + b)).expect("in range");
+            let mid = cal.add_open(t, TimeDelta::minutes(a)).expect("in range");
+            let twice = cal.add_open(mid, TimeDelta::minutes(b)).expect("in range");
+            prop_assert_eq!(once, twice);
+        }
+
+        /// N business days later is a business day with N business days strictly between
+        /// the start's date (excluded) and it (included), at the same local clock time
+        /// where that time exists.
+        #[test]
+        fn business_days_count_business_days(name in cal_name(), t in instant(), n in 0i64..40) {
+            let cal = rs().calendar(name).expect("calendar");
+            let days = aftersales::value::Duration::parse(&format!("{n} business days")).expect("duration");
+            let due = cal.add(t, &days).expect("in range");
+            let tz = cal.timezone();
+            let (from, to) = (t.with_timezone(&tz).date_naive(), due.with_timezone(&tz).date_naive());
+            let counted = from.iter_days().skip(1).take_while(|d| *d <= to).filter(|d| cal.is_business_day(*d)).count() as i64;
+            prop_assert_eq!(counted, n);
+            if n > 0 {
+                prop_assert!(cal.is_business_day(to));
+            }
+        }
+    }
+}
+
+/// A code table read from CSV beside the rules (not a calendar, but read the same way the
+/// rules read their data files): quoted fields with commas, quotes and line breaks, a
+/// header, blank lines, CRLF line ends.
+#[test]
+fn a_code_tables_csv_is_read_as_rfc_4180_says() {
+    let csv = "code,title,standard_hours\r\n10-2301,Replace ignition coil,0.8\r\n\r\n10-2303,\"Replace pump, \"\"high\"\" pressure\nand seals\",2.5\r\n";
+    let rs = RuleSet::from_sources([
+        (
+            "c.rules".to_string(),
+            r#"codes labor_op "Labour" from "ops.csv" { attributes { standard_hours: decimal } }
+               decision hours { output h: decimal = 0
+                 rule r when has claim.labor_op then h = claim.labor_op.standard_hours }"#
+                .to_string(),
+        ),
+        ("ops.csv".to_string(), csv.to_string()),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let table = rs.env().table_id("labor_op").expect("table");
+    let codes: Vec<(String, String)> = rs
+        .env()
+        .table(table)
+        .codes
+        .iter()
+        .map(|c| (c.code.clone(), c.title.clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("10-2301".to_string(), "Replace ignition coil".to_string()),
+            (
+                "10-2303".to_string(),
+                "Replace pump, \"high\" pressure\nand seals".to_string()
+            )
+        ]
+    );
+    // a bad row names its line (the line it starts on)
+    let (_, _, diags) = aftersales::load::check_sources([
+        (
+            "c.rules".to_string(),
+            r#"codes labor_op "Labour" from "ops.csv" { attributes { standard_hours: decimal } }"#
+                .to_string(),
+        ),
+        (
+            "ops.csv".to_string(),
+            "code,title,standard_hours\n\"A-1\",\"two\nlines\",1\nB-2,short\n".to_string(),
+        ),
+    ]);
+    let d = &diags.as_slice()[0];
+    assert_eq!(d.code.as_str(), "E0213");
+    assert!(
+        d.message.contains("ops.csv:4: expected 3 columns"),
+        "{}",
+        d.message
+    );
+}

@@ -546,44 +546,6 @@ pub(crate) fn duration_kind(d: &Duration) -> DurationKind {
     }
 }
 
-/// Split one CSV line into fields (RFC 4180 quoting); `None` for an unclosed quote.
-fn csv_fields(line: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    let mut started = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (false, ',') => {
-                out.push(std::mem::take(&mut cur));
-                started = false;
-            }
-            (false, '"') if !started => {
-                quoted = true;
-                started = true;
-            }
-            (true, '"') => {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    cur.push('"');
-                } else {
-                    quoted = false;
-                }
-            }
-            (_, c) => {
-                cur.push(c);
-                started = true;
-            }
-        }
-    }
-    if quoted {
-        return None;
-    }
-    out.push(cur);
-    Some(out)
-}
-
 /// Read the rows of a CSV code table: code, title, then the attributes in order. A header
 /// row (first cell `code`) is skipped. Each bad row is a diagnostic naming its line.
 fn read_csv_rows(
@@ -595,12 +557,30 @@ fn read_csv_rows(
     diags: &mut Diagnostics,
 ) -> Vec<(String, String, Vec<Option<Value>>)> {
     let mut rows = Vec::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line_no = n + 1;
-        let line = raw.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
+    // the `csv` crate (RFC 4180: quoted fields with commas, quotes and line breaks)
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut first = true;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line_no = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line_no = e.position().map_or(line_no, |p| p.line());
+                diags.push(
+                    Diagnostic::error(Code::CsvTable, format!("{path}:{line_no}: {e}"))
+                        .at(span)
+                        .with_label(format!("line {line_no} of this file")),
+                );
+                // a line that is not text cannot be read past
+                break;
+            }
         }
+        let line_no = record.position().map_or(line_no, |p| p.line());
         let bad = |msg: String, diags: &mut Diagnostics| {
             diags.push(
                 Diagnostic::error(Code::CsvTable, format!("{path}:{line_no}: {msg}"))
@@ -608,11 +588,12 @@ fn read_csv_rows(
                     .with_label(format!("line {line_no} of this file")),
             );
         };
-        let Some(cells) = csv_fields(line) else {
-            bad("unclosed quote".into(), diags);
+        let cells: Vec<&str> = record.iter().collect();
+        let was_first = std::mem::replace(&mut first, false);
+        if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
-        };
-        if n == 0
+        }
+        if was_first
             && cells
                 .first()
                 .is_some_and(|c| c.trim().eq_ignore_ascii_case("code"))
