@@ -852,7 +852,8 @@ fn returns_authorize_or_deny_and_record_the_reason_code() {
         j,
         json!({"id": "RT1", "decision": "return_authorization",
                "outputs": {"decision": "authorize", "remedy": "replace", "restocking": "0%",
-                           "reason": null, "return_reason": "DOA"},
+                           "reason": null, "return_reason": "DOA",
+                           "refund": null, "restocking_fee": null},
                "rules": ["doa"]})
     );
     // 15 days: outside the DOA window; used, so no other rule: the window is closed
@@ -864,7 +865,8 @@ fn returns_authorize_or_deny_and_record_the_reason_code() {
     assert_eq!(
         o,
         json!({"decision": "deny", "remedy": null, "restocking": null,
-               "reason": "Outside the return window", "return_reason": "DOA"})
+               "reason": "Outside the return window", "return_reason": "DOA",
+               "refund": null, "restocking_fee": null})
     );
     let o = outputs(
         &rs,
@@ -1830,4 +1832,60 @@ proptest! {
             prop_assert!(got.is_ok(), "{text}\n{got:?}");
         }
     }
+}
+
+const REFUNDS: &str = r#"
+codes return_reason "r" { REMORSE "Changed mind" {} }
+returns {
+  rule pct when has return.product_category and return.product_category == "x"
+    then authorize refund restocking 12.5%
+  rule credit when has return.product_category and return.product_category == "c"
+    then authorize credit restocking 7%
+  rule fixed when has return.product_category and return.product_category == "f"
+    then authorize refund restocking 0%
+  otherwise authorize refund restocking 15%
+}
+"#;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A refund and its restocking fee add up to the value to the smallest unit of its
+    /// currency, the refund is in that unit, and the engine agrees with the reference.
+    #[test]
+    fn refund_and_fee_add_up_to_the_value_to_the_cent(
+        cents in 0i64..100_000_000,
+        currency in prop_oneof![Just("USD"), Just("JPY"), Just("KWD"), Just("EUR")],
+        category in prop_oneof![Just("x"), Just("c"), Just("f"), Just("other")],
+    ) {
+        let rs = refund_rules();
+        let places = match currency { "JPY" => 0, "KWD" => 3, _ => 2 };
+        let value = rust_decimal::Decimal::new(cents, places);
+        let bundle = json!({"id": "R", "return": {"id": "R", "reason": "REMORSE", "condition": "used",
+            "delivered_on": "2026-01-01", "product_category": category,
+            "value": format!("{currency} {value}")}});
+        // `decide` holds the engine to the reference
+        let o = outputs(rs, "return_authorization", &bundle);
+        let money = |j: &J| -> rust_decimal::Decimal {
+            let s = j.as_str().unwrap_or_else(|| panic!("money: {j}"));
+            let (c, a) = s.split_once(' ').expect("CUR amount");
+            assert_eq!(c, currency);
+            a.parse().expect("amount")
+        };
+        let (back, fee) = (money(&o["refund"]), money(&o["restocking_fee"]));
+        prop_assert_eq!(back + fee, value);
+        prop_assert!(back.scale() <= places && fee.scale() <= places, "{back} {fee}");
+        let share = match category { "x" => "0.125", "c" => "0.07", "f" => "0", _ => "0.15" };
+        let exact = value * (rust_decimal::Decimal::ONE - share.parse::<rust_decimal::Decimal>().expect("share"));
+        let unit = rust_decimal::Decimal::new(1, places);
+        prop_assert!((back - exact).abs() * rust_decimal::Decimal::TWO <= unit, "{back} vs {exact}");
+    }
+}
+
+fn refund_rules() -> &'static RuleSet {
+    static RS: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RS.get_or_init(|| {
+        RuleSet::from_sources([("t.rules".to_string(), REFUNDS.to_string())])
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
 }

@@ -252,6 +252,27 @@ pub enum ItemKind {
     /// `segment`: its rules are the plain decision at the same index of
     /// [`super::Checked::decisions`]; this adds `channel_allowed`.
     Segment(SegmentChannels),
+    /// `return_authorization`: its rules are the plain decision at the same index; this
+    /// adds `refund` and `restocking_fee`.
+    Refund(RefundOutputs),
+}
+
+/// What completes `return_authorization` (LANGUAGE.md §5.7): for a `refund` or `credit`
+/// remedy, `refund` is `return.value` less the restocking percentage, rounded half-even
+/// to the currency's minor unit, and `restocking_fee` the rest of the value.
+#[derive(Debug, Clone)]
+pub struct RefundOutputs {
+    /// `return.value`, where the rule set's `return` has a money `value`.
+    pub value: Option<Ir>,
+    /// The places of `remedy`, `restocking`, `refund` and `restocking_fee` among the
+    /// outputs.
+    pub remedy: u16,
+    /// See `remedy`.
+    pub restocking: u16,
+    /// See `remedy`.
+    pub refund: u16,
+    /// See `remedy`.
+    pub fee: u16,
 }
 
 /// Whether the contact's channel is offered to its segment (LANGUAGE.md §5.6): the

@@ -743,6 +743,32 @@ impl ItemChecker<'_> {
                 rules,
                 otherwise,
             });
+            let at = |name: &str| {
+                sig.outputs
+                    .iter()
+                    .position(|o| o.name == name)
+                    .map(|k| k as u16)
+            };
+            if let (Some(remedy), Some(restocking), Some(refund), Some(fee)) = (
+                at("remedy"),
+                at("restocking"),
+                at("refund"),
+                at("restocking_fee"),
+            ) {
+                self.items[di] = Some(ir::ItemDecision {
+                    name: owner.to_string(),
+                    span: sig.span,
+                    outputs: plain_outputs(&sig),
+                    kind: ir::ItemKind::Refund(ir::RefundOutputs {
+                        value: field(self.env, "return", "value", sig.span)
+                            .filter(|v| v.ty == Type::Money),
+                        remedy,
+                        restocking,
+                        refund,
+                        fee,
+                    }),
+                });
+            }
         }
     }
 

@@ -752,6 +752,8 @@ impl Decisions {
                     out("restocking", Type::Percent, true),
                     out("reason", Type::Text, true),
                     out("return_reason", rr, !returns_always),
+                    out("refund", Type::Money, true),
+                    out("restocking_fee", Type::Money, true),
                 ],
             });
         }

@@ -104,7 +104,9 @@ pub(crate) fn compile(
             .enumerate()
             .map(|(k, o)| (k as u32, o.id.as_str(), o.when.as_ref()))
             .collect())],
-        ItemKind::Recovery(_) | ItemKind::Route(_) | ItemKind::Segment(_) => return None,
+        ItemKind::Recovery(_) | ItemKind::Route(_) | ItemKind::Segment(_) | ItemKind::Refund(_) => {
+            return None
+        }
     };
     Some(CompiledItem { sets })
 }

@@ -19,8 +19,8 @@ use super::value_ops::{self, OpError};
 use super::{Decision, EvalError};
 use crate::check::ir::{
     CheckedCalendar, CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit,
-    CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla,
-    SegmentChannels,
+    CheckedWarranty, ClaimFields, Coverage, Ir, ItemDecision, ItemKind, Recovery, RefundOutputs,
+    RouteSla, SegmentChannels,
 };
 use crate::check::Checked;
 use crate::diag::Span;
@@ -107,6 +107,7 @@ pub(crate) fn eval_item(
         ItemKind::Opportunities(list) => opportunities(list, ev),
         ItemKind::Route(sla) => route(checked, index, item, sla, ev),
         ItemKind::Segment(channels) => segment(index, channels, ev),
+        ItemKind::Refund(r) => refund(index, r, ev),
     }
 }
 
@@ -171,7 +172,7 @@ pub(crate) fn rule_name(checked: &Checked, i: usize, k: u32) -> &str {
         Some(ItemKind::Recalls(list)) => list.get(k).map(|r| r.id.as_str()),
         Some(ItemKind::Reports(list)) => list.get(k).map(|r| r.id.as_str()),
         Some(ItemKind::Opportunities(list)) => list.get(k).map(|o| o.id.as_str()),
-        Some(ItemKind::Route(_) | ItemKind::Segment(_)) | None => checked
+        Some(ItemKind::Route(_) | ItemKind::Segment(_) | ItemKind::Refund(_)) | None => checked
             .decisions
             .get(i)
             .and_then(Option::as_ref)
@@ -984,6 +985,69 @@ fn segment(
         *slot = Some(Value::Bool(allowed));
     }
     Ok(d)
+}
+
+/// `return_authorization`: its rules' outputs, with `refund` and `restocking_fee` for a
+/// `refund` or `credit` remedy where `return.value` is given.
+fn refund(index: usize, r: &RefundOutputs, ev: &mut dyn ExprEval) -> Result<Outcome, EvalError> {
+    let mut d = ev.rules(index)?;
+    if d.no_match {
+        return Ok(d);
+    }
+    let Some(value_ir) = &r.value else {
+        return Ok(d);
+    };
+    let remedy_is_money = matches!(
+        d.values.get(usize::from(r.remedy)),
+        Some(Some(Value::Enum(v))) if *v == REMEDY_REFUND || *v == REMEDY_CREDIT
+    );
+    if !remedy_is_money {
+        return Ok(d);
+    }
+    let Some(Value::Money(value)) = ev.eval(value_ir, "return_authorization")? else {
+        return Ok(d);
+    };
+    let restocking = match d.values.get(usize::from(r.restocking)) {
+        Some(Some(Value::Percent(p))) => *p,
+        _ => Decimal::ZERO,
+    };
+    let (back, fee) = refund_amounts(&value, restocking)
+        .ok_or_else(|| overflow("money", "return_authorization", value_ir.span))?;
+    if let Some(slot) = d.values.get_mut(usize::from(r.refund)) {
+        *slot = Some(Value::Money(back));
+    }
+    if let Some(slot) = d.values.get_mut(usize::from(r.fee)) {
+        *slot = Some(Value::Money(fee));
+    }
+    Ok(d)
+}
+
+/// The variants of `return_authorization.remedy` (`refund`, `replace`, `repair`,
+/// `credit`, in that order) that pay money back.
+pub(crate) const REMEDY_REFUND: u32 = 0;
+/// See [`REMEDY_REFUND`].
+pub(crate) const REMEDY_CREDIT: u32 = 3;
+
+/// A refund of `value` less `restocking` (a fraction: 15% is 0.15), rounded half-even to
+/// the currency's minor unit, and the restocking fee kept (the rest of the value, so that
+/// the two add up to the value to the cent). `None` on overflow.
+pub(crate) fn refund_amounts(value: &Money, restocking: Decimal) -> Option<(Money, Money)> {
+    let kept = Decimal::ONE.checked_sub(restocking)?;
+    let back = value.amount.checked_mul(kept)?.round_dp_with_strategy(
+        value.currency.minor_units(),
+        rust_decimal::RoundingStrategy::MidpointNearestEven,
+    );
+    let fee = value.amount.checked_sub(back)?;
+    Some((
+        Money {
+            currency: value.currency,
+            amount: back,
+        },
+        Money {
+            currency: value.currency,
+            amount: fee,
+        },
+    ))
 }
 
 /// The calendar of a route's business time: the queue's, else the segment's, else the

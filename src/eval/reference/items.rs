@@ -11,7 +11,8 @@
 use super::{op_error, Outcome, Reference};
 use crate::check::ir::{
     CheckedCalendar, CheckedDue, CheckedOpportunity, CheckedRecall, CheckedReport, CheckedSplit,
-    CheckedWarranty, Coverage, Ir, ItemDecision, ItemKind, Recovery, RouteSla, SegmentChannels,
+    CheckedWarranty, Coverage, Ir, ItemDecision, ItemKind, Recovery, RefundOutputs, RouteSla,
+    SegmentChannels,
 };
 use crate::dsl::ast::BinOp;
 use crate::eval::business;
@@ -78,6 +79,7 @@ impl<'a> Reference<'a> {
             ItemKind::Opportunities(list) => self.opportunities(list),
             ItemKind::Route(sla) => self.route(index, item, sla),
             ItemKind::Segment(channels) => self.segment(index, item, channels),
+            ItemKind::Refund(r) => self.refund(index, r),
         }
     }
 
@@ -700,6 +702,40 @@ impl<'a> Reference<'a> {
         Ok(ruled)
     }
 
+    /// `return_authorization`'s rules, then the money paid back for a refund or a credit:
+    /// the value less the restocking share, to the currency's minor unit.
+    fn refund(&mut self, index: usize, r: &RefundOutputs) -> Result<Outcome, EvalError> {
+        let mut ruled = self.rules_of(index)?;
+        let remedy = ruled.values.get(usize::from(r.remedy)).cloned().flatten();
+        let pays = matches!(remedy, Some(Value::Enum(v))
+            if v == crate::eval::items::REMEDY_REFUND || v == crate::eval::items::REMEDY_CREDIT);
+        let value = match (&r.value, pays && !ruled.no_match) {
+            (Some(ir), true) => self.value(ir, "return_authorization")?,
+            _ => None,
+        };
+        let Some(Value::Money(value)) = value else {
+            return Ok(ruled);
+        };
+        let share = match ruled
+            .values
+            .get(usize::from(r.restocking))
+            .cloned()
+            .flatten()
+        {
+            Some(Value::Percent(p)) => p,
+            _ => rust_decimal::Decimal::ZERO,
+        };
+        let Some((back, fee)) = crate::eval::items::refund_amounts(&value, share) else {
+            return Err(overflow("money", "return_authorization", item_span(r)));
+        };
+        for (k, m) in [(r.refund, back), (r.fee, fee)] {
+            if let Some(slot) = ruled.values.get_mut(usize::from(k)) {
+                *slot = Some(Value::Money(m));
+            }
+        }
+        Ok(ruled)
+    }
+
     fn route_calendar(
         &mut self,
         sla: &RouteSla,
@@ -724,4 +760,16 @@ impl<'a> Reference<'a> {
         }
         Ok(None)
     }
+}
+
+/// Where a refund's overflow is reported: `return.value`.
+fn item_span(r: &RefundOutputs) -> crate::diag::Span {
+    r.value.as_ref().map_or(
+        crate::diag::Span {
+            file: crate::diag::FileId(0),
+            start: 0,
+            end: 0,
+        },
+        |v| v.span,
+    )
 }
