@@ -602,6 +602,21 @@ impl RuleSet {
         })
     }
 
+    /// The ids of the rule set's `recall` items, in declaration order.
+    pub fn recall_ids(&self) -> Vec<String> {
+        use crate::check::ir::ItemKind;
+        self.checked
+            .items
+            .iter()
+            .flatten()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Recalls(list) => Some(list.iter().map(|r| r.id.clone())),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     /// The names of the response templates, in declaration order.
     pub fn templates(&self) -> impl Iterator<Item = &str> {
         self.checked.templates.list.iter().map(|t| t.name.as_str())

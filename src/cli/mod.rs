@@ -13,6 +13,7 @@ pub mod eval;
 pub mod forecast;
 pub mod import;
 pub mod qa;
+pub mod recall;
 pub mod reply;
 pub mod schedule;
 pub mod staff;
@@ -44,6 +45,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Render a response template (`template NAME …`) for each bundle.
     Reply(reply::ReplyArgs),
+    /// A recall notice against an installed base: affected units, owners, reports due.
+    Recall(recall::RecallArgs),
     /// Run fixture files (expected results for given facts) against a rule set, for CI.
     Test(test::TestArgs),
     /// Contacts over time: replay an event log through routing and service-level clocks.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Reply(args) => reply::run(&args),
+        Command::Recall(args) => recall::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Contacts(args) => contacts::run(&args),

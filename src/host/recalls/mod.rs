@@ -23,6 +23,7 @@
 //! assert!(text.contains("product.build_date in 1999-07-19..2001-05-31"));
 //! ```
 
+pub mod base;
 pub mod campaign;
 pub mod record;
 pub mod writer;
