@@ -98,8 +98,12 @@ pub struct DueReport {
 pub struct Notice<'r> {
     rules: &'r RuleSet,
     recall: String,
-    /// The bundle's roots other than `product` (the notice, its context), as JSON text.
+    /// The bundle's roots other than `product` (the notice, its context), as JSON text
+    /// without its closing brace.
     others: String,
+    /// The notice's `context` alone, the same way (what a recall's `affects` may read
+    /// besides the product: `context.today`).
+    context: String,
     recalls: DecisionHandle,
     /// Which product fields the base's columns are, by column name.
     product_fields: Vec<String>,
@@ -132,6 +136,15 @@ impl<'r> Notice<'r> {
             };
             return Err(NoticeError::UnknownRecall { recall, help });
         }
+        let context = Json::Object(
+            entries
+                .iter()
+                .filter(|(k, _)| k == "context")
+                .cloned()
+                .collect(),
+        );
+        let mut context = context.to_string();
+        context.pop();
         let others = Json::Object(
             entries
                 .into_iter()
@@ -158,6 +171,7 @@ impl<'r> Notice<'r> {
             rules,
             recall,
             others: text,
+            context,
             recalls,
             product_fields,
         })
@@ -171,12 +185,17 @@ impl<'r> Notice<'r> {
     /// The bundle of one row: `product` from the columns that are product fields (an empty
     /// cell is an absent value), with the notice's other roots.
     pub fn bundle(&self, header: &[&str], row: &[&str]) -> String {
-        let mut text = String::with_capacity(self.others.len() + 256);
-        text.push_str(&self.others);
+        self.bundle_with(header, row, true)
+    }
+
+    /// The bundle of one row, with the notice's roots or with `product` alone.
+    fn bundle_with(&self, header: &[&str], row: &[&str], notice: bool) -> String {
+        let mut text: Vec<u8> = Vec::with_capacity(self.others.len() + 256);
+        text.extend_from_slice(if notice { &self.others } else { &self.context }.as_bytes());
         if text.len() > 1 {
-            text.push(',');
+            text.push(b',');
         }
-        text.push_str("\"product\":{");
+        text.extend_from_slice(b"\"product\":{");
         let mut first = true;
         for (h, v) in header.iter().zip(row) {
             let v = v.trim();
@@ -184,23 +203,35 @@ impl<'r> Notice<'r> {
                 continue;
             }
             if !first {
-                text.push(',');
+                text.push(b',');
             }
             first = false;
-            // JSON strings, escaped
-            text.push_str(&serde_json::to_string(h).unwrap_or_default());
-            text.push(':');
-            text.push_str(&serde_json::to_string(v).unwrap_or_default());
+            // JSON strings, escaped by serde_json straight into the buffer (writing into
+            // a Vec cannot fail)
+            let _ = serde_json::to_writer(&mut text, h);
+            text.push(b':');
+            let _ = serde_json::to_writer(&mut text, v);
         }
-        text.push_str("}}");
-        text
+        text.extend_from_slice(b"}}");
+        // built from UTF-8 pieces
+        String::from_utf8(text).unwrap_or_default()
     }
 
     /// Whether the recall affects the unit of one row of the base (`header` names the
     /// columns).
     pub fn unit(&self, header: &[&str], row: &[&str]) -> Result<UnitOutcome, UnitError> {
-        let facts = self.rules.facts_from_json(&self.bundle(header, row))?;
-        let d = self.rules.decide_with(self.recalls, &facts)?;
+        // a recall's `affects` reads the product (and the context): decided on those
+        // alone, and with the notice only where it reads more
+        let product = self
+            .rules
+            .facts_from_json(&self.bundle_with(header, row, false))?;
+        let d = match self.rules.decide_with(self.recalls, &product) {
+            Err(EvalError::MissingRoot { .. } | EvalError::MissingContext { .. }) => {
+                let facts = self.rules.facts_from_json(&self.bundle(header, row))?;
+                self.rules.decide_with(self.recalls, &facts)?
+            }
+            other => other?,
+        };
         if !d.rules.contains(&self.recall) {
             return Ok(UnitOutcome::Unaffected);
         }
