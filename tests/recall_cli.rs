@@ -84,3 +84,43 @@ fn a_notice_against_the_example_installed_base() {
     assert!(err.contains("did you mean `R24V123`?"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A recall whose `affects` reads the notice (not only the product) is decided with it;
+/// one that reads `context.today` reads the notice's day, not the clock's.
+#[test]
+fn a_recall_that_reads_the_notice_or_the_day_is_decided_with_them() {
+    use aftersales::host::recalls::base::{Notice, UnitOutcome};
+    let rules = aftersales::RuleSet::from_sources([(
+        "r.rules".to_string(),
+        r#"recall R1 "Safety only, built in the last year" {
+             affects recall_notice.severity == safety and has product.build_date
+                     and days_between(product.build_date, context.today) <= 365
+             component "x" severity safety remedy "y" announced 2026-01-01
+           }"#
+        .to_string(),
+    )])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let notice = |severity: &str| {
+        Notice::from_json_str(
+            &rules,
+            &format!(r#"{{"recall": "R1", "recall_notice": {{"id": "N", "severity": "{severity}", "determined_on": "2020-06-01"}}, "context": {{"today": "2020-06-01"}}}}"#),
+        )
+        .expect("notice")
+    };
+    let header = ["serial", "model", "build_date", "in_service_date", "owner"];
+    let row = ["S1", "M", "2019-12-01", "2020-01-01", "original"];
+    assert!(matches!(
+        notice("safety").unit(&header, &row),
+        Ok(UnitOutcome::Affected { .. })
+    ));
+    assert_eq!(
+        notice("quality").unit(&header, &row).ok(),
+        Some(UnitOutcome::Unaffected)
+    );
+    // built more than a year before the notice's day
+    let old = ["S2", "M", "2019-01-01", "2019-02-01", "original"];
+    assert_eq!(
+        notice("safety").unit(&header, &old).ok(),
+        Some(UnitOutcome::Unaffected)
+    );
+}
