@@ -58,3 +58,40 @@ fn size(n: u64) -> String {
         format!("{n} bytes")
     }
 }
+
+/// Line numbers of a text by byte offset (the `csv` crate's own line count passes over
+/// blank lines without counting them; the byte offset it gives is exact).
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The index of `text`'s lines.
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// The line (from 1) of byte `offset`.
+    pub(crate) fn line(&self, offset: u64) -> usize {
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        self.starts.partition_point(|s| *s <= offset).max(1)
+    }
+
+    /// The line (from 1) a CSV record read from byte `offset` of `text` starts on: the
+    /// blank lines the reader passed over before it are skipped.
+    pub(crate) fn record_line(&self, text: &str, offset: u64) -> usize {
+        let mut at = usize::try_from(offset).unwrap_or(usize::MAX);
+        let bytes = text.as_bytes();
+        while matches!(bytes.get(at), Some(b'\n' | b'\r')) {
+            at += 1;
+        }
+        self.line(at as u64)
+    }
+}

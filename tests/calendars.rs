@@ -389,13 +389,14 @@ fn a_code_tables_csv_is_read_as_rfc_4180_says() {
         ),
         (
             "ops.csv".to_string(),
-            "code,title,standard_hours\n\"A-1\",\"two\nlines\",1\nB-2,short\n".to_string(),
+            "code,title,standard_hours\n\"A-1\",\"two\nlines\",1\n\nB-2,short\n".to_string(),
         ),
     ]);
     let d = &diags.as_slice()[0];
     assert_eq!(d.code.as_str(), "E0213");
     assert!(
-        d.message.contains("ops.csv:4: expected 3 columns"),
+        // line 5: the quoted line break and the blank line count
+        d.message.contains("ops.csv:5: expected 3 columns"),
         "{}",
         d.message
     );

@@ -564,13 +564,16 @@ fn read_csv_rows(
         .from_reader(text.as_bytes());
     let mut first = true;
     let mut record = csv::StringRecord::new();
+    let lines = crate::read::LineIndex::new(text);
     loop {
-        let line_no = reader.position().line();
+        let line_no = lines.line(reader.position().byte());
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line_no = e.position().map_or(line_no, |p| p.line());
+                let line_no = e
+                    .position()
+                    .map_or(line_no, |p| lines.record_line(text, p.byte()));
                 diags.push(
                     Diagnostic::error(Code::CsvTable, format!("{path}:{line_no}: {e}"))
                         .at(span)
@@ -580,7 +583,9 @@ fn read_csv_rows(
                 break;
             }
         }
-        let line_no = record.position().map_or(line_no, |p| p.line());
+        let line_no = record
+            .position()
+            .map_or(line_no, |p| lines.record_line(text, p.byte()));
         let bad = |msg: String, diags: &mut Diagnostics| {
             diags.push(
                 Diagnostic::error(Code::CsvTable, format!("{path}:{line_no}: {msg}"))

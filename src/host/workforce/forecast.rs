@@ -273,14 +273,6 @@ enum Key {
     Time(NaiveDateTime, TimeStyle),
 }
 
-fn strip_quotes(s: &str) -> &str {
-    let s = s.trim();
-    s.strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .unwrap_or(s)
-        .trim()
-}
-
 /// Read a contact-volume history.
 ///
 /// Accepted forms, one row per interval, comma separated:
@@ -314,13 +306,34 @@ pub fn parse_history_csv(text: &str, opts: &HistoryOptions) -> Result<History, F
     let mut rows: Vec<(usize, Option<Key>, f64)> = Vec::new();
     let mut width: Option<usize> = None;
     let mut seen_data_or_header = false;
-    for (i, raw) in text.lines().enumerate() {
-        let line_no = i + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
+    // the `csv` crate (RFC 4180 quoting); `#` starts a comment line
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let lines = crate::read::LineIndex::new(text);
+    loop {
+        let at = lines.line(reader.position().byte());
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map_or(at, |p| lines.record_line(text, p.byte()));
+                return Err(perr(line, e.to_string()));
+            }
+        }
+        let line_no = record
+            .position()
+            .map_or(at, |p| lines.record_line(text, p.byte()));
+        let fields: Vec<&str> = record.iter().collect();
+        if fields.iter().all(|f| f.is_empty()) {
             continue;
         }
-        let fields: Vec<&str> = line.split(',').map(strip_quotes).collect();
         let last = fields.last().copied().unwrap_or("");
         if !seen_data_or_header {
             seen_data_or_header = true;

@@ -695,22 +695,34 @@ pub fn parse_requirements_csv(text: &str) -> Result<Requirements, ScheduleError>
     let mut stamps: Vec<(usize, i64)> = Vec::new();
     let mut first: Option<(Option<NaiveDate>, u32)> = None;
     let mut header_allowed = true;
-    for (idx, raw) in text.lines().enumerate() {
-        let line = idx + 1;
-        let l = raw.trim();
-        if l.is_empty() || l.starts_with('#') {
+    // the `csv` crate (RFC 4180 quoting); `#` starts a comment line
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let lines = crate::read::LineIndex::new(text);
+    loop {
+        let at = lines.line(reader.position().byte());
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map_or(at, |p| lines.record_line(text, p.byte()));
+                return Err(perr(line, e.to_string()));
+            }
+        }
+        let line: usize = record
+            .position()
+            .map_or(at, |p| lines.record_line(text, p.byte()));
+        let fields: Vec<&str> = record.iter().collect();
+        if fields.iter().all(|f| f.is_empty()) {
             continue;
         }
-        let fields: Vec<&str> = l
-            .split(',')
-            .map(|f| {
-                let f = f.trim();
-                f.strip_prefix('"')
-                    .and_then(|x| x.strip_suffix('"'))
-                    .unwrap_or(f)
-                    .trim()
-            })
-            .collect();
         if header_allowed {
             header_allowed = false;
             if fields.len() == 2 && fields[1].parse::<f64>().is_err() {
