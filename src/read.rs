@@ -95,3 +95,61 @@ impl LineIndex {
         self.line(at as u64)
     }
 }
+
+/// The rows of a CSV text (the `csv` crate: RFC 4180 quoting, fields trimmed, rows of any
+/// width), each with the line it starts on; blank rows and, with `comment`, comment lines
+/// are passed over.
+pub(crate) struct CsvRows<'t> {
+    text: &'t str,
+    reader: csv::Reader<&'t [u8]>,
+    lines: LineIndex,
+    record: csv::StringRecord,
+}
+
+impl<'t> CsvRows<'t> {
+    /// The rows of `text`; `comment`: the byte that starts a comment line.
+    pub(crate) fn new(text: &'t str, comment: Option<u8>) -> CsvRows<'t> {
+        CsvRows {
+            text,
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .comment(comment)
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes()),
+            lines: LineIndex::new(text),
+            record: csv::StringRecord::new(),
+        }
+    }
+
+    /// Read the next row that is not blank: the line it starts on (its fields are then
+    /// [`CsvRows::fields`]), or the line and message of a row that cannot be read.
+    pub(crate) fn next_row(&mut self) -> Option<Result<usize, (usize, String)>> {
+        loop {
+            let at = self.lines.line(self.reader.position().byte());
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e
+                        .position()
+                        .map_or(at, |p| self.lines.record_line(self.text, p.byte()));
+                    return Some(Err((line, e.to_string())));
+                }
+            }
+            if self.record.iter().all(str::is_empty) {
+                continue;
+            }
+            let line = self
+                .record
+                .position()
+                .map_or(at, |p| self.lines.record_line(self.text, p.byte()));
+            return Some(Ok(line));
+        }
+    }
+
+    /// The fields of the row [`CsvRows::next_row`] read.
+    pub(crate) fn fields(&self) -> Vec<&str> {
+        self.record.iter().collect()
+    }
+}

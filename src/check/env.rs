@@ -557,35 +557,22 @@ fn read_csv_rows(
     diags: &mut Diagnostics,
 ) -> Vec<(String, String, Vec<Option<Value>>)> {
     let mut rows = Vec::new();
-    // the `csv` crate (RFC 4180: quoted fields with commas, quotes and line breaks)
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let mut first = true;
-    let mut record = csv::StringRecord::new();
-    let lines = crate::read::LineIndex::new(text);
-    loop {
-        let line_no = lines.line(reader.position().byte());
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line_no = e
-                    .position()
-                    .map_or(line_no, |p| lines.record_line(text, p.byte()));
+    // quoted fields may hold commas, quotes and line breaks
+    let mut csv = crate::read::CsvRows::new(text, None);
+    while let Some(row) = csv.next_row() {
+        let line_no = match row {
+            Ok(line) => line,
+            Err((line, msg)) => {
                 diags.push(
-                    Diagnostic::error(Code::CsvTable, format!("{path}:{line_no}: {e}"))
+                    Diagnostic::error(Code::CsvTable, format!("{path}:{line}: {msg}"))
                         .at(span)
-                        .with_label(format!("line {line_no} of this file")),
+                        .with_label(format!("line {line} of this file")),
                 );
-                // a line that is not text cannot be read past
+                // a row that cannot be read is not read past
                 break;
             }
-        }
-        let line_no = record
-            .position()
-            .map_or(line_no, |p| lines.record_line(text, p.byte()));
+        };
         let bad = |msg: String, diags: &mut Diagnostics| {
             diags.push(
                 Diagnostic::error(Code::CsvTable, format!("{path}:{line_no}: {msg}"))
@@ -593,11 +580,8 @@ fn read_csv_rows(
                     .with_label(format!("line {line_no} of this file")),
             );
         };
-        let cells: Vec<&str> = record.iter().collect();
+        let cells = csv.fields();
         let was_first = std::mem::replace(&mut first, false);
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
         if was_first
             && cells
                 .first()

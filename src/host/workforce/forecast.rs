@@ -306,34 +306,11 @@ pub fn parse_history_csv(text: &str, opts: &HistoryOptions) -> Result<History, F
     let mut rows: Vec<(usize, Option<Key>, f64)> = Vec::new();
     let mut width: Option<usize> = None;
     let mut seen_data_or_header = false;
-    // the `csv` crate (RFC 4180 quoting); `#` starts a comment line
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let lines = crate::read::LineIndex::new(text);
-    loop {
-        let at = lines.line(reader.position().byte());
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(at, |p| lines.record_line(text, p.byte()));
-                return Err(perr(line, e.to_string()));
-            }
-        }
-        let line_no = record
-            .position()
-            .map_or(at, |p| lines.record_line(text, p.byte()));
-        let fields: Vec<&str> = record.iter().collect();
-        if fields.iter().all(|f| f.is_empty()) {
-            continue;
-        }
+    // `#` starts a comment line
+    let mut csv = crate::read::CsvRows::new(text, Some(b'#'));
+    while let Some(row) = csv.next_row() {
+        let line_no = row.map_err(|(line, msg)| perr(line, msg))?;
+        let fields = csv.fields();
         let last = fields.last().copied().unwrap_or("");
         if !seen_data_or_header {
             seen_data_or_header = true;

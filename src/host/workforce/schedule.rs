@@ -695,34 +695,11 @@ pub fn parse_requirements_csv(text: &str) -> Result<Requirements, ScheduleError>
     let mut stamps: Vec<(usize, i64)> = Vec::new();
     let mut first: Option<(Option<NaiveDate>, u32)> = None;
     let mut header_allowed = true;
-    // the `csv` crate (RFC 4180 quoting); `#` starts a comment line
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let lines = crate::read::LineIndex::new(text);
-    loop {
-        let at = lines.line(reader.position().byte());
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(at, |p| lines.record_line(text, p.byte()));
-                return Err(perr(line, e.to_string()));
-            }
-        }
-        let line: usize = record
-            .position()
-            .map_or(at, |p| lines.record_line(text, p.byte()));
-        let fields: Vec<&str> = record.iter().collect();
-        if fields.iter().all(|f| f.is_empty()) {
-            continue;
-        }
+    // `#` starts a comment line
+    let mut csv = crate::read::CsvRows::new(text, Some(b'#'));
+    while let Some(row) = csv.next_row() {
+        let line = row.map_err(|(line, msg)| perr(line, msg))?;
+        let fields = csv.fields();
         if header_allowed {
             header_allowed = false;
             if fields.len() == 2 && fields[1].parse::<f64>().is_err() {
