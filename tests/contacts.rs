@@ -6,7 +6,6 @@ use aftersales::RuleSet;
 use chrono::{DateTime, FixedOffset, TimeDelta};
 use proptest::prelude::*;
 use serde_json::json;
-use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -54,29 +53,18 @@ fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).expect("an instant")
 }
 
+#[path = "support/run.rs"]
+mod run;
+
 fn replay_cli(args: &[&str], stdin: &str) -> (i32, Vec<serde_json::Value>) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aftersales"))
-        .current_dir(ROOT)
-        .args(["contacts", "replay"])
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let text = stdin.to_string();
-    let mut pipe = child.stdin.take().expect("stdin");
-    let feeder = std::thread::spawn(move || {
-        let _ = pipe.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().expect("finishes");
-    feeder.join().expect("fed");
-    let lines = String::from_utf8_lossy(&out.stdout)
+    let mut all = vec!["contacts", "replay"];
+    all.extend_from_slice(args);
+    let (code, out, _) = run::run_in(Some(ROOT), &all, stdin);
+    let lines = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect();
-    (out.status.code().unwrap_or(-1), lines)
+    (code, lines)
 }
 
 #[test]

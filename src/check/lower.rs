@@ -540,27 +540,41 @@ impl ItemChecker<'_> {
 
     /// A date or a date-time (what a deadline counts from).
     fn date_or_instant(&mut self, owner: &str, e: &Expr, g: &Guards, what: &str) -> Option<Ir> {
-        let ir = self.with(Some(owner), |c| c.check(e, None, g))?;
-        if !matches!(ir.ty, Type::Date | Type::DateTime) {
-            let msg = format!(
-                "{what} is a date or a date-time, found {}",
-                ir.ty.display(self.env)
-            );
-            self.diags
-                .push(Diagnostic::error(Code::TypeMismatch, msg).at(e.span));
-            return None;
-        }
-        Some(ir)
+        self.of_kind(
+            owner,
+            e,
+            g,
+            |t| matches!(t, Type::Date | Type::DateTime),
+            |found| format!("{what} is a date or a date-time, found {found}"),
+        )
     }
 
     /// A report's delay: exact, calendar or business time.
     fn sla_or_calendar(&mut self, owner: &str, e: &Expr, g: &Guards) -> Option<Ir> {
+        self.of_kind(
+            owner,
+            e,
+            g,
+            |t| matches!(t, Type::Duration(_)),
+            |found| {
+                format!("expected a duration such as `5 business days` or `30 days`, found {found}")
+            },
+        )
+    }
+
+    /// `e` checked, when its type is one `fits` accepts; else `E0206` with `message` of the
+    /// type found.
+    fn of_kind(
+        &mut self,
+        owner: &str,
+        e: &Expr,
+        g: &Guards,
+        fits: impl Fn(&Type) -> bool,
+        message: impl FnOnce(String) -> String,
+    ) -> Option<Ir> {
         let ir = self.with(Some(owner), |c| c.check(e, None, g))?;
-        if !matches!(ir.ty, Type::Duration(_)) {
-            let msg = format!(
-                "expected a duration such as `5 business days` or `30 days`, found {}",
-                ir.ty.display(self.env)
-            );
+        if !fits(&ir.ty) {
+            let msg = message(ir.ty.display(self.env).to_string());
             self.diags
                 .push(Diagnostic::error(Code::TypeMismatch, msg).at(e.span));
             return None;
