@@ -12,9 +12,11 @@ pub mod contacts;
 pub mod eval;
 pub mod forecast;
 pub mod import;
+mod lines;
 pub mod qa;
 pub mod recall;
 pub mod reply;
+pub mod returns;
 pub mod schedule;
 pub mod staff;
 pub mod test;
@@ -47,6 +49,8 @@ pub enum Command {
     Reply(reply::ReplyArgs),
     /// A recall notice against an installed base: affected units, owners, reports due.
     Recall(recall::RecallArgs),
+    /// Returns: decide and record them in the ledger (RMA numbers); report on the ledger.
+    Returns(returns::ReturnsArgs),
     /// Run fixture files (expected results for given facts) against a rule set, for CI.
     Test(test::TestArgs),
     /// Contacts over time: replay an event log through routing and service-level clocks.
@@ -95,6 +99,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Eval(args) => eval::run(&args),
         Command::Reply(args) => reply::run(&args),
         Command::Recall(args) => recall::run(&args),
+        Command::Returns(args) => returns::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Contacts(args) => contacts::run(&args),

@@ -3,6 +3,8 @@
 //! importing recall campaigns).
 
 pub mod contacts;
+mod markup;
 pub mod recalls;
+pub mod returns;
 #[cfg(feature = "workforce")]
 pub mod workforce;

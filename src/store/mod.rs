@@ -23,8 +23,21 @@
 //! CREATE UNIQUE INDEX contact_events_anonymous ON contact_events (contact, at_us, body)
 //!   WHERE event_id IS NULL;
 //! ```
+//!
+//! Version 2 adds the returns ledger:
+//!
+//! ```sql
+//! CREATE TABLE returns (
+//!   seq        INTEGER PRIMARY KEY,   -- record order; the RMA number is RMA-<seq>
+//!   return_id  TEXT NOT NULL UNIQUE,  -- each return is recorded once
+//!   decided    INTEGER NOT NULL,      -- the day decided, days from 0001-01-01 (day 1)
+//!   body       TEXT NOT NULL          -- the record as a JSON line
+//! );
+//! CREATE INDEX returns_by_day ON returns (decided, seq);
+//! ```
 
 use crate::host::contacts::{ContactStore, Event};
+use crate::host::returns::{outcome_against, rma_number, Recorded, ReturnLedger, ReturnRecord};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,7 +49,8 @@ pub const APPLICATION_ID: i32 = 0x4166_5374;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The schema, one migration per version (`user_version` is how many have run).
-const MIGRATIONS: &[&str] = &["CREATE TABLE contact_events (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE contact_events (
        seq      INTEGER PRIMARY KEY,
        event_id TEXT,
        contact  TEXT NOT NULL,
@@ -47,7 +61,15 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE contact_events (
      CREATE INDEX contact_events_by_contact ON contact_events (contact, at_us, seq);
      CREATE INDEX contact_events_by_time ON contact_events (at_us);
      CREATE UNIQUE INDEX contact_events_anonymous ON contact_events (contact, at_us, body)
-       WHERE event_id IS NULL;"];
+       WHERE event_id IS NULL;",
+    "CREATE TABLE returns (
+       seq        INTEGER PRIMARY KEY,
+       return_id  TEXT NOT NULL UNIQUE,
+       decided    INTEGER NOT NULL,
+       body       TEXT NOT NULL
+     );
+     CREATE INDEX returns_by_day ON returns (decided, seq);",
+];
 
 /// Why the store could not be used. Each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -89,8 +111,18 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+    /// A stored record of the returns ledger cannot be read back.
+    #[error("{path}: stored return {seq} cannot be read: {message}")]
+    CorruptReturn {
+        /// The database file.
+        path: PathBuf,
+        /// Its row.
+        seq: i64,
+        /// What is wrong.
+        message: String,
+    },
     /// The file does not exist (reading commands do not create one).
-    #[error("{path}: no such store (`contacts ingest --db` creates one)")]
+    #[error("{path}: no such store (the commands that record, `contacts ingest` and `returns record`, create one)")]
     Missing {
         /// The database file.
         path: PathBuf,
@@ -373,5 +405,92 @@ impl ContactStore for Store {
             .optional()
             .map(|o| o.is_some())
             .map_err(|e| self.err(e))
+    }
+}
+
+impl ReturnLedger for Store {
+    type Error = StoreError;
+
+    fn record(&mut self, records: &[ReturnRecord]) -> Result<Vec<Recorded>, StoreError> {
+        let bodies: Vec<String> = records.iter().map(ReturnRecord::to_json_line).collect();
+        let path = self.path.clone();
+        let conn = &mut self.conn;
+        // what a stored row is, or why it cannot be read (kept apart from SQLite's errors
+        // so the retry loop only retries those)
+        let mut corrupt = None;
+        let done = busy_retry(|| {
+            corrupt = None;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut out = Vec::with_capacity(records.len());
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO returns (return_id, decided, body) VALUES (?1, ?2, ?3)",
+                )?;
+                let mut stored =
+                    tx.prepare_cached("SELECT seq, body FROM returns WHERE return_id = ?1")?;
+                for (r, body) in records.iter().zip(&bodies) {
+                    let day = chrono::Datelike::num_days_from_ce(&r.decided_on);
+                    if insert.execute(params![r.id, day, body])? == 1 {
+                        let seq = tx.last_insert_rowid();
+                        out.push(Recorded::New {
+                            rma: r.authorized().then(|| rma_number(seq)),
+                        });
+                        continue;
+                    }
+                    let (seq, text): (i64, String) =
+                        stored.query_row([&r.id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                    match ReturnRecord::from_json_line(&text) {
+                        Ok(old) => out.push(outcome_against(seq, old, r)),
+                        Err(message) => {
+                            corrupt = Some((seq, message));
+                            return Ok(None);
+                        }
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(Some(out))
+        })
+        .map_err(|source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        match (done, corrupt) {
+            (Some(out), _) => Ok(out),
+            (None, Some((seq, message))) => Err(StoreError::CorruptReturn { path, seq, message }),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    fn each_return(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+        f: &mut dyn FnMut(Option<String>, ReturnRecord),
+    ) -> Result<(), StoreError> {
+        let day = |d: chrono::NaiveDate| chrono::Datelike::num_days_from_ce(&d);
+        let from = from.map_or(i32::MIN, day);
+        let to = to.map_or(i32::MAX, day);
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT seq, body FROM returns WHERE decided >= ?1 AND decided <= ?2
+                 ORDER BY seq",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = q.query(params![from, to]).map_err(|e| self.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let seq: i64 = row.get(0).map_err(|e| self.err(e))?;
+            let body: String = row.get(1).map_err(|e| self.err(e))?;
+            let r = ReturnRecord::from_json_line(&body).map_err(|message| {
+                StoreError::CorruptReturn {
+                    path: self.path.clone(),
+                    seq,
+                    message,
+                }
+            })?;
+            f(r.authorized().then(|| rma_number(seq)), r);
+        }
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 /// Run `aftersales ARGS` in folder `dir` (the test's own by default), `stdin` fed from
 /// another thread (so that a large input cannot deadlock against the output filling its
 /// pipe); the exit code, standard output and standard error.
+#[allow(dead_code)]
 pub fn run_in(dir: Option<&str>, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftersales"));
     if let Some(dir) = dir {
@@ -30,4 +31,30 @@ pub fn run_in(dir: Option<&str>, args: &[&str], stdin: &str) -> (i32, String, St
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A headless browser to render pages with (Debian's `chromium`, which `.ci/run`
+/// installs), if this machine has one.
+#[allow(dead_code)]
+pub fn chromium() -> Option<std::path::PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let out = Command::new("which").arg(name).output().ok()?;
+            out.status
+                .success()
+                .then(|| std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
+}
+
+/// The DOM of the page at `path` as headless Chromium renders it.
+#[allow(dead_code)]
+pub fn dump_dom(browser: &std::path::Path, path: &std::path::Path) -> String {
+    let dom = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("file://{}", path.display()))
+        .stderr(Stdio::null())
+        .output()
+        .expect("chromium runs");
+    String::from_utf8_lossy(&dom.stdout).into_owned()
 }

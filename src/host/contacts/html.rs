@@ -4,15 +4,8 @@
 //! script, no dependency.
 
 use super::report::{ClockFigures, Report};
+use crate::host::markup::esc;
 use std::fmt::Write as _;
-
-/// Escape text for HTML and SVG.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn pct(a: Option<f64>) -> String {
     a.map_or_else(|| "–".to_string(), |a| format!("{:.1}%", 100.0 * a))

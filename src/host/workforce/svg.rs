@@ -2,6 +2,7 @@
 //! forecast and its prediction interval as a shaded band, with labelled axes
 //! and a legend. Written by hand as text (no dependency), valid SVG 1.1.
 
+use crate::host::markup::esc;
 use std::fmt::Write as _;
 
 use super::forecast::{ForecastReport, Seasonality, TimeAxis};
@@ -26,22 +27,6 @@ impl Default for PlotOptions {
             history_points: None,
         }
     }
-}
-
-/// Escape text for SVG content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A "nice" tick step (1, 2 or 5 × 10^k) giving about `target` ticks over `range`.
@@ -349,10 +334,5 @@ mod tests {
         assert_eq!(nice_step(7.0, 5.0), 2.0);
         assert_eq!(nice_step(0.3, 5.0), 0.1);
         assert_eq!(nice_step(0.0, 5.0), 1.0);
-    }
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
 }
