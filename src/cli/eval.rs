@@ -12,6 +12,7 @@
 use crate::eval::error_json;
 use crate::facts::parse_json;
 use crate::facts::Facts;
+use crate::host::claims::{Session, SessionError};
 use crate::json::Json;
 use crate::RuleSet;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -41,6 +42,14 @@ pub struct EvalArgs {
     /// `context.now` for bundles that do not give it (default: now), RFC 3339.
     #[arg(long, value_parser = parse_now)]
     pub now: Option<DateTime<FixedOffset>>,
+    /// Derive each claim's previous repair of the same fault from the claims history in
+    /// this store, and record the claims decided there (created if missing).
+    #[arg(long, value_name = "FILE", conflicts_with = "history")]
+    pub record: Option<PathBuf>,
+    /// Derive each claim's previous repair from this store's claims history without
+    /// recording anything.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
 }
 
 pub(super) fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -98,11 +107,37 @@ pub fn run(args: &EvalArgs) -> u8 {
         total: 0,
         closed: false,
     };
+    let mut store = match (&args.record, &args.history) {
+        (Some(path), _) => Some((crate::store::Store::open(path), true)),
+        (None, Some(path)) => Some((crate::store::Store::open_existing(path), false)),
+        (None, None) => None,
+    };
+    let mut history = match store.as_mut() {
+        Some((Ok(store), write)) => Some(History {
+            session: if *write {
+                Session::new(store)
+            } else {
+                Session::new(store).read_only()
+            },
+            write: *write,
+            records: 0,
+        }),
+        Some((Err(e), _)) => {
+            eprintln!("error: {e}");
+            return super::EXIT_USAGE;
+        }
+        None => None,
+    };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = if args.input == "-" {
         let stdin = std::io::stdin();
-        ctx.stream(BufReader::new(stdin.lock()), None, &mut out)
+        ctx.stream(
+            BufReader::new(stdin.lock()),
+            None,
+            history.as_mut(),
+            &mut out,
+        )
     } else {
         let kind = match std::path::Path::new(&args.input)
             .extension()
@@ -118,7 +153,12 @@ pub fn run(args: &EvalArgs) -> u8 {
                 let bar = (kind == Some(Kind::Jsonl))
                     .then(|| progress_bar(&f))
                     .flatten();
-                let r = ctx.stream(BufReader::new(Counted::new(f, bar.clone())), kind, &mut out);
+                let r = ctx.stream(
+                    BufReader::new(Counted::new(f, bar.clone())),
+                    kind,
+                    history.as_mut(),
+                    &mut out,
+                );
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
                 }
@@ -147,6 +187,26 @@ pub fn run(args: &EvalArgs) -> u8 {
         super::EXIT_FINDINGS
     } else {
         super::EXIT_OK
+    }
+}
+
+/// A run against the claims history of a store (`--record`, `--history`).
+struct History<'s> {
+    session: Session<'s, crate::store::Store>,
+    /// Whether the decided claims are recorded (`--record`).
+    write: bool,
+    /// Records read so far.
+    records: usize,
+}
+
+impl History<'_> {
+    /// Record what the run decided since the last commit (`--record`); with `--history`
+    /// the run's claims stay in memory, for the claims after them.
+    fn commit(&mut self) -> Result<(), String> {
+        if self.write {
+            self.session.commit().map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 }
 
@@ -312,6 +372,7 @@ impl Ctx<'_> {
         &mut self,
         mut input: impl BufRead,
         kind: Option<Kind>,
+        mut history: Option<&mut History<'_>>,
         out: &mut impl Write,
     ) -> Result<(), String> {
         // the first non-blank line; one that is not UTF-8 is a JSONL record that fails
@@ -360,6 +421,46 @@ impl Ctx<'_> {
                     &mut batch,
                 )?;
                 while !batch.is_empty() {
+                    if let Some(h) = history.as_deref_mut() {
+                        // one record after another: each sees the claims before it
+                        let mut text = Vec::with_capacity(batch.lines.len() * 160);
+                        let mut failed = 0;
+                        for line in &batch.lines {
+                            let (facts, id) = match line {
+                                Line::Text(r) => {
+                                    let raw = batch.line(r).trim();
+                                    (
+                                        Facts::from_json_str(self.rules.env(), raw),
+                                        parse_json(raw).ok().as_ref().and_then(id_of),
+                                    )
+                                }
+                                Line::NotUtf8(at) => (
+                                    Err(crate::FactErrors::one(crate::FactError::new(
+                                        crate::facts::FactErrorKind::Syntax,
+                                        "",
+                                        format!(
+                                            "the line is not UTF-8 text (a bad byte at byte {} of the line)",
+                                            at + 1
+                                        ),
+                                    ))),
+                                    None,
+                                ),
+                            };
+                            failed +=
+                                usize::from(self.record_with_history(h, facts, || id, &mut text));
+                            text.push(b'\n');
+                        }
+                        // printed only once recorded: nothing printed is lost to a kill
+                        h.commit()?;
+                        self.total += batch.lines.len();
+                        self.failed += failed;
+                        if !self.emit(out, &text)? {
+                            return Ok(());
+                        }
+                        read_batch(&mut input, Ok(""), &mut next)?;
+                        std::mem::swap(&mut batch, &mut next);
+                        continue;
+                    }
                     let this: &Ctx<'_> = self;
                     let mut results: Vec<Chunk> = Vec::new();
                     let mut read = Ok(());
@@ -455,6 +556,16 @@ impl Ctx<'_> {
                         .map(|r| (Facts::from_tree(self.rules.env(), r), id_of(r)))
                         .collect()
                 };
+                if let Some(h) = history {
+                    let mut results = Vec::with_capacity(records.len());
+                    for (facts, id) in records {
+                        let mut line = Vec::new();
+                        let failed = self.record_with_history(h, facts, || id, &mut line);
+                        results.push((line, failed));
+                    }
+                    h.commit()?;
+                    return self.write(results, out);
+                }
                 let results: Vec<(Vec<u8>, bool)> = records
                     .into_par_iter()
                     .map(|(facts, id)| {
@@ -495,6 +606,83 @@ impl Ctx<'_> {
         }
     }
 
+    /// The facts with `--today` where the bundle gives no `context.today`, and the clock
+    /// for the rest of the context.
+    fn completed(&self, mut f: Facts) -> Facts {
+        if let Some(t) = self.today {
+            if !f.bundle_gave_today() {
+                f.set_today(t);
+            }
+        }
+        f.with_context_defaults(self.now)
+    }
+
+    /// Write the error line of a record that could not be decided; `true` (it failed).
+    fn eval_error(&self, id: Option<&str>, e: &crate::EvalError, out: &mut Vec<u8>) -> bool {
+        error_json(
+            id,
+            self.decision,
+            e.code(),
+            &e.to_string(),
+            e.path().as_deref(),
+        )
+        .write(out);
+        true
+    }
+
+    /// [`Ctx::record`] for a run with a claims history: the claim's previous repair derived
+    /// from the history and the claims before it (`--record`/`--history`), then decided
+    /// and added to the run.
+    fn record_with_history(
+        &self,
+        h: &mut History<'_>,
+        facts: Result<Facts, crate::facts::FactErrors>,
+        id: impl FnOnce() -> Option<String>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        h.records += 1;
+        let f = match facts {
+            Ok(f) => self.completed(f),
+            Err(e) => return self.record(Err(e), id, out),
+        };
+        let fail = |code: &str, message: &str, out: &mut Vec<u8>| {
+            error_json(f.id(), self.decision, code, message, None).write(out);
+            true
+        };
+        let f = match h.session.derive(self.rules, f.clone(), h.records) {
+            Ok(f) => f,
+            Err(SessionError::Claim(e)) => return fail(e.code(), &e.to_string(), out),
+            Err(SessionError::History(e)) => return fail("history", &e.to_string(), out),
+        };
+        let decided = match &self.handle {
+            Err(e) => Err(e.clone()),
+            Ok(_) if self.explain => self
+                .rules
+                .explain(self.decision, &f)
+                .map(|(d, why)| (d, Some(why))),
+            Ok(handle) => self.rules.decide_with(*handle, &f).map(|d| (d, None)),
+        };
+        match decided {
+            Ok((d, why)) => {
+                let mut line = d.json(self.rules.checked());
+                if let Some(why) = why {
+                    line.insert(
+                        "explanation",
+                        why.json(self.rules.checked(), self.rules.sources()),
+                    );
+                }
+                match h.session.add(self.rules, &f, &d) {
+                    Ok(()) => {
+                        line.write(out);
+                        false
+                    }
+                    Err(e) => fail("history", &e.to_string(), out),
+                }
+            }
+            Err(e) => self.eval_error(f.id(), &e, out),
+        }
+    }
+
     /// Write the output line of one record into `out` (without its newline), and say
     /// whether it failed; `id` recovers the record's `id` when its facts do not validate.
     fn record(
@@ -519,13 +707,8 @@ impl Ctx<'_> {
                 line.write(out);
                 true
             }
-            Ok(mut f) => {
-                if let Some(t) = self.today {
-                    if !f.bundle_gave_today() {
-                        f.set_today(t);
-                    }
-                }
-                let f = f.with_context_defaults(self.now);
+            Ok(f) => {
+                let f = self.completed(f);
                 let result = if self.explain {
                     self.rules.explain(self.decision, &f).map(|(d, why)| {
                         let mut line = d.json(self.rules.checked());
@@ -542,17 +725,7 @@ impl Ctx<'_> {
                 };
                 match result {
                     Ok(()) => false,
-                    Err(e) => {
-                        let line = error_json(
-                            f.id(),
-                            self.decision,
-                            e.code(),
-                            &e.to_string(),
-                            e.path().as_deref(),
-                        );
-                        line.write(out);
-                        true
-                    }
+                    Err(e) => self.eval_error(f.id(), &e, out),
                 }
             }
         }

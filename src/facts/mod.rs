@@ -459,6 +459,71 @@ impl Facts {
         self
     }
 
+    /// Set (or override) field `field` of root `root` to `value`, validated against the
+    /// field's type exactly as the bundle's own value would be: what a host derives from
+    /// its own records (a claim's previous repair) without rebuilding the bundle. The root
+    /// must be in the bundle; `env` must be the schemas the facts were validated against.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// let rules = aftersales::RuleSet::load("rules").unwrap();
+    /// let mut f = rules.facts_from_json(r#"{"claim": {"id": "C1", "fault": "P0301", "repair_date": "2026-02-27"}}"#).unwrap();
+    /// let day = NaiveDate::from_ymd_opt(2026, 2, 20).unwrap();
+    /// f.set_field(rules.env(), "claim", "previous_repair_same_fault", &day).unwrap();
+    /// let claim = rules.env().schema_id("claim").unwrap();
+    /// let k = rules.env().schema(claim).field_index("previous_repair_same_fault").unwrap();
+    /// assert_eq!(f.get(claim, k), Some(&aftersales::Value::Date(day)));
+    /// let e = f.set_field(rules.env(), "claim", "repair_date", &"soon").unwrap_err();
+    /// assert_eq!(e.first().unwrap().path, "claim.repair_date");
+    /// ```
+    pub fn set_field<T: Serialize + ?Sized>(
+        &mut self,
+        env: &Env,
+        root: &str,
+        field: &str,
+        value: &T,
+    ) -> Result<(), FactErrors> {
+        let path = format!("{root}.{field}");
+        let problem = |kind, message: String| FactErrors::one(FactError::new(kind, &path, message));
+        if env.fingerprint() != self.fingerprint {
+            return Err(problem(
+                K::WrongType,
+                "the facts were validated against other schemas".into(),
+            ));
+        }
+        let Some(sid) = env.schema_id(root) else {
+            return Err(problem(K::UnknownField, format!("no schema `{root}`")));
+        };
+        let schema = env.schema(sid);
+        let Some(k) = schema.field_index(field) else {
+            return Err(problem(
+                K::UnknownField,
+                format!("`{root}` has no field `{field}`"),
+            ));
+        };
+        let ty = &schema.fields[k].ty;
+        let tree = tree::to_tree(value).map_err(|e| {
+            problem(
+                K::NotSerializable,
+                format!("cannot be turned into facts: {e}"),
+            )
+        })?;
+        let v = decode_value(env, ty, &tree, &path)?;
+        match self.roots.get_mut(sid.0 as usize) {
+            Some(Some(slots)) => match slots.get_mut(k) {
+                Some(slot) => {
+                    *slot = Some(v);
+                    Ok(())
+                }
+                None => Err(problem(K::WrongType, "the facts' root is malformed".into())),
+            },
+            _ => Err(problem(
+                K::MissingField,
+                format!("the bundle has no `{root}`"),
+            )),
+        }
+    }
+
     /// Set (or override) `context.today` in place.
     pub fn set_today(&mut self, today: NaiveDate) {
         self.today = Some(today);

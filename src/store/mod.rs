@@ -35,7 +35,25 @@
 //! );
 //! CREATE INDEX returns_by_day ON returns (decided, seq);
 //! ```
+//!
+//! Version 3 adds the claims history (`eval --record`):
+//!
+//! ```sql
+//! CREATE TABLE claims (
+//!   seq        INTEGER PRIMARY KEY,  -- record order
+//!   claim_id   TEXT NOT NULL,        -- a claim may have versions: its latest row counts
+//!   serial     TEXT NOT NULL,
+//!   fault      TEXT NOT NULL,
+//!   repair_day INTEGER NOT NULL,     -- days from 0001-01-01 (day 1)
+//!   decision   TEXT NOT NULL,
+//!   rejected   INTEGER NOT NULL,     -- 1 when the decision's `action` was `reject`
+//!   outcome    TEXT NOT NULL         -- the result line
+//! );
+//! CREATE INDEX claims_by_part ON claims (serial, fault, repair_day);
+//! CREATE INDEX claims_by_id ON claims (claim_id, seq);
+//! ```
 
+use crate::host::claims::{ClaimHistory, ClaimKey, ClaimRecord, PriorClaim};
 use crate::host::contacts::{ContactStore, Event};
 use crate::host::returns::{outcome_against, rma_number, Recorded, ReturnLedger, ReturnRecord};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -69,6 +87,18 @@ const MIGRATIONS: &[&str] = &[
        body       TEXT NOT NULL
      );
      CREATE INDEX returns_by_day ON returns (decided, seq);",
+    "CREATE TABLE claims (
+       seq        INTEGER PRIMARY KEY,
+       claim_id   TEXT NOT NULL,
+       serial     TEXT NOT NULL,
+       fault      TEXT NOT NULL,
+       repair_day INTEGER NOT NULL,
+       decision   TEXT NOT NULL,
+       rejected   INTEGER NOT NULL,
+       outcome    TEXT NOT NULL
+     );
+     CREATE INDEX claims_by_part ON claims (serial, fault, repair_day);
+     CREATE INDEX claims_by_id ON claims (claim_id, seq);",
 ];
 
 /// Why the store could not be used. Each names the file.
@@ -111,11 +141,13 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
-    /// A stored record of the returns ledger cannot be read back.
-    #[error("{path}: stored return {seq} cannot be read: {message}")]
-    CorruptReturn {
+    /// A stored row of the returns ledger or the claims history cannot be read back.
+    #[error("{path}: row {seq} of table `{table}` cannot be read: {message}")]
+    CorruptRecord {
         /// The database file.
         path: PathBuf,
+        /// The table.
+        table: &'static str,
         /// Its row.
         seq: i64,
         /// What is wrong.
@@ -142,6 +174,9 @@ fn setup(conn: &mut Connection) -> rusqlite::Result<Setup> {
     // WAL: readers do not block the writer; a commit is durable once it returns
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // 32 MiB of page cache (the default 2 MiB makes a history of a few hundred thousand
+    // claims read its indexes from the file again and again)
+    conn.pragma_update(None, "cache_size", -32768)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let app: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -269,6 +304,25 @@ impl Store {
         &self.path
     }
 
+    /// Keep one read transaction open across many reads (the claims history asks two
+    /// questions a claim: one lock for all of them instead of two file locks each). It
+    /// ends before the next write ([`Store::end_read`]); until then the reads see the
+    /// store as it was when it began.
+    fn begin_read(&self) -> Result<(), StoreError> {
+        if self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// End the read transaction of [`Store::begin_read`], if one is open.
+    fn end_read(&mut self) -> Result<(), StoreError> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
     fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
@@ -299,6 +353,7 @@ impl ContactStore for Store {
     type Error = StoreError;
 
     fn append(&mut self, events: &[Event]) -> Result<usize, StoreError> {
+        self.end_read()?;
         // the bodies once, then the transaction (tried again while another writer holds
         // the file: all or nothing each time)
         let bodies: Vec<String> = events
@@ -412,6 +467,7 @@ impl ReturnLedger for Store {
     type Error = StoreError;
 
     fn record(&mut self, records: &[ReturnRecord]) -> Result<Vec<Recorded>, StoreError> {
+        self.end_read()?;
         let bodies: Vec<String> = records.iter().map(ReturnRecord::to_json_line).collect();
         let path = self.path.clone();
         let conn = &mut self.conn;
@@ -457,7 +513,12 @@ impl ReturnLedger for Store {
         })?;
         match (done, corrupt) {
             (Some(out), _) => Ok(out),
-            (None, Some((seq, message))) => Err(StoreError::CorruptReturn { path, seq, message }),
+            (None, Some((seq, message))) => Err(StoreError::CorruptRecord {
+                path,
+                table: "returns",
+                seq,
+                message,
+            }),
             (None, None) => Ok(Vec::new()),
         }
     }
@@ -483,8 +544,9 @@ impl ReturnLedger for Store {
             let seq: i64 = row.get(0).map_err(|e| self.err(e))?;
             let body: String = row.get(1).map_err(|e| self.err(e))?;
             let r = ReturnRecord::from_json_line(&body).map_err(|message| {
-                StoreError::CorruptReturn {
+                StoreError::CorruptRecord {
                     path: self.path.clone(),
+                    table: "returns",
                     seq,
                     message,
                 }
@@ -492,5 +554,115 @@ impl ReturnLedger for Store {
             f(r.authorized().then(|| rma_number(seq)), r);
         }
         Ok(())
+    }
+}
+
+impl ClaimHistory for Store {
+    type Error = StoreError;
+
+    fn previous(
+        &self,
+        claim: &ClaimKey,
+        skip: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<PriorClaim>, StoreError> {
+        let own_first = self
+            .first_recorded(&claim.claim_id)?
+            .and_then(|n| i64::try_from(n).ok())
+            .unwrap_or(i64::MAX);
+        // each other claim's latest version on the same part, not rejected, latest first
+        let mut q = self
+            .conn
+            .prepare_cached(
+                "SELECT c.claim_id, c.repair_day,
+                        (SELECT min(f.seq) FROM claims f WHERE f.claim_id = c.claim_id) AS first
+                 FROM claims c
+                 WHERE c.serial = ?1 AND c.fault = ?2 AND c.claim_id <> ?3 AND c.rejected = 0
+                   AND c.seq = (SELECT max(l.seq) FROM claims l WHERE l.claim_id = c.claim_id)
+                 ORDER BY c.repair_day DESC, first DESC",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = q
+            .query(params![claim.serial, claim.fault, claim.claim_id])
+            .map_err(|e| self.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let id: String = row.get(0).map_err(|e| self.err(e))?;
+            let d: i32 = row.get(1).map_err(|e| self.err(e))?;
+            let first: i64 = row.get(2).map_err(|e| self.err(e))?;
+            if skip(&id) || first >= own_first {
+                continue;
+            }
+            let repair_date = chrono::NaiveDate::from_num_days_from_ce_opt(d).ok_or_else(|| {
+                StoreError::CorruptRecord {
+                    path: self.path.clone(),
+                    table: "claims",
+                    seq: first,
+                    message: format!("claim `{id}` has repair day {d}, which is no date"),
+                }
+            })?;
+            return Ok(Some(PriorClaim {
+                claim_id: id,
+                repair_date,
+                first: u64::try_from(first).unwrap_or(0),
+            }));
+        }
+        Ok(None)
+    }
+
+    fn first_recorded(&self, claim_id: &str) -> Result<Option<u64>, StoreError> {
+        self.begin_read()?;
+        let first: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT min(seq) FROM claims WHERE claim_id = ?1")
+            .and_then(|mut q| q.query_row([claim_id], |r| r.get(0)))
+            .map_err(|e| self.err(e))?;
+        Ok(first.and_then(|n| u64::try_from(n).ok()))
+    }
+
+    fn record(&mut self, claims: &[ClaimRecord]) -> Result<usize, StoreError> {
+        self.end_read()?;
+        let conn = &mut self.conn;
+        busy_retry(|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut added = 0;
+            {
+                let mut latest = tx.prepare_cached(
+                    "SELECT serial, fault, repair_day, decision, rejected, outcome FROM claims
+                     WHERE claim_id = ?1 ORDER BY seq DESC LIMIT 1",
+                )?;
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO claims (claim_id, serial, fault, repair_day, decision, rejected, outcome)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for c in claims {
+                    let day = chrono::Datelike::num_days_from_ce(&c.key.repair_date);
+                    let same = latest
+                        .query_row([&c.key.claim_id], |r| {
+                            Ok(r.get::<_, String>(0)? == c.key.serial
+                                && r.get::<_, String>(1)? == c.key.fault
+                                && r.get::<_, i32>(2)? == day
+                                && r.get::<_, String>(3)? == c.decision
+                                && r.get::<_, bool>(4)? == c.rejected
+                                && r.get::<_, String>(5)? == c.outcome)
+                        })
+                        .optional()?
+                        .unwrap_or(false);
+                    if same {
+                        continue;
+                    }
+                    added += insert.execute(params![
+                        c.key.claim_id,
+                        c.key.serial,
+                        c.key.fault,
+                        day,
+                        c.decision,
+                        c.rejected,
+                        c.outcome
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(added)
+        })
+        .map_err(|e| self.err(e))
     }
 }

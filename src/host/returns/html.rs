@@ -44,9 +44,13 @@ const MONEY_HEAD: &str = "<th>Value</th><th>Refunded</th><th>Fees kept</th>\
 <th>Resale value</th><th>To suppliers</th>";
 
 fn table(h: &mut String, title: &str, id: &str, groups: &[Group]) {
+    let mut head = title.to_string();
+    if let Some(first) = head.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
     let _ = write!(
         h,
-        "<h2>By {title}</h2>\n<table id=\"{id}\"><thead><tr><th>{title}</th><th>Returns</th>\
+        "<h2>By {title}</h2>\n<table id=\"{id}\"><thead><tr><th>{head}</th><th>Returns</th>\
          <th>Authorized</th><th>Denied</th>{MONEY_HEAD}</tr></thead><tbody>\n"
     );
     for g in groups {
