@@ -536,6 +536,37 @@ pub struct CheckedCalendar {
     pub hours: [Vec<(chrono::NaiveTime, Option<chrono::NaiveTime>)>; 7],
     /// Closed dates, sorted.
     pub holidays: Vec<NaiveDate>,
+    /// The holidays that fall on weekdays with opening hours (those that close a day that
+    /// would be open), as day numbers from 0001-01-01 (day 1), sorted: what counting
+    /// business days subtracts.
+    pub open_holidays: Vec<i32>,
+}
+
+impl CheckedCalendar {
+    /// A calendar of `hours` and `holidays` (sorted), with its [`CheckedCalendar::open_holidays`].
+    pub fn new(
+        name: String,
+        span: Span,
+        timezone: chrono_tz::Tz,
+        hours: [Vec<(chrono::NaiveTime, Option<chrono::NaiveTime>)>; 7],
+        holidays: Vec<NaiveDate>,
+    ) -> CheckedCalendar {
+        use chrono::Datelike;
+        let open_holidays = holidays
+            .iter()
+            .copied()
+            .filter(|d| !hours[d.weekday().num_days_from_monday() as usize].is_empty())
+            .map(|d| d.num_days_from_ce())
+            .collect();
+        CheckedCalendar {
+            name,
+            span,
+            timezone,
+            hours,
+            holidays,
+            open_holidays,
+        }
+    }
 }
 
 /// The response templates of a rule set (docs/language.md, "Response templates"), compiled

@@ -1221,13 +1221,13 @@ pub(super) fn calendars(files: &[ast::RuleFile]) -> Vec<ir::CheckedCalendar> {
             slot.sort();
         }
         let rules: Vec<&ast::HolidayRule> = chain.iter().flat_map(|x| &x.holidays).collect();
-        out.push(ir::CheckedCalendar {
-            name: c.name.name.clone(),
-            span: c.name.span,
+        out.push(ir::CheckedCalendar::new(
+            c.name.name.clone(),
+            c.name.span,
             timezone,
             hours,
-            holidays: holidays(&rules),
-        });
+            holidays(&rules),
+        ));
     }
     out
 }
