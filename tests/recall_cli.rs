@@ -124,3 +124,107 @@ fn a_recall_that_reads_the_notice_or_the_day_is_decided_with_them() {
         Some(UnitOutcome::Unaffected)
     );
 }
+
+/// A unit's product facts are read from its cells straight (no JSON written): the outcome
+/// is the one of its whole bundle written out and validated, on rows good and bad.
+#[test]
+fn units_read_from_their_cells_are_decided_as_their_bundles_are() {
+    use aftersales::host::recalls::base::{Notice, UnitOutcome};
+    let rules = aftersales::RuleSet::load(format!("{ROOT}/rules")).expect("rules");
+    let text = std::fs::read_to_string(format!("{ROOT}/rules/examples/recall_notice.json"))
+        .expect("notice");
+    let notice = Notice::from_json_str(&rules, &text).expect("notice");
+    let recalls = rules.handle("recalls").expect("recalls");
+    let header = [
+        "serial",
+        "make",
+        "model",
+        "model_year",
+        "build_date",
+        "in_service_date",
+        "owner",
+        "market",
+        "owner_email",
+    ];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    let pick = |k: u64, list: &[&'static str]| list[k as usize % list.len()];
+    let mut affected = 0;
+    for k in 0..3000 {
+        let cells: Vec<String> = vec![
+            format!("KMH{k:014}"),
+            pick(next(3), &["HYUNDAI", "", " KIA "]).into(),
+            pick(next(5), &["IONIQ 5", "IONIQ 6", "KONA", " IONIQ 5 ", ""]).into(),
+            pick(next(4), &["2022", "2023", "20x3", ""]).into(),
+            pick(
+                next(6),
+                &[
+                    "2021-12-01",
+                    "2022-06-15",
+                    "2023-03-15",
+                    "2023-03-16",
+                    "2022-02-30",
+                    "",
+                ],
+            )
+            .into(),
+            pick(next(3), &["2023-01-01", "2023-13-01", ""]).into(),
+            pick(next(4), &["original", "subsequent", "fleet", "leased"]).into(),
+            pick(next(4), &["us", "eu", "other", "mars"]).into(),
+            format!("owner{k}@example.com"),
+        ];
+        let row: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let fast = notice.unit(&header, &row);
+        let whole = rules
+            .facts_from_json(&notice.bundle(&header, &row))
+            .map_err(|e| e.first().map(|f| f.code()).unwrap_or("").to_string())
+            .and_then(|f| {
+                rules
+                    .decide_with(recalls, &f)
+                    .map_err(|e| e.code().to_string())
+            })
+            .map(|d| d.rules.contains(&"R24V123".to_string()));
+        match (&fast, &whole) {
+            (Ok(UnitOutcome::Affected { .. }), Ok(true)) => affected += 1,
+            (Ok(UnitOutcome::Unaffected), Ok(false)) => {}
+            (Err(e), Err(code)) => assert_eq!(e.code(), code, "row {k}: {row:?}"),
+            _ => panic!("row {k}: {row:?}: cells {fast:?}, bundle {whole:?}"),
+        }
+    }
+    assert!(affected > 50, "{affected}");
+}
+
+#[test]
+fn a_misspelt_product_column_is_pointed_out() {
+    let dir = std::env::temp_dir().join(format!("aftersales-recall-typo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let base = dir.join("base.csv");
+    let text = std::fs::read_to_string(format!("{ROOT}/rules/examples/installed_base.csv"))
+        .expect("base")
+        .replacen("build_date", "build_dat", 1);
+    std::fs::write(&base, text).expect("written");
+    let (_, _, err) = run::run_in(
+        Some(ROOT),
+        &[
+            "recall",
+            "rules/examples/recall_notice.json",
+            "--products",
+            base.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(
+        err.contains("column `build_dat` is not a product field (did you mean `build_date`?)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("owner_email"),
+        "contact columns are not warned about: {err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -81,6 +81,28 @@ pub fn run(args: &RecallArgs) -> u8 {
         }
     };
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    // a column that is almost a product field is most likely one misspelt: said, since
+    // it would otherwise pass through as contact information and the field stay absent
+    if let (Ok(reader), Some(product)) = (
+        crate::facts::RowReader::new(rules.env(), "product", &header),
+        rules.env().schema_id("product"),
+    ) {
+        let fields: Vec<&str> = rules
+            .env()
+            .schema(product)
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        for column in reader.other_columns() {
+            if let Some(field) = crate::diag::suggest(column, fields.iter().copied()) {
+                eprintln!(
+                    "warning: {}: column `{column}` is not a product field (did you mean `{field}`?); it is passed through as contact information",
+                    args.products.display()
+                );
+            }
+        }
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let (mut units, mut affected, mut errors) = (0usize, 0usize, 0usize);

@@ -33,6 +33,7 @@ pub(crate) use encode::value_styled;
 pub(crate) use json::parse_json;
 mod error;
 mod json;
+mod row;
 mod scalar;
 mod tree;
 pub(crate) mod yaml;
@@ -46,6 +47,7 @@ use build::{Builder, Path};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use error::FactErrorKind as K;
 use json::{Node, View};
+pub use row::RowReader;
 use serde::Serialize;
 use std::sync::Arc;
 

@@ -18,6 +18,7 @@
 //! assert!(matches!(unit, UnitOutcome::Affected { ref serial, .. } if serial == "S1"));
 //! ```
 
+use crate::facts::RowReader;
 use crate::json::Json;
 use crate::{DecisionHandle, EvalError, FactErrors, RuleSet};
 use std::collections::BTreeMap;
@@ -107,6 +108,15 @@ pub struct Notice<'r> {
     recalls: DecisionHandle,
     /// Which product fields the base's columns are, by column name.
     product_fields: Vec<String>,
+    /// The notice's `context.today` and `context.now`, where it gives them and its
+    /// context holds nothing else (a unit's facts are then built from its cells alone and
+    /// given these); `None` when the unit's bundle must be written out whole.
+    clock: Option<(
+        Option<chrono::NaiveDate>,
+        Option<chrono::DateTime<chrono::FixedOffset>>,
+    )>,
+    /// The reader of the base's rows, for the last header seen.
+    rows: std::cell::RefCell<Option<RowReader>>,
 }
 
 impl<'r> Notice<'r> {
@@ -144,6 +154,17 @@ impl<'r> Notice<'r> {
                 .collect(),
         );
         let mut context = context.to_string();
+        // the context's own facts, when it holds nothing but the clock
+        let clock = match entries.iter().find(|(k, _)| k == "context").map(|(_, v)| v) {
+            None => Some((None, None)),
+            Some(Json::Object(fields))
+                if fields.iter().all(|(k, _)| k == "today" || k == "now") =>
+            {
+                let facts = rules.facts_from_json(&format!("{context}"));
+                facts.ok().map(|f| (f.today(), f.now()))
+            }
+            Some(_) => None,
+        };
         context.pop();
         let others = Json::Object(
             entries
@@ -174,6 +195,8 @@ impl<'r> Notice<'r> {
             context,
             recalls,
             product_fields,
+            clock,
+            rows: std::cell::RefCell::new(None),
         })
     }
 
@@ -217,14 +240,36 @@ impl<'r> Notice<'r> {
         String::from_utf8(text).unwrap_or_default()
     }
 
+    /// A unit's product facts (with the notice's clock): read from the cells straight,
+    /// where the notice's context is only its clock; else through the bundle's JSON.
+    fn product(&self, header: &[&str], row: &[&str]) -> Result<crate::Facts, FactErrors> {
+        let Some((today, now)) = self.clock else {
+            return self
+                .rules
+                .facts_from_json(&self.bundle_with(header, row, false));
+        };
+        let env = self.rules.env();
+        let mut rows = self.rows.borrow_mut();
+        let reader = match rows.as_ref() {
+            Some(r) if r.reads(header) => r,
+            _ => rows.insert(RowReader::new(env, "product", header)?),
+        };
+        let mut facts = reader.facts(env, row)?;
+        if let Some(t) = today {
+            facts.set_today(t);
+        }
+        if let Some(t) = now {
+            facts.set_now(t);
+        }
+        Ok(facts)
+    }
+
     /// Whether the recall affects the unit of one row of the base (`header` names the
     /// columns).
     pub fn unit(&self, header: &[&str], row: &[&str]) -> Result<UnitOutcome, UnitError> {
         // a recall's `affects` reads the product (and the context): decided on those
         // alone, and with the notice only where it reads more
-        let product = self
-            .rules
-            .facts_from_json(&self.bundle_with(header, row, false))?;
+        let product = self.product(header, row)?;
         let d = match self.rules.decide_with(self.recalls, &product) {
             Err(EvalError::MissingRoot { .. } | EvalError::MissingContext { .. }) => {
                 let facts = self.rules.facts_from_json(&self.bundle(header, row))?;
