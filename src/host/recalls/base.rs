@@ -160,7 +160,7 @@ impl<'r> Notice<'r> {
             Some(Json::Object(fields))
                 if fields.iter().all(|(k, _)| k == "today" || k == "now") =>
             {
-                let facts = rules.facts_from_json(&format!("{context}"));
+                let facts = rules.facts_from_json(&context);
                 facts.ok().map(|f| (f.today(), f.now()))
             }
             Some(_) => None,
