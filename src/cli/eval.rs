@@ -426,28 +426,27 @@ impl Ctx<'_> {
                         let mut text = Vec::with_capacity(batch.lines.len() * 160);
                         let mut failed = 0;
                         for line in &batch.lines {
-                            let (facts, id) = match line {
-                                Line::Text(r) => {
-                                    let raw = batch.line(r).trim();
-                                    (
-                                        Facts::from_json_str(self.rules.env(), raw),
-                                        parse_json(raw).ok().as_ref().and_then(id_of),
-                                    )
-                                }
-                                Line::NotUtf8(at) => (
-                                    Err(crate::FactErrors::one(crate::FactError::new(
+                            let raw = match line {
+                                Line::Text(r) => batch.line(r).trim(),
+                                Line::NotUtf8(_) => "",
+                            };
+                            let facts = match line {
+                                Line::Text(_) => Facts::from_json_str(self.rules.env(), raw),
+                                Line::NotUtf8(at) => Err(crate::FactErrors::one(
+                                    crate::FactError::new(
                                         crate::facts::FactErrorKind::Syntax,
                                         "",
                                         format!(
                                             "the line is not UTF-8 text (a bad byte at byte {} of the line)",
                                             at + 1
                                         ),
-                                    ))),
-                                    None,
-                                ),
+                                    ),
+                                )),
                             };
+                            // the id is read again only for the error line of bad facts
+                            let id = || parse_json(raw).ok().as_ref().and_then(id_of);
                             failed +=
-                                usize::from(self.record_with_history(h, facts, || id, &mut text));
+                                usize::from(self.record_with_history(h, facts, id, &mut text));
                             text.push(b'\n');
                         }
                         // printed only once recorded: nothing printed is lost to a kill
