@@ -1,5 +1,6 @@
 //! Fuzz the parser: any bytes, read as (lossy) UTF-8 rule files, must give diagnostics
-//! whose places lie in the text, never a panic, a hang or a stack overflow.
+//! whose places lie in the text, never a panic, a hang or a stack overflow. The first
+//! file, where it parses, is formatted: the same tree, and a fixed point.
 //!
 //! The input is split at NUL bytes into up to four files, so that loading several files
 //! (sorting, duplicate names across files) is exercised too. Parsing runs on a thread
@@ -43,6 +44,19 @@ fn run(data: Vec<u8>) {
         // what the CLI prints must not panic either
         let _ = d.render(&parsed.map, false);
         let _ = d.to_json(&parsed.map);
+    }
+    // `fmt`: a text that parses formats to one with the same tree, and that is a fixed point
+    let first = text.split('\0').next().unwrap_or_default();
+    if let Ok(once) = dsl::format(first) {
+        let shape = |t: &str| {
+            dsl::concrete_tree(t, dsl::Engine::Fast).map(|tree| {
+                tree.into_iter()
+                    .map(|(rule, s, e, below)| (rule, below, (below == 1).then(|| t[s as usize..e as usize].to_string())))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(shape(&once), shape(first), "fmt changed the tree:\n{once}");
+        assert_eq!(dsl::format(&once).as_ref(), Ok(&once), "fmt is not a fixed point");
     }
 }
 

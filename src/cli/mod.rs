@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub mod check;
 pub mod contacts;
 pub mod eval;
+pub mod fmt;
 pub mod forecast;
 pub mod import;
 mod lines;
@@ -43,6 +44,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check a rule set; report every problem with its place.
     Check(check::CheckArgs),
+    /// Rewrite rule files in the canonical layout (`--check`: show a diff, write nothing).
+    Fmt(fmt::FmtArgs),
     /// Evaluate a decision for each bundle of a JSON, JSONL or YAML input; JSONL out.
     Eval(eval::EvalArgs),
     /// Render a response template (`template NAME …`) for each bundle.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Reply(args) => reply::run(&args),
         Command::Recall(args) => recall::run(&args),
         Command::Returns(args) => returns::run(&args),

@@ -22,10 +22,12 @@
 
 pub mod ast;
 mod cst;
+mod fmt;
 mod parser;
 mod syntax_error;
 
 #[doc(hidden)]
+pub use fmt::{format, FormatError};
 pub use parser::{concrete_tree, parse_file_with_pest, Engine};
 #[allow(unused_imports)]
 pub(crate) use parser::{expr_depth, for_each_child};
