@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 pub mod check;
 pub mod contacts;
+pub mod doc;
 pub mod eval;
 pub mod fmt;
 pub mod forecast;
@@ -44,6 +45,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check a rule set; report every problem with its place.
     Check(check::CheckArgs),
+    /// The warranty booklet of the rules, in plain language (Markdown or HTML).
+    Doc(doc::DocArgs),
     /// Rewrite rule files in the canonical layout (`--check`: show a diff, write nothing).
     Fmt(fmt::FmtArgs),
     /// Evaluate a decision for each bundle of a JSON, JSONL or YAML input; JSONL out.
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Doc(args) => doc::run(&args),
         Command::Reply(args) => reply::run(&args),
         Command::Recall(args) => recall::run(&args),
         Command::Returns(args) => returns::run(&args),

@@ -2,6 +2,7 @@
 //! crate (workforce planning, contact lifecycles, complaint analytics, quality,
 //! importing recall campaigns).
 
+pub mod booklet;
 pub mod claims;
 pub mod contacts;
 mod markup;
