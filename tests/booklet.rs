@@ -69,19 +69,6 @@ fn the_booklet_page_renders_in_chromium() {
     );
     assert!(dom.contains("<strong>Limited warranty</strong>"));
     let shot = PathBuf::from(ROOT).join("target/booklet.png");
-    let ok = std::process::Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1000,1400",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .stderr(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("chromium runs");
-    assert!(ok.success());
+    run::screenshot(&browser, &page, &shot, (1000, 1400));
     let _ = std::fs::remove_dir_all(dir);
 }

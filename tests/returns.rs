@@ -317,20 +317,7 @@ fn the_report_adds_up_by_group_and_period_as_text_json_and_html() {
     assert_eq!(dom.matches(r#"class="bar""#).count(), 5);
     assert_eq!(bars, 6);
     let shot = PathBuf::from(ROOT).join("target/returns-report.png");
-    let ok = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1000,1200",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .stderr(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .expect("chromium runs");
-    assert!(ok.success());
+    run::screenshot(&browser, &page, &shot, (1000, 1200));
     let _ = std::fs::remove_dir_all(d);
 }
 

@@ -58,3 +58,26 @@ pub fn dump_dom(browser: &std::path::Path, path: &std::path::Path) -> String {
         .expect("chromium runs");
     String::from_utf8_lossy(&dom.stdout).into_owned()
 }
+
+/// A screenshot of the page at `path` by headless Chromium, `width`×`height`, into `shot`
+/// (kept under `target/` as an artifact); asserts that it was written as a PNG.
+#[allow(dead_code)]
+pub fn screenshot(
+    browser: &std::path::Path,
+    path: &std::path::Path,
+    shot: &std::path::Path,
+    (width, height): (u32, u32),
+) {
+    let ok = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu"])
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", path.display()))
+        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("chromium runs");
+    assert!(ok.success());
+    let png = std::fs::read(shot).expect("a screenshot");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+}
