@@ -105,6 +105,8 @@ pub mod host;
 pub mod json;
 #[doc(hidden)]
 pub mod load;
+#[cfg(feature = "cli")]
+pub mod lsp;
 mod read;
 mod ruleset;
 #[cfg(feature = "store")]

@@ -47,6 +47,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// The warranty booklet of the rules, in plain language (Markdown or HTML).
     Doc(doc::DocArgs),
+    /// A language server for rule files over stdio (for editors).
+    Lsp,
     /// Rewrite rule files in the canonical layout (`--check`: show a diff, write nothing).
     Fmt(fmt::FmtArgs),
     /// Evaluate a decision for each bundle of a JSON, JSONL or YAML input; JSONL out.
@@ -105,6 +107,13 @@ pub fn run(cli: Cli) -> u8 {
         Command::Eval(args) => eval::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Doc(args) => doc::run(&args),
+        Command::Lsp => match crate::lsp::run_stdio() {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_USAGE
+            }
+        },
         Command::Reply(args) => reply::run(&args),
         Command::Recall(args) => recall::run(&args),
         Command::Returns(args) => returns::run(&args),
