@@ -3,7 +3,6 @@
 //! editor shows), on the generated 10,000-rule table of `benches/common` (goal < 300 ms).
 
 #[path = "common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use aftersales::lsp::analysis::Analysis;
