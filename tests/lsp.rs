@@ -211,11 +211,26 @@ fn an_editor_session() {
         "{labels:?}"
     );
 
+    // completion of a compared field's codes
+    let typing = GOOD.replacen("claim.fault == P0301", "claim.fault == P", 1);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": typing}]}),
+    );
+    let items = c.request("textDocument/completion", at(10, 44));
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(labels, ["P0301"], "{items}");
+
     // formatting
     let messy = GOOD.replace("  output far: bool = false", "output far:bool=false");
     c.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": messy}]}),
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": messy}]}),
     );
     let edits = c.request(
         "textDocument/formatting",

@@ -316,6 +316,30 @@ impl Analysis {
                 .map(|f| (f.name.clone(), type_text(&f.ty, &self.env)))
                 .collect();
         }
+        // after `path ==`, `path !=` or `path in [`: the variants or codes of the path's type
+        if let Some(ty) = self.compared_type(before) {
+            match ty {
+                Type::Enum(e) => {
+                    return self
+                        .env
+                        .enum_def(e)
+                        .variants
+                        .iter()
+                        .map(|v| (v.clone(), "variant".to_string()))
+                        .collect()
+                }
+                Type::Code(t) => {
+                    if let Some(table) = self.env.tables.get(t.0 as usize) {
+                        return table
+                            .codes
+                            .iter()
+                            .map(|c| (c.code.clone(), c.title.clone()))
+                            .collect();
+                    }
+                }
+                _ => {}
+            }
+        }
         let mut out: Vec<(String, String)> = KEYWORDS
             .iter()
             .map(|k| (k.to_string(), "keyword".to_string()))
@@ -331,6 +355,45 @@ impl Analysis {
         out.sort();
         out.dedup_by(|a, b| a.0 == b.0);
         out
+    }
+}
+
+impl Analysis {
+    /// The type of the path compared just before the cursor (`claim.fault == P`,
+    /// `product.owner in [ori`), if the text before it ends so.
+    fn compared_type(&self, before: &str) -> Option<Type> {
+        let line = before.rsplit('\n').next().unwrap_or(before);
+        // drop the partial word, then what may stand between the operator and it
+        let rest = line.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        let rest = rest.trim_end_matches(|c: char| c == ' ' || c == ',' || c == '[');
+        let rest = rest.trim_end_matches(|c: char| {
+            c.is_ascii_alphanumeric() || c == '_' || c == ' ' || c == ','
+        });
+        let rest = rest.trim_end_matches([' ', '[']);
+        let rest = rest
+            .strip_suffix("==")
+            .or_else(|| rest.strip_suffix("!="))
+            .or_else(|| rest.strip_suffix(" in"))?
+            .trim_end();
+        let path: String = rest
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let mut segs = path.split('.');
+        let mut sid = self.env.schema_id(segs.next()?)?;
+        let mut ty = None;
+        for seg in segs {
+            let f = self.env.schema(sid).field(seg)?;
+            match &f.ty {
+                Type::Record(next) => sid = *next,
+                other => ty = Some(other.clone()),
+            }
+        }
+        ty
     }
 }
 

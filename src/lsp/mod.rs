@@ -10,8 +10,9 @@
 //!   decision's outputs, an item's kind;
 //! - go to definition (items, schemas and their fields, code tables) and find references
 //!   (the same name written anywhere in the folder's files);
-//! - completion: the fields of a schema after `root.` (and of nested records), else the
-//!   keywords, schemas and items;
+//! - completion: the fields of a schema after `root.` (and of nested records); the
+//!   variants or codes of a field's type after `path ==`, `path !=` or `path in [`; else
+//!   the keywords, schemas and items;
 //! - formatting through [`crate::dsl::format`];
 //! - a quick fix for each "did you mean `x`?" of a diagnostic.
 
