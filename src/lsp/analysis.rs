@@ -365,7 +365,7 @@ impl Analysis {
         let line = before.rsplit('\n').next().unwrap_or(before);
         // drop the partial word, then what may stand between the operator and it
         let rest = line.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
-        let rest = rest.trim_end_matches(|c: char| c == ' ' || c == ',' || c == '[');
+        let rest = rest.trim_end_matches([' ', ',', '[']);
         let rest = rest.trim_end_matches(|c: char| {
             c.is_ascii_alphanumeric() || c == '_' || c == ' ' || c == ','
         });
