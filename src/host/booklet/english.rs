@@ -69,6 +69,11 @@ pub(crate) fn words(name: &str) -> String {
         "requested_on" => "request".into(),
         "in_service_date" => "in-service date".into(),
         "sublet" => "sublet work".into(),
+        "determined_on" => "defect determination".into(),
+        "determined_at" => "moment of the defect determination".into(),
+        "part_573_filed_on" => "Part 573 filing".into(),
+        "regulated_as" => "regulatory regime".into(),
+        "remedial_action" => "need for remedial action".into(),
         _ => name.replace('_', " "),
     }
 }
@@ -137,6 +142,15 @@ pub(crate) fn value(e: &Expr) -> String {
         }
         ExprKind::Call { name, args } => match (name.name.as_str(), args.as_slice()) {
             ("days_between", [a, b]) => format!("the days from {} to {}", value(a), value(b)),
+            ("end_of_month" | "end_of_quarter" | "end_of_year", [a]) => {
+                let period = name.name.trim_start_matches("end_of_");
+                match &a.kind {
+                    ExprKind::Path(p) if p.dotted() == "context.today" => {
+                        format!("the end of the current {period}")
+                    }
+                    _ => format!("the end of the {period} of {}", value(a)),
+                }
+            }
             (f, args) => format!(
                 "{}({})",
                 words(f),
@@ -212,6 +226,7 @@ pub(crate) fn condition(e: &Expr) -> String {
         ExprKind::Has(p) => format!("{} is given", path(p)),
         ExprKind::Not(x) => match &x.kind {
             ExprKind::Has(p) => format!("{} is not given", path(p)),
+            ExprKind::Path(p) => format!("there is no {}", path(p).trim_start_matches("the ")),
             _ => format!("not ({})", condition(x)),
         },
         ExprKind::And(xs) => {

@@ -5,7 +5,7 @@
 //! covers, with their descriptions), what the owner pays, what happens when the product
 //! changes hands, and its designation under the Magnuson-Moss Warranty Act (15 U.S.C.
 //! 2303) with the reason; then the return windows, the service levels per customer
-//! segment and the open recalls.
+//! segment, the open recalls and the reports made to the authorities, with their deadlines.
 //!
 //! ```
 //! let rules = aftersales::RuleSet::load("rules").unwrap();
@@ -106,6 +106,42 @@ pub fn markdown(rules: &RuleSet) -> String {
             if let Some(m) = &r.remedy {
                 let _ = writeln!(out, "- **Remedy:** {}.", m.value.trim_end_matches('.'));
             }
+        }
+    }
+    let reports: Vec<_> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Report(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    if !reports.is_empty() {
+        out.push_str("\n## Reports to the authorities\n\n");
+        out.push_str(
+            "When a defect is found, we report it to the authorities within these deadlines:\n\n",
+        );
+        for r in reports {
+            let title = r
+                .title
+                .as_ref()
+                .map_or_else(|| words(&r.name.name), |t| t.value.clone());
+            let due = match &r.due {
+                Some(d) if d.immediately => match &d.after {
+                    Some(x) => format!("at once, on {}", value(x)),
+                    None => "at once".to_string(),
+                },
+                Some(d) => match &d.after {
+                    Some(x) => format!("within {} after {}", value(&d.offset), value(x)),
+                    None => format!("by {}", value(&d.offset)),
+                },
+                None => "as required".to_string(),
+            };
+            let when = r
+                .when
+                .as_ref()
+                .map(|w| format!(", where {}", condition(w)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "- **{title}:** {due}{when}.");
         }
     }
     out
