@@ -29,25 +29,9 @@ pub struct Place {
     pub end: usize,
 }
 
-/// The keywords of the language, for completion.
+/// The keywords of the language that are not item keywords ([`Item::KEYWORDS`]), for
+/// completion.
 pub const KEYWORDS: &[&str] = &[
-    "schema",
-    "extend",
-    "units",
-    "codes",
-    "decision",
-    "warranty",
-    "split",
-    "queue",
-    "route",
-    "calendar",
-    "segment",
-    "channel",
-    "returns",
-    "disposition",
-    "recall",
-    "report",
-    "opportunity",
     "template",
     "rule",
     "when",
@@ -70,6 +54,17 @@ pub const KEYWORDS: &[&str] = &[
     "true",
     "false",
 ];
+
+/// The dotted path that `text` ends with (`claim.fa` of `when claim.fa`).
+fn trailing_path(text: &str) -> &str {
+    let start = text
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+        .last()
+        .map_or(text.len(), |(k, _)| k);
+    &text[start..]
+}
 
 impl Analysis {
     /// Check `sources` (name, text) as one rule set.
@@ -289,15 +284,7 @@ impl Analysis {
         let id = self.file_id(name);
         let text = id.and_then(|id| self.parsed.map.file(id)).map(|f| &*f.text);
         let before = text.map(|t| &t[..at.min(t.len())]).unwrap_or_default();
-        let path: String = before
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        if let Some((root, _)) = path.rsplit_once('.') {
+        if let Some((root, _)) = trailing_path(before).rsplit_once('.') {
             let mut segs = root.split('.');
             let Some(mut sid) = segs.next().and_then(|r| self.env.schema_id(r)) else {
                 return Vec::new();
@@ -340,8 +327,9 @@ impl Analysis {
                 _ => {}
             }
         }
-        let mut out: Vec<(String, String)> = KEYWORDS
+        let mut out: Vec<(String, String)> = Item::KEYWORDS
             .iter()
+            .chain(KEYWORDS)
             .map(|k| (k.to_string(), "keyword".to_string()))
             .collect();
         for s in &self.env.schemas {
@@ -375,15 +363,7 @@ impl Analysis {
             .or_else(|| rest.strip_suffix("!="))
             .or_else(|| rest.strip_suffix(" in"))?
             .trim_end();
-        let path: String = rest
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let mut segs = path.split('.');
+        let mut segs = trailing_path(rest).split('.');
         let mut sid = self.env.schema_id(segs.next()?)?;
         let mut ty = None;
         for seg in segs {
