@@ -644,11 +644,13 @@ impl Ctx<'_> {
             Ok(f) => self.completed(f),
             Err(e) => return self.record(Err(e), id, out),
         };
+        // the id for an error line; the facts themselves move into the derivation
+        let bundle = f.id().map(str::to_string);
         let fail = |code: &str, message: &str, out: &mut Vec<u8>| {
-            error_json(f.id(), self.decision, code, message, None).write(out);
+            error_json(bundle.as_deref(), self.decision, code, message, None).write(out);
             true
         };
-        let f = match h.session.derive(self.rules, f.clone(), h.records) {
+        let f = match h.session.derive(self.rules, f, h.records) {
             Ok(f) => f,
             Err(SessionError::Claim(e)) => return fail(e.code(), &e.to_string(), out),
             Err(SessionError::History(e)) => return fail("history", &e.to_string(), out),
